@@ -1,0 +1,208 @@
+#include "parsers/article_ref.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <optional>
+#include <vector>
+
+namespace sillok::parsers {
+namespace {
+
+constexpr std::array k_news_hosts = {std::string_view{"n.news.naver.com"},
+                                     std::string_view{"news.naver.com"},
+                                     std::string_view{"m.news.naver.com"}};
+constexpr size_t k_oid_digits = 3;
+constexpr size_t k_aid_digits = 10;
+
+std::string lower(std::string_view text)
+{
+    std::string out(text);
+    std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+bool all_digits(std::string_view text)
+{
+    return !text.empty() && std::ranges::all_of(text, [](unsigned char c) { return std::isdigit(c); });
+}
+
+std::string_view trim(std::string_view text)
+{
+    const auto* ws = " \t\r\n\f\v";
+    auto first = text.find_first_not_of(ws);
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return text.substr(first, text.find_last_not_of(ws) - first + 1);
+}
+
+std::vector<std::string_view> split(std::string_view text, char sep)
+{
+    std::vector<std::string_view> parts;
+    size_t start = 0;
+    for (;;) {
+        auto pos = text.find(sep, start);
+        parts.push_back(text.substr(start, pos - start));
+        if (pos == std::string_view::npos) {
+            return parts;
+        }
+        start = pos + 1;
+    }
+}
+
+std::optional<std::string_view> query_value(std::string_view query, std::string_view key)
+{
+    for (auto pair : split(query, '&')) {
+        auto eq = pair.find('=');
+        if (eq != std::string_view::npos && pair.substr(0, eq) == key) {
+            return pair.substr(eq + 1);
+        }
+    }
+    return std::nullopt;
+}
+
+UrlError error(UrlErrorKind kind, std::string_view text, std::string_view why)
+{
+    return UrlError{kind, "'" + std::string(text) + "' " + std::string(why)};
+}
+
+std::expected<ArticleRef, UrlError> make_ref(std::string_view oid, std::string_view aid,
+                                             std::string_view text)
+{
+    if (oid.size() != k_oid_digits || !all_digits(oid)) {
+        return std::unexpected(error(UrlErrorKind::bad_id, text,
+                                     "has a malformed press id (oid): expected 3 digits"));
+    }
+    if (aid.size() != k_aid_digits || !all_digits(aid)) {
+        return std::unexpected(error(UrlErrorKind::bad_id, text,
+                                     "has a malformed article id (aid): expected 10 digits"));
+    }
+    return ArticleRef{std::string(oid), std::string(aid)};
+}
+
+// Path forms: /mnews/article/{oid}/{aid}, /article/{oid}/{aid}, /mnews/ranking/article/...,
+// /mnews/article/comment/..., /article/comment/... (a trailing slash is allowed).
+std::optional<std::pair<std::string_view, std::string_view>> ids_from_path(std::string_view path)
+{
+    auto segments = split(path, '/');
+    std::erase_if(segments, [](std::string_view s) { return s.empty(); });
+    std::vector<std::string_view> prefix(segments.begin(),
+                                         segments.end() - std::min<size_t>(2, segments.size()));
+    using Prefix = std::vector<std::string_view>;
+    static const std::array<Prefix, 6> k_prefixes = {
+        Prefix{"mnews", "article"},           Prefix{"article"},
+        Prefix{"mnews", "ranking", "article"}, Prefix{"mnews", "article", "comment"},
+        Prefix{"article", "comment"},          Prefix{"mnews", "hotissue", "article"},
+    };
+    if (segments.size() < 3 || std::ranges::find(k_prefixes, prefix) == k_prefixes.end()) {
+        return std::nullopt;
+    }
+    return std::pair{segments[segments.size() - 2], segments.back()};
+}
+
+bool is_read_page(std::string_view path)
+{
+    auto slash = path.rfind('/');
+    auto leaf = lower(path.substr(slash == std::string_view::npos ? 0 : slash + 1));
+    return leaf == "read.naver" || leaf == "read.nhn" || leaf == "rankingread.naver"
+        || leaf == "rankingread.nhn";
+}
+
+} // namespace
+
+std::string ArticleRef::canonical_url() const
+{
+    return "https://n.news.naver.com/mnews/article/" + oid + "/" + aid;
+}
+
+bool is_news_host(std::string_view host)
+{
+    return std::ranges::find(k_news_hosts, host) != k_news_hosts.end();
+}
+
+bool is_sports_or_entertainment_host(std::string_view host)
+{
+    auto ends_with = [&](std::string_view suffix) {
+        return host == suffix.substr(1) || host.ends_with(suffix);
+    };
+    return ends_with(".sports.naver.com") || ends_with(".entertain.naver.com")
+        || ends_with(".sports.news.naver.com");
+}
+
+std::expected<UrlParts, UrlError> split_url(std::string_view text)
+{
+    auto input = trim(text);
+    if (input.empty()) {
+        return std::unexpected(UrlError{UrlErrorKind::malformed, "empty URL"});
+    }
+    if (std::ranges::any_of(input, [](unsigned char c) { return c <= 0x20 || c == 0x7f; })) {
+        return std::unexpected(error(UrlErrorKind::malformed, input, "contains spaces or control characters"));
+    }
+    UrlParts parts;
+    auto rest = input;
+    if (auto scheme_end = rest.find("://"); scheme_end != std::string_view::npos) {
+        parts.scheme = lower(rest.substr(0, scheme_end));
+        rest.remove_prefix(scheme_end + 3);
+        if (parts.scheme != "http" && parts.scheme != "https") {
+            return std::unexpected(error(UrlErrorKind::malformed, input, "is not an http(s) URL"));
+        }
+    } else if (rest.starts_with("//")) {
+        rest.remove_prefix(2);
+    }
+    if (auto hash = rest.find('#'); hash != std::string_view::npos) {
+        rest = rest.substr(0, hash);
+    }
+    auto authority_end = rest.find_first_of("/?");
+    auto authority = rest.substr(0, authority_end);
+    rest = authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
+    if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+        authority.remove_prefix(at + 1);
+    }
+    if (auto colon = authority.find(':'); colon != std::string_view::npos) {
+        if (!all_digits(authority.substr(colon + 1)) && colon + 1 != authority.size()) {
+            return std::unexpected(error(UrlErrorKind::malformed, input, "has a malformed port"));
+        }
+        authority = authority.substr(0, colon);
+    }
+    if (authority.empty()) {
+        return std::unexpected(error(UrlErrorKind::malformed, input, "has no host"));
+    }
+    parts.host = lower(authority);
+    if (parts.host.ends_with('.')) {
+        parts.host.pop_back();
+    }
+    auto query_start = rest.find('?');
+    parts.path = std::string(rest.substr(0, query_start));
+    if (query_start != std::string_view::npos) {
+        parts.query = std::string(rest.substr(query_start + 1));
+    }
+    return parts;
+}
+
+std::expected<ArticleRef, UrlError> parse_url(std::string_view text)
+{
+    auto parts = split_url(text);
+    if (!parts) {
+        return std::unexpected(parts.error());
+    }
+    auto input = trim(text);
+    if (!is_news_host(parts->host)) {
+        return std::unexpected(error(UrlErrorKind::not_naver, input,
+                                     "is not a Naver News URL (host " + parts->host + ")"));
+    }
+    if (auto ids = ids_from_path(parts->path)) {
+        return make_ref(ids->first, ids->second, input);
+    }
+    if (is_read_page(parts->path)) {
+        auto oid = query_value(parts->query, "oid");
+        auto aid = query_value(parts->query, "aid");
+        if (!oid || !aid) {
+            return std::unexpected(error(UrlErrorKind::bad_id, input, "lacks the oid or aid parameter"));
+        }
+        return make_ref(*oid, *aid, input);
+    }
+    return std::unexpected(error(UrlErrorKind::not_article, input, "is a Naver News page but not an article"));
+}
+
+} // namespace sillok::parsers
