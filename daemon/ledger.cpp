@@ -1,0 +1,378 @@
+#include "daemon/ledger.hpp"
+
+#include "daemon/migrations.hpp"
+
+#include <string>
+#include <utility>
+
+namespace sillok::daemon {
+namespace {
+
+constexpr int k_busy_timeout_ms = 30000;
+
+// Binds parameters by position (1-based) and steps a prepared statement.
+class Bound {
+public:
+    explicit Bound(sqlite3_stmt* stmt) : m_stmt(stmt) { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt); }
+    Bound& text(std::string_view value)
+    {
+        sqlite3_bind_text(m_stmt, ++m_index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Bound& text(const std::string& value) { return text(std::string_view(value)); }
+    Bound& text(const char* value) { return text(std::string_view(value)); }
+    Bound& text(const std::optional<std::string>& value) { return value ? text(std::string_view(*value)) : null(); }
+    Bound& integer(int64_t value)
+    {
+        sqlite3_bind_int64(m_stmt, ++m_index, value);
+        return *this;
+    }
+    Bound& integer(std::optional<long> value) { return value ? integer(int64_t{*value}) : null(); }
+    Bound& null()
+    {
+        sqlite3_bind_null(m_stmt, ++m_index);
+        return *this;
+    }
+    int step() { return sqlite3_step(m_stmt); }
+
+private:
+    sqlite3_stmt* m_stmt;
+    int m_index = 0;
+};
+
+std::optional<std::string> column_text(sqlite3_stmt* stmt, int column)
+{
+    const auto* text = sqlite3_column_text(stmt, column);
+    if (text == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
+}
+
+// Rolls back unless committed.
+class Transaction {
+public:
+    explicit Transaction(sqlite3* db) : m_db(db) {}
+    ~Transaction()
+    {
+        if (!m_done) {
+            sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    int begin() { return sqlite3_exec(m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr); }
+    int commit()
+    {
+        int rc = sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr);
+        m_done = rc == SQLITE_OK;
+        return rc;
+    }
+
+private:
+    sqlite3* m_db;
+    bool m_done = false;
+};
+
+} // namespace
+
+LedgerError Ledger::error(std::string_view what) const
+{
+    return LedgerError{std::string(what) + ": " + sqlite3_errmsg(m_db.get()),
+                       sqlite3_extended_errcode(m_db.get()) & 0xff};
+}
+
+std::expected<Ledger, LedgerError> Ledger::open(const std::filesystem::path& path)
+{
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    SqliteDb db(raw);
+    if (rc != SQLITE_OK) {
+        return std::unexpected(LedgerError{"cannot open ledger " + path.string() + ": "
+                                               + (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)),
+                                           rc});
+    }
+    sqlite3_busy_timeout(db.get(), k_busy_timeout_ms);
+    Ledger ledger(std::move(db));
+    for (auto pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+        if (auto done = ledger.exec(pragma); !done) {
+            return std::unexpected(LedgerError{"cannot open ledger " + path.string() + ": " + done.error().message,
+                                               done.error().sqlite_code});
+        }
+    }
+    if (auto migrated = ledger.migrate(); !migrated) {
+        return std::unexpected(migrated.error());
+    }
+    return ledger;
+}
+
+std::expected<void, LedgerError> Ledger::exec(std::string_view sql)
+{
+    std::string text(sql);
+    if (sqlite3_exec(m_db.get(), text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+        return std::unexpected(error(text.substr(0, 60)));
+    }
+    return {};
+}
+
+std::expected<SqliteStmt, LedgerError> Ledger::prepare(std::string_view sql)
+{
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(m_db.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+        return std::unexpected(error("cannot prepare statement"));
+    }
+    return SqliteStmt(raw);
+}
+
+// Each migration runs in its own transaction with its user_version bump, so a crash
+// mid-migration leaves the ledger at the previous version, ready to retry.
+std::expected<void, LedgerError> Ledger::migrate()
+{
+    const auto& all = migrations();
+    Transaction tx(m_db.get());
+    if (tx.begin() != SQLITE_OK) {
+        return std::unexpected(error("cannot start migration"));
+    }
+    auto stmt = prepare("PRAGMA user_version");
+    if (!stmt) {
+        return std::unexpected(stmt.error());
+    }
+    sqlite3_step(stmt->get());
+    m_schema_version = sqlite3_column_int(stmt->get(), 0);
+    stmt->reset();
+    if (m_schema_version > static_cast<int>(all.size())) {
+        return std::unexpected(LedgerError{"ledger schema version " + std::to_string(m_schema_version)
+                                               + " is newer than this sillok knows ("
+                                               + std::to_string(all.size()) + "): upgrade sillok",
+                                           SQLITE_MISMATCH});
+    }
+    for (auto next = static_cast<size_t>(m_schema_version); next < all.size(); ++next) {
+        if (auto done = exec(all[next].sql); !done) {
+            return std::unexpected(LedgerError{"migration " + std::string(all[next].name) + " failed: "
+                                                   + done.error().message,
+                                               done.error().sqlite_code});
+        }
+        if (auto bumped = exec("PRAGMA user_version = " + std::to_string(next + 1)); !bumped) {
+            return std::unexpected(bumped.error());
+        }
+        m_schema_version = static_cast<int>(next + 1);
+    }
+    if (tx.commit() != SQLITE_OK) {
+        return std::unexpected(error("cannot commit migration"));
+    }
+    return {};
+}
+
+std::expected<std::optional<StoredArticle>, LedgerError> Ledger::find(const parsers::ArticleRef& ref)
+{
+    auto stmt = prepare(
+        "SELECT a.id, a.state, a.content_hash, a.path, coalesce(a.current_version, 0),"
+        " coalesce(v.rules_version, 0) FROM articles a"
+        " LEFT JOIN versions v ON v.article_id = a.id AND v.version = a.current_version"
+        " WHERE a.oid = ?1 AND a.aid = ?2");
+    if (!stmt) {
+        return std::unexpected(stmt.error());
+    }
+    int rc = Bound(stmt->get()).text(ref.oid).text(ref.aid).step();
+    if (rc == SQLITE_DONE) {
+        return std::optional<StoredArticle>{};
+    }
+    if (rc != SQLITE_ROW) {
+        return std::unexpected(error("cannot read article"));
+    }
+    StoredArticle found;
+    found.id = sqlite3_column_int64(stmt->get(), 0);
+    found.state = column_text(stmt->get(), 1).value_or("");
+    found.content_hash = column_text(stmt->get(), 2);
+    found.path = column_text(stmt->get(), 3);
+    found.current_version = sqlite3_column_int(stmt->get(), 4);
+    found.rules_version = sqlite3_column_int(stmt->get(), 5);
+    return found;
+}
+
+std::expected<std::vector<StoredVersion>, LedgerError> Ledger::versions(const parsers::ArticleRef& ref)
+{
+    auto stmt = prepare(
+        "SELECT v.version, v.content_hash, v.rules_version, v.first_seen, v.path FROM versions v"
+        " JOIN articles a ON a.id = v.article_id WHERE a.oid = ?1 AND a.aid = ?2 ORDER BY v.version");
+    if (!stmt) {
+        return std::unexpected(stmt.error());
+    }
+    std::vector<StoredVersion> found;
+    Bound bound(stmt->get());
+    bound.text(ref.oid).text(ref.aid);
+    int rc = 0;
+    while ((rc = bound.step()) == SQLITE_ROW) {
+        found.push_back(StoredVersion{sqlite3_column_int(stmt->get(), 0), column_text(stmt->get(), 1).value_or(""),
+                                      sqlite3_column_int(stmt->get(), 2), column_text(stmt->get(), 3).value_or(""),
+                                      column_text(stmt->get(), 4).value_or("")});
+    }
+    if (rc != SQLITE_DONE) {
+        return std::unexpected(error("cannot read versions"));
+    }
+    return found;
+}
+
+// Inserts the fetches; returns the id of the last one (0 when there are none).
+std::expected<int64_t, LedgerError> Ledger::insert_fetches(const std::vector<FetchRecord>& fetches)
+{
+    auto stmt = prepare("INSERT INTO fetches (url, started_at, status, bytes, duration_ms, error)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!stmt) {
+        return std::unexpected(stmt.error());
+    }
+    int64_t last = 0;
+    for (const auto& fetch : fetches) {
+        Bound bound(stmt->get());
+        bound.text(fetch.url).text(fetch.started_at).integer(fetch.status).integer(fetch.bytes).integer(fetch.duration_ms);
+        fetch.error.empty() ? bound.null() : bound.text(fetch.error);
+        if (bound.step() != SQLITE_DONE) {
+            return std::unexpected(error("cannot record fetch"));
+        }
+        last = sqlite3_last_insert_rowid(m_db.get());
+    }
+    return last;
+}
+
+std::expected<void, LedgerError> Ledger::record_fetches(const std::vector<FetchRecord>& fetches)
+{
+    Transaction tx(m_db.get());
+    if (tx.begin() != SQLITE_OK) {
+        return std::unexpected(error("cannot start transaction"));
+    }
+    if (auto inserted = insert_fetches(fetches); !inserted) {
+        return std::unexpected(inserted.error());
+    }
+    if (tx.commit() != SQLITE_OK) {
+        return std::unexpected(error("cannot commit"));
+    }
+    return {};
+}
+
+std::expected<SaveResult, LedgerError> Ledger::record_version(const SavedVersion& saved,
+                                                              const std::vector<FetchRecord>& fetches)
+{
+    const auto& article = saved.article;
+    Transaction tx(m_db.get());
+    if (tx.begin() != SQLITE_OK) {
+        return std::unexpected(error("cannot start transaction"));
+    }
+    auto fetch_id = insert_fetches(fetches);
+    auto current = fetch_id ? find(article.ref) : std::unexpected(fetch_id.error());
+    if (!current) {
+        return std::unexpected(current.error());
+    }
+    const auto& stored = *current;
+    bool already = stored && stored->state == "archived" && stored->content_hash == saved.content_hash;
+    if (already) {
+        if (auto done = record_unchanged_in_tx(article.ref, saved.crawled_at); !done) {
+            return std::unexpected(done.error());
+        }
+    } else {
+        if (stored && stored->content_hash && saved.previous_path) {
+            auto move = prepare("UPDATE versions SET path = ?1 WHERE article_id = ?2 AND version = ?3");
+            if (!move || Bound(move->get()).text(*saved.previous_path).integer(stored->id)
+                                 .integer(int64_t{stored->current_version}).step() != SQLITE_DONE) {
+                return std::unexpected(error("cannot move earlier version"));
+            }
+        }
+        auto upsert = prepare(
+            "INSERT INTO articles (oid, aid, url, state, title, publisher, author, category, published_at,"
+            " modified_at, original_url, content_hash, path, reason, first_seen, last_checked)"
+            " VALUES (?1, ?2, ?3, 'archived', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?13)"
+            " ON CONFLICT (oid, aid) DO UPDATE SET state = 'archived', title = ?4, publisher = ?5,"
+            " author = ?6, category = ?7, published_at = ?8, modified_at = ?9, original_url = ?10,"
+            " content_hash = ?11, path = ?12, reason = NULL, last_checked = ?13");
+        if (!upsert
+            || Bound(upsert->get()).text(article.ref.oid).text(article.ref.aid).text(article.ref.canonical_url())
+                       .text(article.title).text(article.publisher).text(article.author).text(article.category)
+                       .text(article.published_at).text(article.modified_at).text(article.original_url)
+                       .text(saved.content_hash).text(saved.path).text(saved.crawled_at).step()
+                != SQLITE_DONE) {
+            return std::unexpected(error("cannot record article"));
+        }
+        auto version = prepare(
+            "INSERT INTO versions (article_id, version, content_hash, rules_version, first_seen, path, fetch_id)"
+            " SELECT a.id, coalesce((SELECT max(version) FROM versions WHERE article_id = a.id), 0) + 1,"
+            " ?3, ?4, ?5, ?6, ?7 FROM articles a WHERE a.oid = ?1 AND a.aid = ?2"
+            " RETURNING version");
+        if (!version) {
+            return std::unexpected(version.error());
+        }
+        Bound bound(version->get());
+        bound.text(article.ref.oid).text(article.ref.aid).text(saved.content_hash)
+            .integer(int64_t{parsers::k_content_rules_version}).text(saved.crawled_at).text(saved.path);
+        *fetch_id > 0 ? bound.integer(*fetch_id) : bound.null();
+        if (bound.step() != SQLITE_ROW) {
+            return std::unexpected(error("cannot record version"));
+        }
+        auto number = sqlite3_column_int64(version->get(), 0);
+        while (bound.step() == SQLITE_ROW) {
+        }
+        auto point = prepare("UPDATE articles SET current_version = ?3 WHERE oid = ?1 AND aid = ?2");
+        if (!point || Bound(point->get()).text(article.ref.oid).text(article.ref.aid).integer(number).step() != SQLITE_DONE) {
+            return std::unexpected(error("cannot record current version"));
+        }
+    }
+    if (tx.commit() != SQLITE_OK) {
+        return std::unexpected(error("cannot commit"));
+    }
+    return already ? SaveResult::already_current : SaveResult::inserted;
+}
+
+std::expected<void, LedgerError> Ledger::record_unchanged_in_tx(const parsers::ArticleRef& ref,
+                                                                std::string_view checked_at)
+{
+    auto stmt = prepare("UPDATE articles SET last_checked = ?3, state = 'archived', reason = NULL"
+                        " WHERE oid = ?1 AND aid = ?2");
+    if (!stmt || Bound(stmt->get()).text(ref.oid).text(ref.aid).text(checked_at).step() != SQLITE_DONE) {
+        return std::unexpected(stmt ? error("cannot record check") : stmt.error());
+    }
+    return {};
+}
+
+std::expected<void, LedgerError> Ledger::record_unchanged(const parsers::ArticleRef& ref,
+                                                          std::string_view checked_at,
+                                                          const std::vector<FetchRecord>& fetches)
+{
+    Transaction tx(m_db.get());
+    if (tx.begin() != SQLITE_OK) {
+        return std::unexpected(error("cannot start transaction"));
+    }
+    auto inserted = insert_fetches(fetches);
+    auto done = inserted ? record_unchanged_in_tx(ref, checked_at) : std::unexpected(inserted.error());
+    if (!done) {
+        return done;
+    }
+    if (tx.commit() != SQLITE_OK) {
+        return std::unexpected(error("cannot commit"));
+    }
+    return {};
+}
+
+std::expected<void, LedgerError> Ledger::record_state(const parsers::ArticleRef& ref, std::string_view state,
+                                                      std::string_view reason, std::string_view checked_at,
+                                                      const std::vector<FetchRecord>& fetches)
+{
+    Transaction tx(m_db.get());
+    if (tx.begin() != SQLITE_OK) {
+        return std::unexpected(error("cannot start transaction"));
+    }
+    if (auto inserted = insert_fetches(fetches); !inserted) {
+        return std::unexpected(inserted.error());
+    }
+    auto stmt = prepare("INSERT INTO articles (oid, aid, url, state, reason, first_seen, last_checked)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+                        " ON CONFLICT (oid, aid) DO UPDATE SET state = ?4, reason = ?5, last_checked = ?6");
+    if (!stmt
+        || Bound(stmt->get()).text(ref.oid).text(ref.aid).text(ref.canonical_url()).text(state).text(reason)
+                   .text(checked_at).step() != SQLITE_DONE) {
+        return std::unexpected(stmt ? error("cannot record article state") : stmt.error());
+    }
+    if (tx.commit() != SQLITE_OK) {
+        return std::unexpected(error("cannot commit"));
+    }
+    return {};
+}
+
+} // namespace sillok::daemon
