@@ -1,0 +1,251 @@
+#include "parsers/article.hpp"
+
+#include "parsers/content.hpp"
+#include "parsers/html.hpp"
+#include "parsers/text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <vector>
+
+namespace sillok::parsers {
+namespace {
+
+// What Naver's pages for deleted or withdrawn articles say, written without spaces because
+// the pages space them differently ("노출 중단 된 기사", "노출 중단된 기사").
+constexpr std::array<std::string_view, 9> k_gone_markers = {
+    "페이지를찾을수없습니다", "기사를찾을수없습니다", "삭제된기사", "삭제되었거나",
+    "존재하지않는", "노출중단", "서비스되지않는", "서비스하지않는", "기사가삭제"};
+// An error page is short: past this much visible text, only its title and error boxes count.
+constexpr std::size_t k_short_page_bytes = 4096;
+
+std::unexpected<PageError> fail(PageErrorKind kind, std::string message)
+{
+    return std::unexpected(PageError{kind, std::move(message)});
+}
+
+std::string text_of(const xmlNode* node)
+{
+    return collapse_white_space(raw_text(node));
+}
+
+std::string attribute_text(const xmlNode* node, const char* name)
+{
+    return collapse_white_space(attribute(node, name).value_or(""));
+}
+
+// Texts of every element matching xpath, empty ones left out, joined with ", ".
+std::string joined_texts(const xmlNode* root, const std::string& xpath)
+{
+    std::string joined;
+    for (const xmlNode* node : select_nodes(root, xpath)) {
+        auto text = text_of(node);
+        if (!text.empty()) {
+            joined += (joined.empty() ? "" : ", ") + text;
+        }
+    }
+    return joined;
+}
+
+std::string by_class(std::string_view name)
+{
+    return "//*[" + class_test(name) + "]";
+}
+
+std::string meta_content(const xmlNode* root, std::string_view property)
+{
+    return attribute_text(select_first(root, "//meta[@property='" + std::string(property) + "']"), "content");
+}
+
+bool has_sports_or_entertainment_host(std::string_view url)
+{
+    auto parts = split_url(url);
+    return parts && is_sports_or_entertainment_host(parts->host);
+}
+
+// Naver serves sports and entertainment articles under their own hosts; a page that names
+// such an address as its own (og:url, canonical link) is one of them wherever it came from.
+bool names_sports_or_entertainment_address(const xmlNode* root)
+{
+    return has_sports_or_entertainment_host(meta_content(root, "og:url"))
+        || has_sports_or_entertainment_host(attribute_text(select_first(root, "//link[@rel='canonical']"), "href"));
+}
+
+bool has_gone_marker(std::string text)
+{
+    std::erase_if(text, [](unsigned char c) { return c == ' '; });
+    return std::ranges::any_of(k_gone_markers, [&](std::string_view marker) {
+        return text.find(marker) != std::string::npos;
+    });
+}
+
+// A deleted or unavailable article comes back as Naver's error page: no article body
+// (#dic_area) and one of k_gone_markers in the page title, in an element of the error layout
+// (class or id naming "error" / "err_"), or anywhere in a page that short. Headlines in a long
+// page (a listing that mentions a deleted article) never count.
+bool is_gone_page(const xmlNode* root)
+{
+    if (select_first(root, "//*[@id='dic_area']") != nullptr) {
+        return false;
+    }
+    if (has_gone_marker(text_of(select_first(root, "//head/title")))) {
+        return true;
+    }
+    const std::string error_boxes = "//*[contains(@class, 'error') or contains(@id, 'error') "
+                                    "or contains(@class, 'err_') or contains(@id, 'err_')]";
+    for (const xmlNode* box : select_nodes(root, error_boxes)) {
+        if (has_gone_marker(visible_text(box))) {
+            return true;
+        }
+    }
+    auto body_text = visible_text(select_first(root, "//body"));
+    return body_text.size() <= k_short_page_bytes && has_gone_marker(std::move(body_text));
+}
+
+// Any of the marks of an article page: its body, headline, time stamp or og:type "article".
+bool looks_like_article(const xmlNode* root)
+{
+    return select_first(root, "//*[@id='dic_area' or @id='title_area']") != nullptr
+        || select_first(root, by_class("media_end_head_headline")) != nullptr
+        || select_first(root, by_class("_ARTICLE_DATE_TIME")) != nullptr
+        || meta_content(root, "og:type") == "article";
+}
+
+std::string title_of(const xmlNode* root)
+{
+    for (const auto& xpath : {std::string("//*[@id='title_area']"), "//h2[" + class_test("media_end_head_headline") + "]"}) {
+        if (auto title = text_of(select_first(root, xpath)); !title.empty()) {
+            return title;
+        }
+    }
+    return meta_content(root, "og:title");
+}
+
+std::string publisher_of(const xmlNode* root)
+{
+    const xmlNode* logo = select_first(root, "//img[" + class_test("media_end_head_top_logo_img") + "]");
+    for (const char* name : {"title", "alt"}) {
+        if (auto publisher = attribute_text(logo, name); !publisher.empty()) {
+            return publisher;
+        }
+    }
+    auto author = meta_content(root, "og:article:author");
+    return collapse_white_space(author.substr(0, author.find('|')));
+}
+
+std::string author_of(const xmlNode* root)
+{
+    for (std::string_view name : {"byline_s", "byline", "media_end_head_journalist_name"}) {
+        if (auto author = joined_texts(root, by_class(name)); !author.empty()) {
+            return author;
+        }
+    }
+    return {};
+}
+
+// "YYYY-MM-DD HH:MM:SS" (KST) to ISO 8601 with the +09:00 offset; nullopt unless the value
+// has exactly that shape with plausible field values.
+std::optional<std::string> kst_iso_time(const std::string& value)
+{
+    constexpr std::string_view k_shape = "dddd-dd-dd dd:dd:dd";
+    if (value.size() != k_shape.size()) {
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < k_shape.size(); ++i) {
+        const bool digit = std::isdigit(static_cast<unsigned char>(value[i])) != 0;
+        if (k_shape[i] == 'd' ? !digit : value[i] != k_shape[i]) {
+            return std::nullopt;
+        }
+    }
+    const auto field = [&](std::size_t at) { return std::stoi(value.substr(at, 2)); };
+    const bool plausible = field(5) >= 1 && field(5) <= 12 && field(8) >= 1 && field(8) <= 31
+        && field(11) <= 23 && field(14) <= 59 && field(17) <= 59;
+    if (!plausible) {
+        return std::nullopt;
+    }
+    return value.substr(0, 10) + "T" + value.substr(11) + "+09:00";
+}
+
+std::optional<std::string> time_of(const xmlNode* root, std::string_view span_class, const char* name)
+{
+    auto xpath = "//span[" + class_test(span_class) + "][@" + name + "]";
+    return kst_iso_time(attribute_text(select_first(root, xpath), name));
+}
+
+std::expected<Article, PageError> article_of(const xmlNode* root, ArticleRef ref)
+{
+    Article article;
+    article.ref = std::move(ref);
+    article.title = title_of(root);
+    auto published_at = time_of(root, "_ARTICLE_DATE_TIME", "data-date-time");
+    article.content = article_content(select_first(root, "//*[@id='dic_area']"));
+    std::vector<std::string> missing;
+    if (article.title.empty()) {
+        missing.emplace_back("title");
+    }
+    if (!published_at) {
+        missing.emplace_back("publication time (data-date-time)");
+    }
+    if (article.content.empty()) {
+        missing.emplace_back("body text (#dic_area)");
+    }
+    if (!missing.empty()) {
+        std::string message = "article page without ";
+        for (std::size_t i = 0; i < missing.size(); ++i) {
+            message += (i == 0 ? "" : ", ") + missing[i];
+        }
+        return fail(PageErrorKind::incomplete, message);
+    }
+    article.published_at = *published_at;
+    article.modified_at = time_of(root, "_ARTICLE_MODIFY_DATE_TIME", "data-modify-date-time");
+    article.publisher = publisher_of(root);
+    article.author = author_of(root);
+    article.category = joined_texts(root, by_class("media_end_categorize_item"));
+    if (auto origin = attribute_text(select_first(root, "//a[" + class_test("media_end_head_origin_link") + "]"), "href");
+        !origin.empty()) {
+        article.original_url = std::move(origin);
+    }
+    return article;
+}
+
+} // namespace
+
+std::expected<Article, PageError> parse_article(std::string_view html, std::string_view url)
+{
+    if (has_sports_or_entertainment_host(url)) {
+        return fail(PageErrorKind::sports_or_entertainment, "served from " + std::string(url));
+    }
+    auto doc = parse_html(html);
+    const xmlNode* root = root_element(doc.get());
+    if (root == nullptr) {
+        return fail(PageErrorKind::not_an_article, "empty or unreadable page");
+    }
+    if (names_sports_or_entertainment_address(root)) {
+        return fail(PageErrorKind::sports_or_entertainment, "the page names a sports or entertainment address");
+    }
+    auto ref = parse_url(url);
+    if (!ref) {
+        return fail(PageErrorKind::not_an_article, ref.error().message);
+    }
+    if (is_gone_page(root)) {
+        return fail(PageErrorKind::gone, "Naver reports the article deleted or unavailable");
+    }
+    if (!looks_like_article(root)) {
+        return fail(PageErrorKind::not_an_article, "the page has no article markup");
+    }
+    return article_of(root, std::move(*ref));
+}
+
+std::string_view to_string(PageErrorKind kind)
+{
+    switch (kind) {
+    case PageErrorKind::gone: return "gone";
+    case PageErrorKind::sports_or_entertainment: return "sports_or_entertainment";
+    case PageErrorKind::not_an_article: return "not_an_article";
+    case PageErrorKind::incomplete: return "incomplete";
+    }
+    return "unknown";
+}
+
+} // namespace sillok::parsers

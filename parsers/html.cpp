@@ -1,0 +1,144 @@
+#include "parsers/html.hpp"
+
+#include "parsers/text.hpp"
+
+#include <libxml/parser.h>
+
+#include <climits>
+
+namespace sillok::parsers {
+namespace {
+
+constexpr int k_parse_options =
+    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET;
+
+// libxml2 must be initialised once before threads use it concurrently.
+void init_libxml2_once()
+{
+    static const bool k_initialised = [] {
+        xmlInitParser();
+        return true;
+    }();
+    (void)k_initialised;
+}
+
+// Frees a string libxml2 allocated, after copying it.
+std::string take_xml_string(xmlChar* value)
+{
+    if (value == nullptr) {
+        return {};
+    }
+    std::string out(reinterpret_cast<const char*>(value));
+    xmlFree(value);
+    return out;
+}
+
+} // namespace
+
+HtmlDocument parse_html(std::string_view bytes)
+{
+    init_libxml2_once();
+    if (bytes.empty() || bytes.size() > static_cast<std::size_t>(INT_MAX)) {
+        return nullptr;
+    }
+    // A declared charset must not override bytes that are already UTF-8: the page's
+    // declaration is ignored then, which is what HTML_PARSE_IGNORE_ENC does.
+    const bool utf8 = is_valid_utf8(bytes);
+    const int options = utf8 ? k_parse_options | HTML_PARSE_IGNORE_ENC : k_parse_options;
+    return HtmlDocument{htmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr,
+                                       utf8 ? "UTF-8" : nullptr, options)};
+}
+
+std::vector<xmlNode*> select_nodes(const xmlNode* context, const std::string& xpath)
+{
+    std::vector<xmlNode*> nodes;
+    if (context == nullptr || context->doc == nullptr) {
+        return nodes;
+    }
+    XPathContext ctx{xmlXPathNewContext(context->doc)};
+    if (!ctx) {
+        return nodes;
+    }
+    ctx->node = const_cast<xmlNode*>(context);
+    // A bad expression selects nothing, without libxml2 printing to stderr. (The handler's
+    // parameter type differs between libxml2 versions, hence the generic lambda.)
+    ctx->error = [](void* /*user_data*/, auto* /*error*/) {};
+    XPathObject result{xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(xpath.c_str()), ctx.get())};
+    if (!result || result->type != XPATH_NODESET || result->nodesetval == nullptr) {
+        return nodes;
+    }
+    const xmlNodeSet* set = result->nodesetval;
+    nodes.reserve(static_cast<std::size_t>(set->nodeNr));
+    for (int i = 0; i < set->nodeNr; ++i) {
+        nodes.push_back(set->nodeTab[i]);
+    }
+    return nodes;
+}
+
+xmlNode* select_first(const xmlNode* context, const std::string& xpath)
+{
+    auto nodes = select_nodes(context, xpath);
+    return nodes.empty() ? nullptr : nodes.front();
+}
+
+std::string class_test(std::string_view name)
+{
+    return "contains(concat(' ', normalize-space(@class), ' '), ' " + std::string(name) + " ')";
+}
+
+xmlNode* root_element(const xmlDoc* doc)
+{
+    return doc == nullptr ? nullptr : xmlDocGetRootElement(doc);
+}
+
+bool is_element(const xmlNode* node, std::string_view name)
+{
+    return node != nullptr && node->type == XML_ELEMENT_NODE && node->name != nullptr
+        && name == reinterpret_cast<const char*>(node->name);
+}
+
+bool has_class(const xmlNode* node, std::string_view name)
+{
+    if (node == nullptr || node->type != XML_ELEMENT_NODE) {
+        return false;
+    }
+    auto classes = attribute(node, "class");
+    if (!classes) {
+        return false;
+    }
+    // Tokens are separated by ASCII white space, as in HTML's class attribute.
+    std::string_view rest = *classes;
+    constexpr std::string_view k_separators = " \t\r\n\f";
+    while (!rest.empty()) {
+        auto start = rest.find_first_not_of(k_separators);
+        if (start == std::string_view::npos) {
+            break;
+        }
+        rest.remove_prefix(start);
+        auto end = rest.find_first_of(k_separators);
+        if (rest.substr(0, end) == name) {
+            return true;
+        }
+        rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
+    }
+    return false;
+}
+
+std::optional<std::string> attribute(const xmlNode* node, const char* name)
+{
+    if (node == nullptr || node->type != XML_ELEMENT_NODE) {
+        return std::nullopt;
+    }
+    xmlChar* value = xmlGetProp(node, reinterpret_cast<const xmlChar*>(name));
+    if (value == nullptr) {
+        return std::nullopt;
+    }
+    return take_xml_string(value);
+}
+
+std::string raw_text(const xmlNode* node)
+{
+    return node == nullptr ? std::string{} : take_xml_string(xmlNodeGetContent(node));
+}
+
+} // namespace sillok::parsers

@@ -1,0 +1,102 @@
+#include "parsers/text.hpp"
+
+#include <optional>
+
+namespace sillok::parsers {
+namespace {
+
+// Decodes one well-formed UTF-8 sequence at pos, or nothing when the bytes there are not one.
+std::optional<char32_t> decode_utf8(std::string_view text, std::size_t& pos)
+{
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned char lead = byte(pos);
+    if (lead < 0x80) {
+        ++pos;
+        return lead;
+    }
+    std::size_t length = 0;
+    char32_t cp = 0;
+    char32_t min = 0;
+    if (lead >= 0xc2 && lead <= 0xdf) {
+        length = 2, cp = lead & 0x1fU, min = 0x80;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+        length = 3, cp = lead & 0x0fU, min = 0x800;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+        length = 4, cp = lead & 0x07U, min = 0x10000;
+    } else {
+        return std::nullopt;
+    }
+    if (pos + length > text.size()) {
+        return std::nullopt;
+    }
+    for (std::size_t i = 1; i < length; ++i) {
+        const unsigned char next = byte(pos + i);
+        if ((next & 0xc0U) != 0x80) {
+            return std::nullopt;
+        }
+        cp = (cp << 6U) | (next & 0x3fU);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        return std::nullopt;
+    }
+    pos += length;
+    return cp;
+}
+
+} // namespace
+
+bool is_valid_utf8(std::string_view bytes)
+{
+    std::size_t pos = 0;
+    while (pos < bytes.size()) {
+        if (!decode_utf8(bytes, pos)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+char32_t next_code_point(std::string_view text, std::size_t& pos)
+{
+    if (auto cp = decode_utf8(text, pos)) {
+        return *cp;
+    }
+    return static_cast<unsigned char>(text[pos++]);
+}
+
+bool is_white_space(char32_t cp)
+{
+    switch (cp) {
+    case 0x20: case 0x85: case 0xa0: case 0x1680:
+    case 0x2028: case 0x2029: case 0x202f: case 0x205f: case 0x3000:
+    case 0x200b: case 0x200c: case 0x200d: case 0xfeff:
+        return true;
+    default:
+        // TAB, LF, VT, FF, CR; the information separators U+001C..U+001F; U+2000..U+200A.
+        return (cp >= 0x09 && cp <= 0x0d) || (cp >= 0x1c && cp <= 0x1f)
+            || (cp >= 0x2000 && cp <= 0x200a);
+    }
+}
+
+std::string collapse_white_space(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    bool pending_space = false;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t start = pos;
+        if (is_white_space(next_code_point(text, pos))) {
+            pending_space = true;
+            continue;
+        }
+        if (pending_space && !out.empty()) {
+            out.push_back(' ');
+        }
+        pending_space = false;
+        out.append(text.substr(start, pos - start));
+    }
+    return out;
+}
+
+} // namespace sillok::parsers

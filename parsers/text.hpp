@@ -1,0 +1,25 @@
+#pragma once
+// Plain-text rules shared by the page parsers: UTF-8 decoding, what counts as white space,
+// and collapsing white space the way FORMAT.md asks for every field.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace sillok::parsers {
+
+// True when bytes are well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
+bool is_valid_utf8(std::string_view bytes);
+
+// The code point that starts at pos, advancing pos past it. A byte that does not start a
+// well-formed sequence decodes as itself (so callers never loop forever on bad input).
+char32_t next_code_point(std::string_view text, std::size_t& pos);
+
+// White space for FORMAT.md: ASCII white space and separators, no-break spaces, the Unicode
+// space separators (U+2000..U+200A, U+3000, ...), line and paragraph separators, and the
+// zero-width characters U+200B, U+200C, U+200D and U+FEFF.
+bool is_white_space(char32_t cp);
+
+// Every run of white space becomes one ' ', and the result is trimmed.
+std::string collapse_white_space(std::string_view text);
+
+} // namespace sillok::parsers
