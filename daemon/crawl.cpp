@@ -1,0 +1,201 @@
+#include "daemon/crawl.hpp"
+
+#include "daemon/archive_format.hpp"
+#include "daemon/digest.hpp"
+#include "daemon/kst.hpp"
+#include "parsers/article.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <iostream>
+#include <set>
+
+namespace sillok::daemon {
+namespace {
+
+constexpr size_t k_progress_every = 50;
+
+std::string host_of(std::string_view url)
+{
+    auto parts = parsers::split_url(url);
+    return parts ? parts->host : std::string{};
+}
+
+StorageError storage_error(std::string message) { return StorageError{std::move(message)}; }
+
+} // namespace
+
+std::string_view to_string(Outcome outcome)
+{
+    switch (outcome) {
+    case Outcome::saved: return "saved";
+    case Outcome::unchanged: return "unchanged";
+    case Outcome::updated: return "updated";
+    case Outcome::gone: return "gone";
+    case Outcome::skipped: return "skipped";
+    case Outcome::failed: return "failed";
+    }
+    return "failed";
+}
+
+std::expected<ArticleReport, StorageError> ArticlePipeline::process(const parsers::ArticleRef& ref,
+                                                                    FetchResult&& fetched)
+{
+    if (fetched.error) {
+        const auto& error = *fetched.error;
+        if (error.kind == FetchErrorKind::off_site_redirect
+            && parsers::is_sports_or_entertainment_host(host_of(fetched.redirect_target))) {
+            return record_state(ref, Outcome::skipped,
+                                "sports or entertainment article (moved to " + host_of(fetched.redirect_target) + ")",
+                                fetched);
+        }
+        if (error.kind == FetchErrorKind::http_status && (fetched.status == 404 || fetched.status == 410)) {
+            return record_state(ref, Outcome::gone, "HTTP " + std::to_string(fetched.status), fetched);
+        }
+        return record_state(ref, Outcome::failed, std::string(to_string(error.kind)) + ": " + error.message, fetched);
+    }
+    auto page = parsers::parse_article(fetched.body, fetched.final_url);
+    if (!page) {
+        const auto& error = page.error();
+        auto reason = std::string(parsers::to_string(error.kind)) + ": " + error.message;
+        switch (error.kind) {
+        case parsers::PageErrorKind::gone: return record_state(ref, Outcome::gone, reason, fetched);
+        case parsers::PageErrorKind::sports_or_entertainment: return record_state(ref, Outcome::skipped, reason, fetched);
+        default: return record_state(ref, Outcome::failed, reason, fetched);
+        }
+    }
+    page->ref = ref; // the page was served for this ref, whatever URL form it came from
+    return save(*page, fetched);
+}
+
+std::expected<ArticleReport, StorageError> ArticlePipeline::record_state(const parsers::ArticleRef& ref,
+                                                                         Outcome outcome, std::string reason,
+                                                                         const FetchResult& fetched)
+{
+    auto checked_at = kst_iso(fetched.fetched_at);
+    auto recorded = outcome == Outcome::failed
+        ? m_ledger.record_fetches(fetched.attempts)
+        : m_ledger.record_state(ref, outcome == Outcome::gone ? "gone" : "skipped", reason, checked_at, fetched.attempts);
+    if (!recorded) {
+        return std::unexpected(storage_error(recorded.error().message));
+    }
+    return ArticleReport{outcome, ref.id(), {}, {}, std::move(reason)};
+}
+
+std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::Article& article,
+                                                                 const FetchResult& fetched)
+{
+    const auto& ref = article.ref;
+    auto hash = content_hash(article.content);
+    auto path = archive_relative_path(article);
+    auto crawled_at = kst_iso(fetched.fetched_at);
+    auto stored = m_ledger.find(ref);
+    if (!stored) {
+        return std::unexpected(storage_error(stored.error().message));
+    }
+    const auto& current = *stored;
+    bool same_content = current && current->content_hash == hash && current->path;
+    if (same_content) {
+        path = *current->path;
+    }
+
+    // Whatever sits at the target path with other content is an earlier version: keep it.
+    std::optional<std::string> previous_path;
+    if (current && current->content_hash && current->path && !same_content) {
+        previous_path = version_relative_path(*current->path, *current->content_hash);
+    }
+    if (auto on_disk = m_archive.read(path)) {
+        auto disk_hash = front_matter_hash(*on_disk).value_or(sha256_hex(*on_disk));
+        if (disk_hash == hash && same_content) {
+            if (auto done = m_ledger.record_unchanged(ref, crawled_at, fetched.attempts); !done) {
+                return std::unexpected(storage_error(done.error().message));
+            }
+            return ArticleReport{Outcome::unchanged, ref.id(), path, hash, {}};
+        }
+        if (disk_hash != hash) {
+            if (auto kept = m_archive.keep_as(path, version_relative_path(path, disk_hash)); !kept) {
+                return std::unexpected(storage_error(kept.error().message));
+            }
+        }
+    } else if (same_content) {
+        spdlog::warn("{}: file {} was missing; rewriting it", ref.id(), path);
+    }
+    if (previous_path && *current->path != path && m_archive.exists(*current->path)) {
+        // The publication date moved: the earlier file leaves its old name for a version name.
+        if (auto kept = m_archive.keep_as(*current->path, *previous_path, true); !kept) {
+            return std::unexpected(storage_error(kept.error().message));
+        }
+    }
+    if (previous_path && !m_archive.exists(*previous_path)) {
+        spdlog::warn("{}: the file of version {} ({}) is missing from the archive", ref.id(),
+                     current->current_version, *previous_path);
+    }
+
+    if (auto written = m_archive.write(path, render_archive_file(article, hash, crawled_at)); !written) {
+        return std::unexpected(storage_error(written.error().message));
+    }
+    auto recorded = m_ledger.record_version(SavedVersion{article, hash, path, crawled_at, previous_path},
+                                            fetched.attempts);
+    if (!recorded) {
+        return std::unexpected(storage_error(recorded.error().message));
+    }
+    if (*recorded == SaveResult::already_current) {
+        return ArticleReport{same_content ? Outcome::saved : Outcome::unchanged, ref.id(), path, hash, {}};
+    }
+    if (current && current->content_hash) {
+        if (current->rules_version != parsers::k_content_rules_version) {
+            spdlog::info("{}: new content under content rules v{} (was v{})", ref.id(),
+                         parsers::k_content_rules_version, current->rules_version);
+        }
+        return ArticleReport{Outcome::updated, ref.id(), path, hash, {}};
+    }
+    return ArticleReport{Outcome::saved, ref.id(), path, hash, {}};
+}
+
+int run_crawl(ArticlePipeline& pipeline, const FetchOptions& fetch, const std::vector<parsers::ArticleRef>& refs,
+              std::ostream& out, const std::atomic<bool>* stop)
+{
+    std::vector<std::string> urls;
+    std::map<std::string, parsers::ArticleRef> by_url;
+    for (const auto& ref : refs) {
+        if (by_url.emplace(ref.canonical_url(), ref).second) {
+            urls.push_back(ref.canonical_url());
+        }
+    }
+    std::map<Outcome, size_t> counts;
+    std::optional<StorageError> storage_failure;
+    size_t done = 0;
+    Fetcher fetcher(fetch);
+    fetcher.fetch_all(
+        urls,
+        [&](FetchResult&& fetched) {
+            const auto& ref = by_url.at(fetched.url);
+            auto report = storage_failure ? std::unexpected(*storage_failure) : pipeline.process(ref, std::move(fetched));
+            if (!report) {
+                storage_failure = report.error();
+                report = ArticleReport{Outcome::failed, ref.id(), {}, {}, "storage: " + report.error().message};
+            }
+            ++counts[report->outcome];
+            out << to_string(report->outcome) << '\t' << report->id << '\t' << report->path << '\t' << report->hash;
+            if (!report->reason.empty()) {
+                out << '\t' << report->reason;
+            }
+            out << std::endl;
+            if (++done % k_progress_every == 0 && done < urls.size()) {
+                spdlog::info("progress: {}/{} articles done, {} failed", done, urls.size(), counts[Outcome::failed]);
+            }
+        },
+        [&] { return storage_failure.has_value() || (stop != nullptr && stop->load()); });
+
+    spdlog::info("crawl finished: {} saved, {} updated, {} unchanged, {} gone, {} skipped, {} failed",
+                 counts[Outcome::saved], counts[Outcome::updated], counts[Outcome::unchanged], counts[Outcome::gone],
+                 counts[Outcome::skipped], counts[Outcome::failed]);
+    if (storage_failure) {
+        std::cerr << "sillok: error: archive or ledger not writable: " << storage_failure->message << '\n';
+        return k_exit_io;
+    }
+    return counts[Outcome::failed] > 0 ? k_exit_some_failed : k_exit_ok;
+}
+
+} // namespace sillok::daemon

@@ -1,0 +1,62 @@
+#pragma once
+// The article pipeline (fetch result -> parse -> archive file + ledger) and the crawl
+// command that feeds it a list of URLs.
+#include "daemon/archive.hpp"
+#include "daemon/fetcher.hpp"
+#include "daemon/ledger.hpp"
+#include "parsers/article_ref.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace sillok::daemon {
+
+enum class Outcome { saved, unchanged, updated, gone, skipped, failed };
+std::string_view to_string(Outcome outcome);
+
+struct ArticleReport {
+    Outcome outcome = Outcome::failed;
+    std::string id;
+    std::string path; // relative to the archive
+    std::string hash;
+    std::string reason;
+};
+
+// A failure of the archive or ledger themselves (disk full, permissions): not a per-article
+// outcome, so the run stops with exit 74.
+struct StorageError {
+    std::string message;
+};
+
+class ArticlePipeline {
+public:
+    ArticlePipeline(Archive& archive, Ledger& ledger) : m_archive(archive), m_ledger(ledger) {}
+
+    // Turns one finished fetch of ref into an outcome, writing file and ledger rows.
+    std::expected<ArticleReport, StorageError> process(const parsers::ArticleRef& ref, FetchResult&& fetched);
+
+private:
+    std::expected<ArticleReport, StorageError> save(const parsers::Article& article, const FetchResult& fetched);
+    std::expected<ArticleReport, StorageError> record_state(const parsers::ArticleRef& ref, Outcome outcome,
+                                                            std::string reason, const FetchResult& fetched);
+
+    Archive& m_archive;
+    Ledger& m_ledger;
+};
+
+// Exit codes: a contract with scripts and cron.
+inline constexpr int k_exit_ok = 0;
+inline constexpr int k_exit_some_failed = 1;
+inline constexpr int k_exit_usage = 64;
+inline constexpr int k_exit_io = 74;
+inline constexpr int k_exit_tempfail = 75;
+inline constexpr int k_exit_config = 78;
+
+// Archives each ref; prints one tab-separated line per ref on out. Returns the exit code.
+int run_crawl(ArticlePipeline& pipeline, const FetchOptions& fetch, const std::vector<parsers::ArticleRef>& refs,
+              std::ostream& out, const std::atomic<bool>* stop);
+
+} // namespace sillok::daemon

@@ -1,0 +1,418 @@
+#include "daemon/fetcher.hpp"
+
+#include "daemon/c_handles.hpp"
+#include "parsers/article_ref.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace sillok::daemon {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+constexpr long k_max_poll_ms = 200;
+
+struct Job {
+    FetchResult result;
+    std::string url;  // current URL (after redirects)
+    std::string host; // its host: the politeness budget it draws on
+    int retries = 0;
+    int redirects = 0;
+    Steady::time_point ready_at{};
+    // The attempt in flight.
+    CurlEasy easy;
+    std::string body;
+    size_t max_body = 0;
+    bool too_large = false;
+    std::array<char, CURL_ERROR_SIZE> error_buffer{};
+    WallClock::time_point started_wall{};
+    Steady::time_point started{};
+};
+
+struct HostBudget {
+    int in_flight = 0;
+    Steady::time_point next_start{};
+};
+
+struct Verdict {
+    bool retryable = false;
+    std::optional<FetchError> error;
+};
+
+size_t write_body(char* data, size_t size, size_t count, void* user)
+{
+    auto* job = static_cast<Job*>(user);
+    size_t bytes = size * count;
+    if (job->body.size() + bytes > job->max_body) {
+        job->too_large = true;
+        return 0; // aborts the transfer with CURLE_WRITE_ERROR
+    }
+    job->body.append(data, bytes);
+    return bytes;
+}
+
+std::string host_of(const std::string& url)
+{
+    auto parts = parsers::split_url(url);
+    return parts ? parts->host : std::string{};
+}
+
+Verdict classify_transport_error(CURLcode code, const Job& job, const FetchOptions& options)
+{
+    std::string detail = job.error_buffer[0] != '\0' ? job.error_buffer.data() : curl_easy_strerror(code);
+    switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+        return {true, FetchError{FetchErrorKind::timeout, detail}};
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return {true, FetchError{FetchErrorKind::connect, detail}};
+    case CURLE_SSL_CONNECT_ERROR:
+        return {true, FetchError{FetchErrorKind::tls, detail}};
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+        return {false, FetchError{FetchErrorKind::tls, detail}};
+    case CURLE_FILESIZE_EXCEEDED:
+    case CURLE_WRITE_ERROR:
+        if (code == CURLE_FILESIZE_EXCEEDED || job.too_large) {
+            return {false, FetchError{FetchErrorKind::too_large,
+                                      "body larger than the cap of " + std::to_string(options.max_body_bytes) + " bytes"}};
+        }
+        return {false, FetchError{FetchErrorKind::network, detail}};
+    case CURLE_BAD_CONTENT_ENCODING:
+        return {false, FetchError{FetchErrorKind::network, "corrupt compressed body: " + detail}};
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return {true, FetchError{FetchErrorKind::network, detail}};
+    default:
+        return {false, FetchError{FetchErrorKind::network, detail}};
+    }
+}
+
+// One fetch_all run: the jobs, their hosts' budgets and the curl multi handle.
+class Run {
+public:
+    Run(const FetchOptions& options, curl_slist* connect_to, const std::function<void(FetchResult&&)>& on_done)
+        : m_options(options), m_connect_to(connect_to), m_on_done(on_done), m_multi(curl_multi_init()),
+          m_random(std::random_device{}())
+    {
+        if (!m_multi) {
+            throw std::runtime_error("curl_multi_init failed");
+        }
+    }
+
+    void add(const std::string& url)
+    {
+        auto job = std::make_unique<Job>();
+        job->result.url = url;
+        job->url = url;
+        job->host = host_of(url);
+        job->max_body = m_options.max_body_bytes;
+        m_waiting.push_back(std::move(job));
+    }
+
+    void run(const std::function<bool()>& should_stop)
+    {
+        while (!m_waiting.empty() || !m_running.empty()) {
+            if (should_stop()) {
+                interrupt_waiting();
+            }
+            start_ready();
+            int still_running = 0;
+            curl_multi_perform(m_multi.get(), &still_running);
+            int queued = 0;
+            while (CURLMsg* msg = curl_multi_info_read(m_multi.get(), &queued)) {
+                if (msg->msg == CURLMSG_DONE) {
+                    complete(msg->easy_handle, msg->data.result);
+                }
+            }
+            if (!m_waiting.empty() || !m_running.empty()) {
+                curl_multi_poll(m_multi.get(), nullptr, 0, static_cast<int>(wait_ms()), nullptr);
+            }
+        }
+    }
+
+private:
+    void interrupt_waiting()
+    {
+        for (auto& job : m_waiting) {
+            job->result.error = FetchError{FetchErrorKind::interrupted, "interrupted before the request was made"};
+            m_on_done(std::move(job->result));
+        }
+        m_waiting.clear();
+    }
+
+    void start_ready()
+    {
+        auto now = Steady::now();
+        for (auto it = m_waiting.begin(); it != m_waiting.end();) {
+            auto& job = **it;
+            auto& budget = m_hosts[job.host];
+            if (job.ready_at > now || budget.in_flight >= m_options.concurrency || budget.next_start > now) {
+                ++it;
+                continue;
+            }
+            ++budget.in_flight;
+            if (m_options.rate > 0) {
+                auto interval = std::chrono::duration<double>(1.0 / m_options.rate);
+                budget.next_start = now + std::chrono::duration_cast<Steady::duration>(interval);
+            }
+            start(job);
+            CURL* easy = job.easy.get();
+            m_running.emplace(easy, std::move(*it));
+            it = m_waiting.erase(it);
+        }
+    }
+
+    void start(Job& job)
+    {
+        job.easy.reset(curl_easy_init());
+        job.body.clear();
+        job.too_large = false;
+        job.error_buffer[0] = '\0';
+        CURL* easy = job.easy.get();
+        curl_easy_setopt(easy, CURLOPT_URL, job.url.c_str());
+        curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L); // each hop is checked and paced here
+        curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip, deflate, br");
+        curl_easy_setopt(easy, CURLOPT_USERAGENT, m_options.user_agent.c_str());
+        curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(m_options.connect_timeout.count()));
+        curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(m_options.total_timeout.count()));
+        curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, m_options.low_speed_bytes_per_second);
+        curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(m_options.low_speed_time.count()));
+        curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(m_options.max_body_bytes));
+        curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body);
+        curl_easy_setopt(easy, CURLOPT_WRITEDATA, &job);
+        curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, job.error_buffer.data());
+        if (m_connect_to != nullptr) {
+            curl_easy_setopt(easy, CURLOPT_CONNECT_TO, m_connect_to);
+        }
+        if (!m_options.cacert.empty()) {
+            curl_easy_setopt(easy, CURLOPT_CAINFO, m_options.cacert.c_str());
+        }
+        job.started_wall = WallClock::now();
+        job.started = Steady::now();
+        spdlog::debug("GET {}", job.url);
+        curl_multi_add_handle(m_multi.get(), easy);
+    }
+
+    Steady::duration backoff(int retry)
+    {
+        auto base = std::chrono::duration<double, std::milli>(m_options.backoff_base) * std::pow(2.0, retry);
+        base = std::min(base, std::chrono::duration<double, std::milli>(m_options.backoff_max));
+        std::uniform_real_distribution<double> jitter(0.5, 1.0);
+        return std::chrono::duration_cast<Steady::duration>(base * jitter(m_random));
+    }
+
+    Verdict judge_response(Job& job, long status)
+    {
+        if (status >= 300 && status < 400) {
+            return follow_redirect(job, status);
+        }
+        if (status >= 200 && status < 300) {
+            return {};
+        }
+        auto error = FetchError{FetchErrorKind::http_status, "HTTP " + std::to_string(status)};
+        if (status == 429 || status >= 500) {
+            return {true, error};
+        }
+        return {false, error};
+    }
+
+    Verdict follow_redirect(Job& job, long status)
+    {
+        char* location = nullptr;
+        curl_easy_getinfo(job.easy.get(), CURLINFO_REDIRECT_URL, &location);
+        if (location == nullptr) {
+            return {false, FetchError{FetchErrorKind::http_status, "HTTP " + std::to_string(status) + " without Location"}};
+        }
+        std::string target = location;
+        auto host = host_of(target);
+        if (!parsers::is_news_host(host)) {
+            job.result.redirect_target = target;
+            return {false, FetchError{FetchErrorKind::off_site_redirect, "redirect to " + target + " refused"}};
+        }
+        if (job.redirects >= m_options.max_redirects) {
+            return {false, FetchError{FetchErrorKind::too_many_redirects,
+                                      "more than " + std::to_string(m_options.max_redirects) + " redirects"}};
+        }
+        ++job.redirects;
+        job.url = target;
+        job.host = host;
+        return {};
+    }
+
+    void complete(CURL* easy, CURLcode code)
+    {
+        auto node = m_running.extract(easy);
+        auto& job = *node.mapped();
+        curl_multi_remove_handle(m_multi.get(), easy);
+        auto& budget = m_hosts[job.host];
+        --budget.in_flight;
+
+        long status = 0;
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        auto previous_url = job.url;
+        Verdict verdict = code == CURLE_OK ? judge_response(job, status) : classify_transport_error(code, job, m_options);
+        record_attempt(job, previous_url, status, verdict);
+
+        bool redirected = !verdict.error && job.url != previous_url;
+        if (redirected) {
+            job.ready_at = Steady::now();
+            m_waiting.push_front(std::move(node.mapped()));
+            return;
+        }
+        if (verdict.error && verdict.retryable) {
+            if (schedule_retry(job, budget, status, *verdict.error)) {
+                m_waiting.push_back(std::move(node.mapped()));
+                return;
+            }
+        }
+        finish(job, status, std::move(verdict.error));
+    }
+
+    void record_attempt(Job& job, const std::string& url, long status, const Verdict& verdict)
+    {
+        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - job.started);
+        FetchRecord record{url, kst_iso_millis(job.started_wall), std::nullopt,
+                           static_cast<int64_t>(job.body.size()), elapsed.count(), {}};
+        if (status > 0) {
+            record.status = status;
+        }
+        if (verdict.error) {
+            record.error = std::string(to_string(verdict.error->kind)) + ": " + verdict.error->message;
+        }
+        spdlog::debug("{} {} in {} ms{}", status, url, elapsed.count(), record.error.empty() ? "" : " (" + record.error + ")");
+        job.result.attempts.push_back(std::move(record));
+        job.result.fetched_at = job.started_wall;
+    }
+
+    // Returns false when no retry is left or the server asks for a longer wait than allowed.
+    bool schedule_retry(Job& job, HostBudget& budget, long status, FetchError& error)
+    {
+        curl_off_t retry_after = 0;
+        curl_easy_getinfo(job.easy.get(), CURLINFO_RETRY_AFTER, &retry_after);
+        auto asked = std::chrono::seconds(retry_after);
+        if (asked > m_options.max_retry_after) {
+            error = FetchError{FetchErrorKind::throttled, error.message + " with Retry-After " + std::to_string(retry_after) + " s"};
+            return false;
+        }
+        if (job.retries >= m_options.max_retries) {
+            if (status == 429) {
+                error.kind = FetchErrorKind::throttled;
+            }
+            error.message += " (after " + std::to_string(job.retries + 1) + " attempts)";
+            return false;
+        }
+        auto now = Steady::now();
+        auto delay = std::max<Steady::duration>(backoff(job.retries), asked);
+        if (asked.count() > 0) {
+            // Retry-After speaks for the host, not only for this request.
+            budget.next_start = std::max(budget.next_start, now + asked);
+            spdlog::info("{} asks to wait {} s (Retry-After)", job.host, retry_after);
+        }
+        ++job.retries;
+        job.ready_at = now + delay;
+        spdlog::info("retrying {} in {} ms ({}: {})", job.url,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(delay).count(), to_string(error.kind),
+                     error.message);
+        return true;
+    }
+
+    void finish(Job& job, long status, std::optional<FetchError> error)
+    {
+        job.result.status = status;
+        job.result.final_url = job.url;
+        job.result.error = std::move(error);
+        if (!job.result.error) {
+            char* type = nullptr;
+            curl_easy_getinfo(job.easy.get(), CURLINFO_CONTENT_TYPE, &type);
+            job.result.content_type = type != nullptr ? type : "";
+            job.result.body = std::move(job.body);
+        }
+        job.easy.reset();
+        m_on_done(std::move(job.result));
+    }
+
+    long wait_ms() const
+    {
+        auto now = Steady::now();
+        auto next = now + std::chrono::milliseconds(k_max_poll_ms);
+        for (const auto& job : m_waiting) {
+            auto it = m_hosts.find(job->host);
+            auto host_ready = it == m_hosts.end() ? now : it->second.next_start;
+            next = std::min(next, std::max(job->ready_at, host_ready));
+        }
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count();
+        return std::clamp<long>(static_cast<long>(ms), 0, k_max_poll_ms);
+    }
+
+    const FetchOptions& m_options;
+    curl_slist* m_connect_to;
+    const std::function<void(FetchResult&&)>& m_on_done;
+    CurlMulti m_multi;
+    std::deque<std::unique_ptr<Job>> m_waiting;
+    std::map<CURL*, std::unique_ptr<Job>> m_running;
+    std::unordered_map<std::string, HostBudget> m_hosts;
+    std::mt19937 m_random;
+};
+
+} // namespace
+
+std::string default_user_agent()
+{
+    return std::string("sillok/") + SILLOK_VERSION + " (Naver News archiver; +https://github.com/sillok-archive/sillok)";
+}
+
+std::string_view to_string(FetchErrorKind kind)
+{
+    switch (kind) {
+    case FetchErrorKind::timeout: return "timeout";
+    case FetchErrorKind::connect: return "connect";
+    case FetchErrorKind::tls: return "tls";
+    case FetchErrorKind::http_status: return "http_status";
+    case FetchErrorKind::too_large: return "too_large";
+    case FetchErrorKind::off_site_redirect: return "off_site_redirect";
+    case FetchErrorKind::too_many_redirects: return "too_many_redirects";
+    case FetchErrorKind::throttled: return "throttled";
+    case FetchErrorKind::network: return "network";
+    case FetchErrorKind::interrupted: return "interrupted";
+    }
+    return "unknown";
+}
+
+Fetcher::Fetcher(FetchOptions options) : m_options(std::move(options))
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+Fetcher::~Fetcher() = default;
+
+void Fetcher::fetch_all(const std::vector<std::string>& urls, const std::function<void(FetchResult&&)>& on_done,
+                        const std::function<bool()>& should_stop)
+{
+    CurlSlist connect_to;
+    for (const auto& entry : m_options.connect_to) {
+        connect_to.reset(curl_slist_append(connect_to.release(), entry.c_str()));
+    }
+    Run run(m_options, connect_to.get(), on_done);
+    for (const auto& url : urls) {
+        run.add(url);
+    }
+    run.run(should_stop);
+}
+
+} // namespace sillok::daemon
