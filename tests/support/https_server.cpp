@@ -1,0 +1,326 @@
+#include "tests/support/https_server.hpp"
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <stdexcept>
+
+namespace sillok::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct EvpPkeyDeleter {
+    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct X509Deleter {
+    void operator()(X509* p) const { X509_free(p); }
+};
+struct X509ExtensionDeleter {
+    void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
+};
+struct BioDeleter {
+    void operator()(BIO* p) const { BIO_free_all(p); }
+};
+struct BignumDeleter {
+    void operator()(BIGNUM* p) const { BN_free(p); }
+};
+
+using EvpPkey = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
+using X509Cert = std::unique_ptr<X509, X509Deleter>;
+using X509Extension = std::unique_ptr<X509_EXTENSION, X509ExtensionDeleter>;
+using Bio = std::unique_ptr<BIO, BioDeleter>;
+using Bignum = std::unique_ptr<BIGNUM, BignumDeleter>;
+
+constexpr int k_thread_count = 32;
+constexpr auto k_start_timeout = 10s;
+
+void check(bool ok, const std::string& what)
+{
+    if (ok) {
+        return;
+    }
+    std::string detail;
+    if (unsigned long code = ERR_get_error(); code != 0) {
+        std::array<char, 256> text{};
+        ERR_error_string_n(code, text.data(), text.size());
+        detail = std::string(": ") + text.data();
+    }
+    ERR_clear_error();
+    throw std::runtime_error("test HTTPS server: " + what + detail);
+}
+
+std::string lower(std::string text)
+{
+    std::ranges::transform(text, text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+std::string host_without_port(std::string host)
+{
+    if (host.starts_with('[')) {
+        auto end = host.find(']');
+        return lower(host.substr(1, end == std::string::npos ? std::string::npos : end - 1));
+    }
+    if (auto colon = host.rfind(':'); colon != std::string::npos) {
+        host.resize(colon);
+    }
+    return lower(std::move(host));
+}
+
+EvpPkey make_key()
+{
+    EvpPkey key(EVP_EC_gen("P-256"));
+    check(key != nullptr, "cannot generate an EC key");
+    return key;
+}
+
+struct Extension {
+    int nid;
+    std::string value;
+};
+
+// A certificate for `key` named `common_name`, signed by `issuer` (self-signed when null).
+X509Cert make_certificate(const std::string& common_name, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key,
+                          const std::vector<Extension>& extensions)
+{
+    X509Cert cert(X509_new());
+    check(cert != nullptr, "X509_new failed");
+    check(X509_set_version(cert.get(), X509_VERSION_3) == 1, "cannot set the certificate version");
+
+    // A random serial keeps certificates of successive servers distinct for any client cache.
+    Bignum serial(BN_new());
+    check(serial != nullptr && BN_rand(serial.get(), 63, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1,
+          "cannot draw a serial number");
+    check(BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) != nullptr,
+          "cannot set the serial number");
+
+    check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) != nullptr, "cannot set notBefore");
+    check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 7L * 24 * 3600) != nullptr, "cannot set notAfter");
+    check(X509_set_pubkey(cert.get(), key) == 1, "cannot set the public key");
+
+    X509_NAME* subject = X509_get_subject_name(cert.get());
+    check(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
+                                     reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0)
+              == 1,
+          "cannot set the subject name");
+    check(X509_set_issuer_name(cert.get(), issuer != nullptr ? X509_get_subject_name(issuer) : subject) == 1,
+          "cannot set the issuer name");
+
+    X509V3_CTX context;
+    X509V3_set_ctx_nodb(&context);
+    X509V3_set_ctx(&context, issuer != nullptr ? issuer : cert.get(), cert.get(), nullptr, nullptr, 0);
+    for (const auto& extension : extensions) {
+        X509Extension made(X509V3_EXT_conf_nid(nullptr, &context, extension.nid, extension.value.c_str()));
+        check(made != nullptr, "cannot build extension " + extension.value);
+        check(X509_add_ext(cert.get(), made.get(), -1) == 1, "cannot add extension " + extension.value);
+    }
+
+    check(X509_sign(cert.get(), issuer_key != nullptr ? issuer_key : key, EVP_sha256()) > 0,
+          "cannot sign the certificate");
+    return cert;
+}
+
+std::string subject_alt_names()
+{
+    std::string names;
+    for (const auto& host : NaverStandIn::certificate_hosts()) {
+        names += (names.empty() ? "DNS:" : ",DNS:") + host;
+    }
+    return names + ",IP:127.0.0.1";
+}
+
+void write_pem(const std::filesystem::path& path, X509* cert)
+{
+    Bio out(BIO_new_file(path.c_str(), "w"));
+    check(out != nullptr, "cannot create " + path.string());
+    check(PEM_write_bio_X509(out.get(), cert) == 1, "cannot write " + path.string());
+}
+
+// Headers httplib adds to every request itself; they are not what the client sent.
+bool is_synthetic_header(const std::string& name)
+{
+    return name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" || name == "LOCAL_PORT";
+}
+
+} // namespace
+
+const std::vector<std::string>& NaverStandIn::certificate_hosts()
+{
+    static const std::vector<std::string> k_hosts{
+        "n.news.naver.com",   "news.naver.com",        "m.news.naver.com", "*.naver.com",
+        "m.sports.naver.com", "m.entertain.naver.com", "evil.example.com", "localhost",
+    };
+    return k_hosts;
+}
+
+NaverStandIn::NaverStandIn()
+{
+    EvpPkey ca_key = make_key();
+    X509Cert ca = make_certificate("sillok test CA", ca_key.get(), nullptr, nullptr,
+                                   {{NID_basic_constraints, "critical,CA:TRUE"},
+                                    {NID_key_usage, "critical,keyCertSign,cRLSign"},
+                                    {NID_subject_key_identifier, "hash"}});
+    EvpPkey server_key = make_key();
+    X509Cert server_cert = make_certificate("n.news.naver.com", server_key.get(), ca.get(), ca_key.get(),
+                                            {{NID_basic_constraints, "critical,CA:FALSE"},
+                                             {NID_key_usage, "critical,digitalSignature"},
+                                             {NID_ext_key_usage, "serverAuth"},
+                                             {NID_subject_key_identifier, "hash"},
+                                             {NID_authority_key_identifier, "keyid:always"},
+                                             {NID_subject_alt_name, subject_alt_names()}});
+    m_ca_file = m_dir.path() / "ca.pem";
+    write_pem(m_ca_file, ca.get());
+
+    // SSLServer takes its own references to the certificate and key.
+    m_server = std::make_unique<httplib::SSLServer>(server_cert.get(), server_key.get());
+    check(m_server->is_valid(), "cannot set up the TLS context");
+    m_server->new_task_queue = [] { return new httplib::ThreadPool(k_thread_count); };
+    m_server->set_keep_alive_timeout(2);
+    m_server->set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
+        route(request, response);
+        return httplib::Server::HandlerResponse::Handled;
+    });
+    m_port = m_server->bind_to_any_port("127.0.0.1");
+    check(m_port > 0, "cannot bind 127.0.0.1");
+
+    m_thread = std::thread([this] { serve(); });
+    // stop() is a no-op before the accept loop runs, so the destructor must not race it.
+    auto deadline = std::chrono::steady_clock::now() + k_start_timeout;
+    while (!m_server->is_running() && !m_serve_returned && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(1ms);
+    }
+    if (!m_server->is_running()) {
+        m_stopping = true;
+        m_server->stop();
+        m_thread.join();
+        throw std::runtime_error("test HTTPS server: did not start serving");
+    }
+}
+
+NaverStandIn::~NaverStandIn()
+{
+    {
+        std::lock_guard lock(m_stop_mutex);
+        m_stopping = true;
+    }
+    m_stop_signal.notify_all();
+    m_server->stop();
+    m_thread.join();
+}
+
+void NaverStandIn::serve()
+{
+    // A client that hangs up mid-response must not kill the test process with SIGPIPE. The
+    // worker threads start inside listen_after_bind() and inherit this thread's mask.
+    sigset_t pipe_only;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
+    m_server->listen_after_bind();
+    m_serve_returned = true;
+}
+
+std::vector<std::string> NaverStandIn::curl_args() const
+{
+    std::vector<std::string> args;
+    for (const auto& host : certificate_hosts()) {
+        if (!host.starts_with("*.")) {
+            args.emplace_back("--connect-to");
+            args.push_back(host + ":443:127.0.0.1:" + std::to_string(m_port));
+        }
+    }
+    args.emplace_back("--cacert");
+    args.push_back(m_ca_file.string());
+    return args;
+}
+
+void NaverStandIn::on(std::string host, std::string target, Handler handler)
+{
+    std::lock_guard lock(m_mutex);
+    m_routes[{lower(std::move(host)), std::move(target)}] = std::move(handler);
+}
+
+void NaverStandIn::serve_html(std::string host, std::string path, std::string body)
+{
+    on(std::move(host), std::move(path),
+       [body = std::move(body)](const httplib::Request& /*request*/, httplib::Response& response) {
+           response.status = 200;
+           response.set_content(body, "text/html;charset=UTF-8");
+       });
+}
+
+void NaverStandIn::route(const httplib::Request& request, httplib::Response& response)
+{
+    SeenRequest seen;
+    seen.at = std::chrono::steady_clock::now();
+    seen.host = host_without_port(request.get_header_value("Host"));
+    seen.method = request.method;
+    auto question = request.target.find('?');
+    seen.path = request.target.substr(0, question);
+    seen.query = question == std::string::npos ? std::string() : request.target.substr(question + 1);
+    for (const auto& [name, value] : request.headers) {
+        if (!is_synthetic_header(name)) {
+            seen.headers[lower(name)] = value;
+        }
+    }
+
+    Handler handler;
+    {
+        std::lock_guard lock(m_mutex);
+        auto found = m_routes.end();
+        if (!seen.query.empty()) {
+            found = m_routes.find({seen.host, request.target});
+        }
+        if (found == m_routes.end()) {
+            found = m_routes.find({seen.host, seen.path});
+        }
+        if (found != m_routes.end()) {
+            handler = found->second;
+        }
+        m_seen.push_back(std::move(seen));
+    }
+
+    // Handlers run outside the lock: they may sleep, and they may change routes.
+    if (handler) {
+        handler(request, response);
+        return;
+    }
+    response.status = 404;
+    response.set_content("<!DOCTYPE html><html><head><title>404</title></head>"
+                         "<body><h1>Not Found</h1></body></html>\n",
+                         "text/html;charset=UTF-8");
+}
+
+std::vector<SeenRequest> NaverStandIn::requests() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_seen;
+}
+
+std::size_t NaverStandIn::count(std::string_view host, std::string_view path) const
+{
+    std::string wanted_host = lower(std::string(host));
+    std::lock_guard lock(m_mutex);
+    return static_cast<std::size_t>(std::ranges::count_if(m_seen, [&](const SeenRequest& seen) {
+        return seen.host == wanted_host && (path.empty() || seen.path == path);
+    }));
+}
+
+bool NaverStandIn::sleep_unless_stopped(std::chrono::steady_clock::duration duration)
+{
+    std::unique_lock lock(m_stop_mutex);
+    return !m_stop_signal.wait_for(lock, duration, [this] { return m_stopping.load(); });
+}
+
+} // namespace sillok::test
