@@ -92,7 +92,6 @@ FetchOptions fetch_options(const CommonOptions& common)
     options.user_agent = common.user_agent;
     options.connect_to = common.connect_to;
     options.cacert = common.cacert;
-    options.rate = common.rate;
     options.concurrency = common.concurrency;
     options.total_timeout = std::chrono::milliseconds(static_cast<long>(common.timeout_seconds * 1000));
     options.connect_timeout = std::min(options.connect_timeout, options.total_timeout);
@@ -166,12 +165,19 @@ int crawl_command(const CommonOptions& common, std::vector<std::string> urls, co
     if (!archive) {
         return fail(k_exit_io, archive.error().message);
     }
-    auto ledger = Ledger::open(common.ledger.empty() ? archive_dir / "ledger.sqlite3" : std::filesystem::path(common.ledger));
+    auto ledger_path = common.ledger.empty() ? archive_dir / "ledger.sqlite3" : std::filesystem::path(common.ledger);
+    auto ledger = Ledger::open(ledger_path);
     if (!ledger) {
         return fail(k_exit_io, ledger.error().message);
     }
+    std::string error;
+    auto politeness = Politeness::shared(ledger_path, PolitenessOptions{common.rate}, &error);
+    if (!politeness) {
+        return fail(k_exit_io, error);
+    }
     ArticlePipeline pipeline(*archive, *ledger);
-    return run_crawl(pipeline, fetch_options(common), refs, std::cout, &g_stop_requested);
+    Fetcher fetcher(fetch_options(common), *politeness);
+    return run_crawl(pipeline, fetcher, refs, std::cout, &g_stop_requested);
 }
 
 } // namespace

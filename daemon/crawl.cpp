@@ -153,49 +153,89 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
     return ArticleReport{Outcome::saved, ref.id(), path, hash, {}};
 }
 
-int run_crawl(ArticlePipeline& pipeline, const FetchOptions& fetch, const std::vector<parsers::ArticleRef>& refs,
-              std::ostream& out, const std::atomic<bool>* stop)
-{
-    std::vector<std::string> urls;
-    std::map<std::string, parsers::ArticleRef> by_url;
-    for (const auto& ref : refs) {
-        if (by_url.emplace(ref.canonical_url(), ref).second) {
-            urls.push_back(ref.canonical_url());
+namespace {
+
+// The crawl command's work: the given refs, each fetched once, reported as they finish.
+class CrawlFeed final : public FetchFeed {
+public:
+    CrawlFeed(ArticlePipeline& pipeline, const std::vector<parsers::ArticleRef>& refs, std::ostream& out,
+              const std::atomic<bool>* stop)
+        : m_pipeline(pipeline), m_out(out), m_stop(stop)
+    {
+        std::set<parsers::ArticleRef> seen;
+        for (const auto& ref : refs) {
+            if (seen.insert(ref).second) {
+                m_refs.push_back(ref);
+            }
         }
     }
-    std::map<Outcome, size_t> counts;
-    std::optional<StorageError> storage_failure;
-    size_t done = 0;
-    Fetcher fetcher(fetch);
-    fetcher.fetch_all(
-        urls,
-        [&](FetchResult&& fetched) {
-            const auto& ref = by_url.at(fetched.url);
-            auto report = storage_failure ? std::unexpected(*storage_failure) : pipeline.process(ref, std::move(fetched));
-            if (!report) {
-                storage_failure = report.error();
-                report = ArticleReport{Outcome::failed, ref.id(), {}, {}, "storage: " + report.error().message};
-            }
-            ++counts[report->outcome];
-            out << to_string(report->outcome) << '\t' << report->id << '\t' << report->path << '\t' << report->hash;
-            if (!report->reason.empty()) {
-                out << '\t' << report->reason;
-            }
-            out << std::endl;
-            if (++done % k_progress_every == 0 && done < urls.size()) {
-                spdlog::info("progress: {}/{} articles done, {} failed", done, urls.size(), counts[Outcome::failed]);
-            }
-        },
-        [&] { return storage_failure.has_value() || (stop != nullptr && stop->load()); });
 
-    spdlog::info("crawl finished: {} saved, {} updated, {} unchanged, {} gone, {} skipped, {} failed",
-                 counts[Outcome::saved], counts[Outcome::updated], counts[Outcome::unchanged], counts[Outcome::gone],
-                 counts[Outcome::skipped], counts[Outcome::failed]);
-    if (storage_failure) {
-        std::cerr << "sillok: error: archive or ledger not writable: " << storage_failure->message << '\n';
-        return k_exit_io;
+    std::vector<FetchRequest> take(size_t room) override
+    {
+        std::vector<FetchRequest> requests;
+        while (requests.size() < room && m_next < m_refs.size()) {
+            requests.push_back(FetchRequest{m_refs[m_next].canonical_url(), m_next});
+            ++m_next;
+        }
+        return requests;
     }
-    return counts[Outcome::failed] > 0 ? k_exit_some_failed : k_exit_ok;
+
+    void done(FetchResult&& fetched) override
+    {
+        const auto& ref = m_refs.at(fetched.tag);
+        auto report = m_storage_failure ? std::unexpected(*m_storage_failure) : m_pipeline.process(ref, std::move(fetched));
+        if (!report) {
+            m_storage_failure = report.error();
+            report = ArticleReport{Outcome::failed, ref.id(), {}, {}, "storage: " + report.error().message};
+        }
+        ++m_counts[report->outcome];
+        m_out << to_string(report->outcome) << '\t' << report->id << '\t' << report->path << '\t' << report->hash;
+        if (!report->reason.empty()) {
+            m_out << '\t' << report->reason;
+        }
+        m_out << std::endl;
+        if (++m_done % k_progress_every == 0 && m_done < m_refs.size()) {
+            spdlog::info("progress: {}/{} articles done, {} failed", m_done, m_refs.size(), m_counts[Outcome::failed]);
+        }
+    }
+
+    [[nodiscard]] bool exhausted() const override { return m_next >= m_refs.size(); }
+    [[nodiscard]] bool stopping() const override
+    {
+        return m_storage_failure.has_value() || (m_stop != nullptr && m_stop->load());
+    }
+
+    int finish()
+    {
+        spdlog::info("crawl finished: {} saved, {} updated, {} unchanged, {} gone, {} skipped, {} failed",
+                     m_counts[Outcome::saved], m_counts[Outcome::updated], m_counts[Outcome::unchanged],
+                     m_counts[Outcome::gone], m_counts[Outcome::skipped], m_counts[Outcome::failed]);
+        if (m_storage_failure) {
+            std::cerr << "sillok: error: archive or ledger not writable: " << m_storage_failure->message << '\n';
+            return k_exit_io;
+        }
+        return m_counts[Outcome::failed] > 0 ? k_exit_some_failed : k_exit_ok;
+    }
+
+private:
+    ArticlePipeline& m_pipeline;
+    std::ostream& m_out;
+    const std::atomic<bool>* m_stop;
+    std::vector<parsers::ArticleRef> m_refs;
+    size_t m_next = 0;
+    size_t m_done = 0;
+    std::map<Outcome, size_t> m_counts;
+    std::optional<StorageError> m_storage_failure;
+};
+
+} // namespace
+
+int run_crawl(ArticlePipeline& pipeline, Fetcher& fetcher, const std::vector<parsers::ArticleRef>& refs,
+              std::ostream& out, const std::atomic<bool>* stop)
+{
+    CrawlFeed feed(pipeline, refs, out, stop);
+    fetcher.run(feed);
+    return feed.finish();
 }
 
 } // namespace sillok::daemon

@@ -56,7 +56,7 @@ inline constexpr int k_exit_tempfail = 75;
 inline constexpr int k_exit_config = 78;
 
 // Archives each ref; prints one tab-separated line per ref on out. Returns the exit code.
-int run_crawl(ArticlePipeline& pipeline, const FetchOptions& fetch, const std::vector<parsers::ArticleRef>& refs,
+int run_crawl(ArticlePipeline& pipeline, Fetcher& fetcher, const std::vector<parsers::ArticleRef>& refs,
               std::ostream& out, const std::atomic<bool>* stop);
 
 } // namespace sillok::daemon

@@ -27,6 +27,7 @@ struct Job {
     int retries = 0;
     int redirects = 0;
     Steady::time_point ready_at{};
+    bool has_slot = false; // a politeness slot is reserved (and counted in the host's in_flight)
     // The attempt in flight.
     CurlEasy easy;
     std::string body;
@@ -38,8 +39,7 @@ struct Job {
 };
 
 struct HostBudget {
-    int in_flight = 0;
-    Steady::time_point next_start{};
+    int in_flight = 0; // running, or holding a reserved slot
 };
 
 struct Verdict {
@@ -101,33 +101,25 @@ Verdict classify_transport_error(CURLcode code, const Job& job, const FetchOptio
     }
 }
 
-// One fetch_all run: the jobs, their hosts' budgets and the curl multi handle.
+// The network loop: jobs waiting for their turn, jobs in flight, and the per-host budgets.
 class Run {
 public:
-    Run(const FetchOptions& options, curl_slist* connect_to, const std::function<void(FetchResult&&)>& on_done)
-        : m_options(options), m_connect_to(connect_to), m_on_done(on_done), m_multi(curl_multi_init()),
-          m_random(std::random_device{}())
+    Run(const FetchOptions& options, Politeness& politeness, curl_slist* connect_to, FetchFeed& feed)
+        : m_options(options), m_politeness(politeness), m_connect_to(connect_to), m_feed(feed),
+          m_multi(curl_multi_init()), m_random(std::random_device{}())
     {
         if (!m_multi) {
             throw std::runtime_error("curl_multi_init failed");
         }
     }
 
-    void add(const std::string& url)
+    void run()
     {
-        auto job = std::make_unique<Job>();
-        job->result.url = url;
-        job->url = url;
-        job->host = host_of(url);
-        job->max_body = m_options.max_body_bytes;
-        m_waiting.push_back(std::move(job));
-    }
-
-    void run(const std::function<bool()>& should_stop)
-    {
-        while (!m_waiting.empty() || !m_running.empty()) {
-            if (should_stop()) {
+        while (!idle() || !(m_feed.exhausted() || m_feed.stopping())) {
+            if (m_feed.stopping()) {
                 interrupt_waiting();
+            } else {
+                take_more();
             }
             start_ready();
             int still_running = 0;
@@ -138,37 +130,72 @@ public:
                     complete(msg->easy_handle, msg->data.result);
                 }
             }
-            if (!m_waiting.empty() || !m_running.empty()) {
-                curl_multi_poll(m_multi.get(), nullptr, 0, static_cast<int>(wait_ms()), nullptr);
-            }
+            curl_multi_poll(m_multi.get(), nullptr, 0, static_cast<int>(wait_ms()), nullptr);
         }
     }
 
 private:
+    [[nodiscard]] bool idle() const { return m_waiting.empty() && m_running.empty(); }
+
+    // Keeps a few requests per allowed slot waiting, so that memory stays bounded by the
+    // number of requests in flight, never by the length of the caller's queue.
+    void take_more()
+    {
+        size_t capacity = static_cast<size_t>(std::max(4, m_options.concurrency * 8));
+        size_t held = m_waiting.size() + m_running.size();
+        if (held >= capacity) {
+            return;
+        }
+        for (auto& request : m_feed.take(capacity - held)) {
+            auto job = std::make_unique<Job>();
+            job->result.tag = request.tag;
+            job->result.url = request.url;
+            job->url = std::move(request.url);
+            job->host = host_of(job->url);
+            job->max_body = m_options.max_body_bytes;
+            m_waiting.push_back(std::move(job));
+        }
+    }
+
     void interrupt_waiting()
     {
         for (auto& job : m_waiting) {
+            if (job->has_slot) {
+                --m_hosts[job->host].in_flight;
+            }
             job->result.error = FetchError{FetchErrorKind::interrupted, "interrupted before the request was made"};
-            m_on_done(std::move(job->result));
+            m_feed.done(std::move(job->result));
         }
         m_waiting.clear();
     }
 
+    // Starts every waiting job whose host has room and whose reserved slot has come.
     void start_ready()
     {
         auto now = Steady::now();
         for (auto it = m_waiting.begin(); it != m_waiting.end();) {
             auto& job = **it;
-            auto& budget = m_hosts[job.host];
-            if (job.ready_at > now || budget.in_flight >= m_options.concurrency || budget.next_start > now) {
+            if (job.ready_at > now) {
                 ++it;
                 continue;
             }
-            ++budget.in_flight;
-            if (m_options.rate > 0) {
-                auto interval = std::chrono::duration<double>(1.0 / m_options.rate);
-                budget.next_start = now + std::chrono::duration_cast<Steady::duration>(interval);
+            if (!job.has_slot) {
+                auto& budget = m_hosts[job.host];
+                if (budget.in_flight >= m_options.concurrency) {
+                    ++it;
+                    continue;
+                }
+                auto wall_now = WallClock::now();
+                auto slot = m_politeness.reserve(job.host, wall_now);
+                ++budget.in_flight;
+                job.has_slot = true;
+                if (slot > wall_now) {
+                    job.ready_at = now + std::chrono::duration_cast<Steady::duration>(slot - wall_now);
+                    ++it;
+                    continue;
+                }
             }
+            job.has_slot = false; // the slot is used; in_flight now counts the running request
             start(job);
             CURL* easy = job.easy.get();
             m_running.emplace(easy, std::move(*it));
@@ -260,11 +287,13 @@ private:
         auto node = m_running.extract(easy);
         auto& job = *node.mapped();
         curl_multi_remove_handle(m_multi.get(), easy);
-        auto& budget = m_hosts[job.host];
-        --budget.in_flight;
+        --m_hosts[job.host].in_flight;
 
         long status = 0;
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        if (status > 0) {
+            m_politeness.record_answer(job.host, status, WallClock::now());
+        }
         auto previous_url = job.url;
         Verdict verdict = code == CURLE_OK ? judge_response(job, status) : classify_transport_error(code, job, m_options);
         record_attempt(job, previous_url, status, verdict);
@@ -276,7 +305,7 @@ private:
             return;
         }
         if (verdict.error && verdict.retryable) {
-            if (schedule_retry(job, budget, status, *verdict.error)) {
+            if (schedule_retry(job, status, *verdict.error)) {
                 m_waiting.push_back(std::move(node.mapped()));
                 return;
             }
@@ -301,7 +330,7 @@ private:
     }
 
     // Returns false when no retry is left or the server asks for a longer wait than allowed.
-    bool schedule_retry(Job& job, HostBudget& budget, long status, FetchError& error)
+    bool schedule_retry(Job& job, long status, FetchError& error)
     {
         curl_off_t retry_after = 0;
         curl_easy_getinfo(job.easy.get(), CURLINFO_RETRY_AFTER, &retry_after);
@@ -321,7 +350,7 @@ private:
         auto delay = std::max<Steady::duration>(backoff(job.retries), asked);
         if (asked.count() > 0) {
             // Retry-After speaks for the host, not only for this request.
-            budget.next_start = std::max(budget.next_start, now + asked);
+            m_politeness.hold(job.host, WallClock::now() + asked);
             spdlog::info("{} asks to wait {} s (Retry-After)", job.host, retry_after);
         }
         ++job.retries;
@@ -344,25 +373,24 @@ private:
             job.result.body = std::move(job.body);
         }
         job.easy.reset();
-        m_on_done(std::move(job.result));
+        m_feed.done(std::move(job.result));
     }
 
-    long wait_ms() const
+    [[nodiscard]] long wait_ms() const
     {
         auto now = Steady::now();
         auto next = now + std::chrono::milliseconds(k_max_poll_ms);
         for (const auto& job : m_waiting) {
-            auto it = m_hosts.find(job->host);
-            auto host_ready = it == m_hosts.end() ? now : it->second.next_start;
-            next = std::min(next, std::max(job->ready_at, host_ready));
+            next = std::min(next, job->ready_at);
         }
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count();
         return std::clamp<long>(static_cast<long>(ms), 0, k_max_poll_ms);
     }
 
     const FetchOptions& m_options;
+    Politeness& m_politeness;
     curl_slist* m_connect_to;
-    const std::function<void(FetchResult&&)>& m_on_done;
+    FetchFeed& m_feed;
     CurlMulti m_multi;
     std::deque<std::unique_ptr<Job>> m_waiting;
     std::map<CURL*, std::unique_ptr<Job>> m_running;
@@ -394,25 +422,27 @@ std::string_view to_string(FetchErrorKind kind)
     return "unknown";
 }
 
-Fetcher::Fetcher(FetchOptions options) : m_options(std::move(options))
+Fetcher::Fetcher(FetchOptions options, Politeness& politeness)
+    : m_options(std::move(options)), m_politeness(politeness)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 Fetcher::~Fetcher() = default;
 
-void Fetcher::fetch_all(const std::vector<std::string>& urls, const std::function<void(FetchResult&&)>& on_done,
-                        const std::function<bool()>& should_stop)
+void Fetcher::run(FetchFeed& feed)
 {
     CurlSlist connect_to;
     for (const auto& entry : m_options.connect_to) {
-        connect_to.reset(curl_slist_append(connect_to.release(), entry.c_str()));
+        auto* list = curl_slist_append(connect_to.get(), entry.c_str());
+        if (list == nullptr) {
+            throw std::bad_alloc();
+        }
+        static_cast<void>(connect_to.release());
+        connect_to.reset(list);
     }
-    Run run(m_options, connect_to.get(), on_done);
-    for (const auto& url : urls) {
-        run.add(url);
-    }
-    run.run(should_stop);
+    Run loop(m_options, m_politeness, connect_to.get(), feed);
+    loop.run();
 }
 
 } // namespace sillok::daemon

@@ -4,6 +4,7 @@
 // Retry-After, and one politeness budget per host (rate and concurrency).
 #include "daemon/kst.hpp"
 #include "daemon/ledger.hpp"
+#include "daemon/politeness.hpp"
 
 #include <chrono>
 #include <functional>
@@ -31,8 +32,7 @@ struct FetchOptions {
     std::chrono::milliseconds backoff_max = 60s;
     std::chrono::seconds max_retry_after = 600s; // a longer Retry-After fails as throttled
     int max_redirects = 5;
-    double rate = 1.0;   // request starts per second per host; 0 = unlimited
-    int concurrency = 2; // requests in flight per host
+    int concurrency = 2; // requests in flight per host (the rate lives in Politeness)
 };
 
 enum class FetchErrorKind {
@@ -54,7 +54,13 @@ struct FetchError {
     std::string message;
 };
 
+struct FetchRequest {
+    std::string url;
+    uint64_t tag = 0; // the caller's, handed back in the result
+};
+
 struct FetchResult {
+    uint64_t tag = 0;
     std::string url;       // as requested
     std::string final_url; // after redirects
     long status = 0;       // of the last response, 0 when none
@@ -66,24 +72,36 @@ struct FetchResult {
     WallClock::time_point fetched_at{}; // start of the last attempt
 };
 
+// Where the network loop gets its work and leaves its results. Every call happens on
+// the loop's thread.
+class FetchFeed {
+public:
+    virtual ~FetchFeed() = default;
+    // Called on every turn of the loop (at least every 200 ms): up to room new requests.
+    virtual std::vector<FetchRequest> take(size_t room) = 0;
+    virtual void done(FetchResult&& result) = 0;
+    // True once take() will return nothing more: the loop ends when the last request is done.
+    [[nodiscard]] virtual bool exhausted() const = 0;
+    // True when the loop should wind down: nothing new starts, waiting requests end as
+    // interrupted, requests in flight finish.
+    [[nodiscard]] virtual bool stopping() const = 0;
+};
+
 class Fetcher {
 public:
-    explicit Fetcher(FetchOptions options);
+    Fetcher(FetchOptions options, Politeness& politeness);
     ~Fetcher();
     Fetcher(const Fetcher&) = delete;
     Fetcher& operator=(const Fetcher&) = delete;
 
-    // Fetches every URL within the politeness limits; on_done runs on the calling thread
-    // as each finishes (in completion order). Once should_stop returns true, no new
-    // request starts; those not started finish with an interrupted error.
-    void fetch_all(const std::vector<std::string>& urls,
-                   const std::function<void(FetchResult&&)>& on_done,
-                   const std::function<bool()>& should_stop = [] { return false; });
+    // Runs the network loop until the feed is exhausted (or stopping) and nothing is in flight.
+    void run(FetchFeed& feed);
 
     [[nodiscard]] const FetchOptions& options() const { return m_options; }
 
 private:
     FetchOptions m_options;
+    Politeness& m_politeness;
 };
 
 } // namespace sillok::daemon

@@ -1,0 +1,74 @@
+#pragma once
+// One politeness budget per host: request starts spaced by 1/rate (with jitter),
+// Retry-After holds, and a circuit breaker that pauses a host after repeated 403/429.
+// Backed by the ledger's hosts table, so every sillok process on one archive shares it.
+#include "daemon/c_handles.hpp"
+#include "daemon/kst.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace sillok::daemon {
+
+struct PolitenessOptions {
+    double rate = 1.0;         // request starts per second per host; 0 = unlimited
+    int pause_after = 5;       // consecutive 403/429 answers that pause a host
+    std::chrono::seconds pause_for{600};
+};
+
+struct PausedHost {
+    std::string host;
+    WallClock::time_point until;
+    std::string reason;
+};
+
+class Politeness {
+public:
+    // In memory only: this process's own budget.
+    explicit Politeness(PolitenessOptions options);
+    // Shared through the ledger file (its own connection; the ledger must exist and be migrated).
+    static std::unique_ptr<Politeness> shared(const std::filesystem::path& ledger, PolitenessOptions options,
+                                              std::string* error);
+
+    // The wall time at which a request to host may start; reserves that slot.
+    WallClock::time_point reserve(const std::string& host, WallClock::time_point now);
+    // No request to host starts before until (Retry-After).
+    void hold(const std::string& host, WallClock::time_point until);
+    // Counts 403/429 answers in a row; pauses the host when there are too many.
+    void record_answer(const std::string& host, long status, WallClock::time_point now);
+    std::vector<PausedHost> paused(WallClock::time_point now);
+
+    void set_rate(double rate);
+    [[nodiscard]] double rate() const { return m_options.rate; }
+
+private:
+    struct HostState {
+        int64_t next_slot_ms = 0;
+        int64_t paused_until = 0;
+        std::string pause_reason;
+        int strikes = 0;
+    };
+    HostState load(const std::string& host);
+    void store(const std::string& host, const HostState& state);
+    int64_t interval_ms();
+    bool begin();
+    void end(bool commit);
+
+    PolitenessOptions m_options;
+    SqliteDb m_db; // null: in memory
+    std::map<std::string, HostState> m_memory;
+    std::mutex m_mutex;
+    std::mt19937 m_random{std::random_device{}()};
+};
+
+int64_t unix_ms(WallClock::time_point at);
+WallClock::time_point from_unix_ms(int64_t ms);
+
+} // namespace sillok::daemon
