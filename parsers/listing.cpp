@@ -1,0 +1,413 @@
+#include "parsers/listing.hpp"
+
+#include "parsers/html.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <set>
+
+namespace sillok::parsers {
+namespace {
+
+constexpr std::string_view k_news_origin = "https://news.naver.com";
+constexpr std::string_view k_template_path = "/section/template/";
+constexpr std::string_view k_latest_template = "SECTION_ARTICLE_LIST_FOR_LATEST";
+constexpr int k_first_sid1 = 100;
+constexpr int k_last_sid1 = 105;
+// The paging endpoint's JSON is two objects deep; deeper values are dropped while parsing,
+// so hostile nesting costs neither stack nor memory.
+constexpr int k_json_depth = 3;
+
+enum class UrlKind { fragment, legacy_list, page };
+
+std::unexpected<ListingError> fail(ListingErrorKind kind, std::string message)
+{
+    return std::unexpected(ListingError{kind, std::move(message)});
+}
+
+std::string_view trim(std::string_view text)
+{
+    constexpr std::string_view k_space = " \t\r\n\f\v";
+    auto first = text.find_first_not_of(k_space);
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return text.substr(first, text.find_last_not_of(k_space) - first + 1);
+}
+
+std::string lower(std::string_view text)
+{
+    std::string out(text);
+    std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+// A positive decimal number and nothing else (surrounding white space aside).
+std::optional<int> positive_number(std::string_view text)
+{
+    text = trim(text);
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    int value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size() || value <= 0) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<std::string_view> query_value(std::string_view query, std::string_view key)
+{
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto pair = query.substr(0, amp);
+        auto eq = pair.find('=');
+        if (eq != std::string_view::npos && pair.substr(0, eq) == key) {
+            return pair.substr(eq + 1);
+        }
+        query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
+    }
+    return std::nullopt;
+}
+
+// True when text begins with a URL scheme ("https:", "javascript:", ...).
+bool has_scheme(std::string_view text)
+{
+    auto colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0 || std::isalpha(static_cast<unsigned char>(text[0])) == 0) {
+        return false;
+    }
+    return std::ranges::all_of(text.substr(0, colon), [](unsigned char c) {
+        return std::isalnum(c) != 0 || c == '+' || c == '-' || c == '.';
+    });
+}
+
+// An href as an absolute URL, resolved against the page's URL; empty for a fragment-only link.
+std::string resolve(std::string_view href, const UrlParts& base)
+{
+    href = trim(href);
+    if (href.empty() || href.front() == '#') {
+        return {};
+    }
+    if (has_scheme(href)) {
+        return std::string(href);
+    }
+    const std::string scheme = base.scheme.empty() ? "https" : base.scheme;
+    if (href.starts_with("//")) {
+        return scheme + ":" + std::string(href);
+    }
+    const std::string origin = scheme + "://" + base.host;
+    if (href.front() == '/') {
+        return origin + std::string(href);
+    }
+    const std::string path = base.path.empty() ? "/" : base.path;
+    if (href.front() == '?') {
+        return origin + path + std::string(href);
+    }
+    return origin + path.substr(0, path.rfind('/') + 1) + std::string(href);
+}
+
+// Article refs of the a[href] elements below context, in document order, without repeats.
+std::vector<ArticleRef> article_refs(const xmlNode* context, const UrlParts& base)
+{
+    std::vector<ArticleRef> refs;
+    std::set<ArticleRef> seen;
+    for (const xmlNode* link : select_nodes(context, ".//a[@href]")) {
+        auto ref = parse_url(resolve(attribute(link, "href").value_or(""), base));
+        if (ref && seen.insert(*ref).second) {
+            refs.push_back(std::move(*ref));
+        }
+    }
+    return refs;
+}
+
+void append_new(std::vector<ArticleRef>& refs, std::vector<ArticleRef> more)
+{
+    for (auto& ref : more) {
+        if (std::ranges::find(refs, ref) == refs.end()) {
+            refs.push_back(std::move(ref));
+        }
+    }
+}
+
+// The marks of an article page. Listings never carry them; article pages, which also link
+// to many other articles, always carry at least one.
+bool is_article_page(const xmlNode* root)
+{
+    const xmlNode* og_type = select_first(root, "//meta[@property='og:type']");
+    if (lower(trim(attribute(og_type, "content").value_or(""))) == "article") {
+        return true;
+    }
+    return select_first(root, "//*[@id='dic_area' or @id='newsct_article' or @id='articleBodyContents']") != nullptr;
+}
+
+// Modern paging: the first element carrying data-has-next also carries data-cursor and
+// data-page-no; the articles of the list itself are inside it.
+void read_cursor_paging(const xmlNode* root, const UrlParts& base, Listing& listing)
+{
+    const xmlNode* meta = select_first(root, "//*[@data-has-next]");
+    if (meta == nullptr) {
+        return;
+    }
+    listing.has_next = lower(trim(attribute(meta, "data-has-next").value_or(""))) == "true";
+    auto cursor = std::string(trim(attribute(meta, "data-cursor").value_or("")));
+    if (listing.has_next && !cursor.empty()) {
+        listing.next_cursor = std::move(cursor);
+    }
+    listing.page = positive_number(attribute(meta, "data-page-no").value_or(""));
+    listing.listed = article_refs(meta, base);
+}
+
+// Legacy paging: div.paging holds the current page as <strong> and links to other pages
+// (?...&page=N), "다음" (a.next) being the first page of the next group.
+void read_page_paging(const xmlNode* root, const UrlParts& base, Listing& listing)
+{
+    const xmlNode* paging = select_first(root, "//div[" + class_test("paging") + "]");
+    if (paging == nullptr) {
+        return;
+    }
+    listing.page = positive_number(raw_text(select_first(paging, ".//strong")));
+    if (!listing.page) {
+        return;
+    }
+    for (const xmlNode* link : select_nodes(paging, ".//a[@href]")) {
+        auto target = split_url(resolve(attribute(link, "href").value_or(""), base));
+        auto number = target ? positive_number(query_value(target->query, "page").value_or("")) : std::nullopt;
+        if (number && *number > *listing.page && (!listing.next_page || *number < *listing.next_page)) {
+            listing.next_page = number;
+        }
+    }
+    listing.has_next = listing.next_page.has_value();
+}
+
+void read_legacy_list(const xmlNode* root, const UrlParts& base, Listing& listing)
+{
+    for (const xmlNode* list :
+         select_nodes(root, "//ul[" + class_test("type06_headline") + " or " + class_test("type06") + "]")) {
+        append_new(listing.listed, article_refs(list, base));
+    }
+    read_page_paging(root, base, listing);
+}
+
+std::expected<Listing, ListingError> html_listing(std::string_view body, const UrlParts& base, UrlKind kind)
+{
+    auto doc = parse_html(body);
+    const xmlNode* root = root_element(doc.get());
+    if (root == nullptr) {
+        return fail(ListingErrorKind::malformed, "the listing's body is empty or holds no HTML");
+    }
+    if (is_article_page(root)) {
+        return fail(ListingErrorKind::not_a_listing, "the body is an article page, not a listing");
+    }
+    Listing listing;
+    listing.refs = article_refs(root, base);
+    if (kind == UrlKind::legacy_list) {
+        read_legacy_list(root, base, listing);
+    } else {
+        read_cursor_paging(root, base, listing);
+    }
+    return listing;
+}
+
+// The rendered HTML of the paging endpoint's JSON: {"renderedComponent": {"NAME": "<html>"}},
+// NAME being the template of the URL. Should Naver rename the key, every string member of
+// renderedComponent is taken instead, in document order.
+std::expected<std::string, ListingError> rendered_html(std::string_view body, std::string_view template_name)
+{
+    using Json = nlohmann::ordered_json;
+    auto keep_shallow = [](int depth, Json::parse_event_t /*event*/, Json& /*value*/) { return depth <= k_json_depth; };
+    const Json json = Json::parse(body.begin(), body.end(), keep_shallow, /*allow_exceptions=*/false);
+    if (json.is_discarded() || !json.is_object()) {
+        return fail(ListingErrorKind::malformed, "the paging endpoint's body is not a JSON object");
+    }
+    auto component = json.find("renderedComponent");
+    if (component == json.end() || !component->is_object()) {
+        return fail(ListingErrorKind::malformed, "the paging endpoint's JSON has no renderedComponent object");
+    }
+    if (auto named = component->find(template_name); named != component->end() && named->is_string()) {
+        return named->get<std::string>();
+    }
+    std::string html;
+    bool found = false;
+    for (const auto& member : *component) {
+        if (member.is_string()) {
+            html += member.get_ref<const std::string&>();
+            found = true;
+        }
+    }
+    if (!found) {
+        return fail(ListingErrorKind::malformed, "the paging endpoint's renderedComponent holds no HTML");
+    }
+    return html;
+}
+
+std::expected<Listing, ListingError> fragment_listing(std::string_view body, const UrlParts& base)
+{
+    auto name = std::string_view(base.path).substr(k_template_path.size());
+    name = name.substr(0, name.find('/'));
+    auto html = rendered_html(body, name);
+    if (!html) {
+        return std::unexpected(html.error());
+    }
+    Listing listing;
+    auto doc = parse_html(*html);
+    if (const xmlNode* root = root_element(doc.get()); root != nullptr) {
+        listing.refs = article_refs(root, base);
+        read_cursor_paging(root, base, listing);
+        // The fragment is the list: everything in it is listed, wrapper or not.
+        listing.listed = listing.refs;
+    }
+    return listing;
+}
+
+bool is_legacy_list_path(std::string_view path)
+{
+    auto leaf = lower(path.substr(path.rfind('/') + 1));
+    return path.starts_with("/main/") && (leaf == "list.naver" || leaf == "list.nhn");
+}
+
+std::expected<UrlKind, ListingError> url_kind(std::string_view url, const std::expected<UrlParts, UrlError>& parts)
+{
+    if (!parts) {
+        return fail(ListingErrorKind::not_a_listing, "not a listing URL: " + parts.error().message);
+    }
+    if (!is_news_host(parts->host)) {
+        return fail(ListingErrorKind::not_a_listing, "'" + std::string(url) + "' is not a Naver News page");
+    }
+    if (parse_url(url)) {
+        return fail(ListingErrorKind::not_a_listing, "'" + std::string(url) + "' is an article, not a listing");
+    }
+    if (parts->path.starts_with(k_template_path) && parts->path.size() > k_template_path.size()) {
+        return UrlKind::fragment;
+    }
+    return is_legacy_list_path(parts->path) ? UrlKind::legacy_list : UrlKind::page;
+}
+
+// Characters other than RFC 3986's unreserved ones, percent-encoded.
+std::string query_escaped(std::string_view text)
+{
+    constexpr std::string_view k_hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += k_hex[c >> 4U];
+            out += k_hex[c & 0x0fU];
+        }
+    }
+    return out;
+}
+
+// Section ids are written with three digits, as Naver does ("059" would stay "059").
+std::string three_digits(int id)
+{
+    auto text = std::to_string(id);
+    return text.size() < 3 ? std::string(3 - text.size(), '0') + text : text;
+}
+
+std::optional<int> three_digit_id(std::string_view text)
+{
+    if (text.size() != 3 || !std::ranges::all_of(text, [](unsigned char c) { return std::isdigit(c) != 0; })) {
+        return std::nullopt;
+    }
+    return (text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0');
+}
+
+} // namespace
+
+std::expected<Listing, ListingError> parse_listing(std::string_view body, std::string_view url)
+{
+    const auto parts = split_url(url);
+    auto kind = url_kind(url, parts);
+    if (!kind) {
+        return std::unexpected(kind.error());
+    }
+    if (*kind == UrlKind::fragment) {
+        return fragment_listing(body, *parts);
+    }
+    return html_listing(body, *parts, *kind);
+}
+
+std::string_view to_string(ListingErrorKind kind)
+{
+    switch (kind) {
+    case ListingErrorKind::not_a_listing:
+        return "not_a_listing";
+    case ListingErrorKind::malformed:
+        return "malformed";
+    }
+    return "unknown";
+}
+
+std::expected<Section, std::string> parse_section(std::string_view text)
+{
+    const auto slash = text.find('/');
+    const auto sid1_text = text.substr(0, slash);
+    const auto sid1 = three_digit_id(sid1_text);
+    if (!sid1 || *sid1 < k_first_sid1 || *sid1 > k_last_sid1) {
+        return std::unexpected("section '" + std::string(text)
+                               + "': sid1 must be one of 100..105 "
+                                 "(정치, 경제, 사회, 생활/문화, 세계, IT/과학)");
+    }
+    Section section{*sid1, std::nullopt};
+    if (slash != std::string_view::npos) {
+        auto sid2 = text.substr(slash + 1);
+        bool well_formed = sid2.size() == 3 && std::ranges::all_of(sid2, [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+        });
+        if (!well_formed) {
+            return std::unexpected("section '" + std::string(text)
+                                   + "': sid2 must be three digits or letters, e.g. 101/259 or 102/59b");
+        }
+        section.sid2 = std::string(sid2);
+    }
+    return section;
+}
+
+std::string section_home_url(int sid1)
+{
+    return std::string(k_news_origin) + "/section/" + three_digits(sid1);
+}
+
+std::string breaking_news_url(const Section& section)
+{
+    if (!section.sid2) {
+        return section_home_url(section.sid1);
+    }
+    return std::string(k_news_origin) + "/breakingnews/section/" + three_digits(section.sid1) + "/"
+           + *section.sid2;
+}
+
+std::string latest_fragment_url(const Section& section, int page_no, std::string_view date_yyyymmdd,
+                                std::string_view cursor)
+{
+    return std::string(k_news_origin) + std::string(k_template_path) + std::string(k_latest_template)
+           + "?sid=" + three_digits(section.sid1) + "&sid2=" + (section.sid2 ? *section.sid2 : "")
+           + "&cluid=&pageNo=" + std::to_string(page_no) + "&date=" + query_escaped(date_yyyymmdd)
+           + "&next=" + query_escaped(cursor);
+}
+
+std::string legacy_list_url(const Section& section, std::string_view date_yyyymmdd, int page)
+{
+    std::string url = std::string(k_news_origin) + "/main/list.naver?mode=";
+    url += section.sid2 ? "LS2D&mid=shm" : "LSD&mid=sec";
+    url += "&sid1=" + three_digits(section.sid1);
+    if (section.sid2) {
+        url += "&sid2=" + *section.sid2;
+    }
+    return url + "&date=" + query_escaped(date_yyyymmdd) + "&page=" + std::to_string(page);
+}
+
+std::string press_list_url(std::string_view oid, std::string_view date_yyyymmdd, int page)
+{
+    return std::string(k_news_origin) + "/main/list.naver?mode=LPOD&mid=sec&oid=" + query_escaped(oid)
+           + "&date=" + query_escaped(date_yyyymmdd) + "&page=" + std::to_string(page);
+}
+
+} // namespace sillok::parsers
