@@ -1,6 +1,7 @@
 #include "daemon/ledger.hpp"
 
 #include "daemon/migrations.hpp"
+#include "daemon/sql.hpp"
 
 #include <string>
 #include <utility>
@@ -8,71 +9,11 @@
 namespace sillok::daemon {
 namespace {
 
+using sql::Bound;
+using sql::column_text;
+using sql::Transaction;
+
 constexpr int k_busy_timeout_ms = 30000;
-
-// Binds parameters by position (1-based) and steps a prepared statement.
-class Bound {
-public:
-    explicit Bound(sqlite3_stmt* stmt) : m_stmt(stmt) { sqlite3_reset(stmt); sqlite3_clear_bindings(stmt); }
-    Bound& text(std::string_view value)
-    {
-        sqlite3_bind_text(m_stmt, ++m_index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    Bound& text(const std::string& value) { return text(std::string_view(value)); }
-    Bound& text(const char* value) { return text(std::string_view(value)); }
-    Bound& text(const std::optional<std::string>& value) { return value ? text(std::string_view(*value)) : null(); }
-    Bound& integer(int64_t value)
-    {
-        sqlite3_bind_int64(m_stmt, ++m_index, value);
-        return *this;
-    }
-    Bound& integer(std::optional<long> value) { return value ? integer(int64_t{*value}) : null(); }
-    Bound& null()
-    {
-        sqlite3_bind_null(m_stmt, ++m_index);
-        return *this;
-    }
-    int step() { return sqlite3_step(m_stmt); }
-
-private:
-    sqlite3_stmt* m_stmt;
-    int m_index = 0;
-};
-
-std::optional<std::string> column_text(sqlite3_stmt* stmt, int column)
-{
-    const auto* text = sqlite3_column_text(stmt, column);
-    if (text == nullptr) {
-        return std::nullopt;
-    }
-    return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
-}
-
-// Rolls back unless committed.
-class Transaction {
-public:
-    explicit Transaction(sqlite3* db) : m_db(db) {}
-    ~Transaction()
-    {
-        if (!m_done) {
-            sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-        }
-    }
-    Transaction(const Transaction&) = delete;
-    Transaction& operator=(const Transaction&) = delete;
-    int begin() { return sqlite3_exec(m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr); }
-    int commit()
-    {
-        int rc = sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr);
-        m_done = rc == SQLITE_OK;
-        return rc;
-    }
-
-private:
-    sqlite3* m_db;
-    bool m_done = false;
-};
 
 } // namespace
 

@@ -1,0 +1,95 @@
+#pragma once
+// Small helpers over SQLite's C API: bound parameters, text columns, transactions.
+// Every statement sillok runs is prepared with bound parameters; no SQL is built from data.
+#include "daemon/c_handles.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sillok::daemon::sql {
+
+// Binds parameters in order (1-based) and steps a prepared statement.
+class Bound {
+public:
+    explicit Bound(sqlite3_stmt* stmt) : m_stmt(stmt)
+    {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+    }
+    Bound& text(std::string_view value)
+    {
+        sqlite3_bind_text(m_stmt, ++m_index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Bound& text(const std::string& value) { return text(std::string_view(value)); }
+    Bound& text(const char* value) { return text(std::string_view(value)); }
+    Bound& text(const std::optional<std::string>& value) { return value ? text(std::string_view(*value)) : null(); }
+    Bound& integer(int64_t value)
+    {
+        sqlite3_bind_int64(m_stmt, ++m_index, value);
+        return *this;
+    }
+    Bound& integer(std::optional<long> value) { return value ? integer(int64_t{*value}) : null(); }
+    Bound& null()
+    {
+        sqlite3_bind_null(m_stmt, ++m_index);
+        return *this;
+    }
+    int step() { return sqlite3_step(m_stmt); }
+
+private:
+    sqlite3_stmt* m_stmt;
+    int m_index = 0;
+};
+
+inline std::optional<std::string> column_text(sqlite3_stmt* stmt, int column)
+{
+    const auto* text = sqlite3_column_text(stmt, column);
+    if (text == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
+}
+
+// A prepared statement, or null (sqlite3_errmsg tells why).
+inline SqliteStmt prepare(sqlite3* db, std::string_view text)
+{
+    sqlite3_stmt* raw = nullptr;
+    sqlite3_prepare_v2(db, text.data(), static_cast<int>(text.size()), &raw, nullptr);
+    return SqliteStmt(raw);
+}
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back unless committed.
+class Transaction {
+public:
+    explicit Transaction(sqlite3* db) : m_db(db) {}
+    ~Transaction()
+    {
+        if (m_begun && !m_done) {
+            sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    int begin()
+    {
+        int rc = sqlite3_exec(m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+        m_begun = rc == SQLITE_OK;
+        return rc;
+    }
+    int commit()
+    {
+        int rc = sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr);
+        m_done = rc == SQLITE_OK;
+        return rc;
+    }
+
+private:
+    sqlite3* m_db;
+    bool m_begun = false;
+    bool m_done = false;
+};
+
+} // namespace sillok::daemon::sql
