@@ -1,7 +1,13 @@
 #include "daemon/cli.hpp"
 
+#include "daemon/archive.hpp"
+#include "daemon/config.hpp"
 #include "daemon/crawl.hpp"
+#include "daemon/service.hpp"
+#include "daemon/status.hpp"
+#include "daemon/verify.hpp"
 #include "parsers/article_ref.hpp"
+#include "parsers/listing.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -9,14 +15,16 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <iostream>
-#include <unistd.h>
 
 namespace sillok::daemon {
 namespace {
 
 std::atomic<bool> g_stop_requested{false};
+std::atomic<bool> g_reload_requested{false};
 
 extern "C" void on_stop_signal(int signal_number)
 {
@@ -26,13 +34,19 @@ extern "C" void on_stop_signal(int signal_number)
     }
 }
 
-void install_signal_handlers()
+extern "C" void on_reload_signal(int /*signal_number*/) { g_reload_requested = true; }
+
+void install_signal_handlers(bool reload)
 {
     struct sigaction action{};
     action.sa_handler = on_stop_signal;
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
+    if (reload) {
+        action.sa_handler = on_reload_signal;
+        sigaction(SIGHUP, &action, nullptr);
+    }
 }
 
 void setup_logging(int verbosity)
@@ -45,61 +59,111 @@ void setup_logging(int verbosity)
     spdlog::set_default_logger(logger);
 }
 
+// Startup problems end the program here, with one message format and a documented code.
+int fail(int exit_code, std::string_view message)
+{
+    std::cerr << "sillok: error: " << message << '\n';
+    return exit_code;
+}
+
+// Options every command takes; each overrides the config file only when given.
 struct CommonOptions {
-    std::string archive = "archive";
+    std::string config_file;
+    std::string archive;
     std::string ledger;
     std::vector<std::string> connect_to;
     std::string cacert;
-    double rate = 1.0;
-    int concurrency = 2;
-    double timeout_seconds = 60;
-    int retries = 4;
-    size_t max_bytes = size_t{20} << 20;
-    std::string user_agent = default_user_agent();
+    double rate = 0;
+    int concurrency = 0;
+    double timeout = 0;
+    int retries = 0;
+    int64_t max_bytes = 0;
+    std::string user_agent;
+    std::vector<std::string> sections;
+    int64_t poll_interval = 0;
     int verbose = 0;
     int quiet = 0;
+    // Every subcommand registers its own options under the same names.
+    std::multimap<std::string, CLI::Option*> given;
 };
 
-void add_common_options(CLI::App& command, CommonOptions& common)
+void add_storage_options(CLI::App& command, CommonOptions& o)
 {
-    command.add_option("--archive", common.archive, "Archive folder")->capture_default_str();
-    command.add_option("--ledger", common.ledger, "Ledger file (default: <archive>/ledger.sqlite3)");
-    command.add_option("--connect-to", common.connect_to,
-                       "HOST:PORT:ADDR:PORT: connect to ADDR:PORT for HOST:PORT (curl's semantics; repeatable)")
-        ->check([](const std::string& value) -> std::string {
-            return std::count(value.begin(), value.end(), ':') >= 3 ? "" : "expected HOST:PORT:ADDR:PORT";
-        });
-    command.add_option("--cacert", common.cacert, "CA certificates (PEM) to verify servers with")
-        ->check(CLI::ExistingFile);
-    command.add_option("--rate", common.rate, "Requests per second per host (0: unlimited)")
-        ->check(CLI::NonNegativeNumber)->capture_default_str();
-    command.add_option("--concurrency", common.concurrency, "Requests in flight per host")
-        ->check(CLI::Range(1, 64))->capture_default_str();
-    command.add_option("--timeout", common.timeout_seconds, "Seconds one request may take")
-        ->check(CLI::Range(0.1, 3600.0))->capture_default_str();
-    command.add_option("--retries", common.retries, "Retries on timeouts, 429 and 5xx")
-        ->check(CLI::Range(0, 20))->capture_default_str();
-    command.add_option("--max-bytes", common.max_bytes, "Largest page body accepted, in bytes")
-        ->check(CLI::Range(size_t{1024}, size_t{1} << 34))->capture_default_str();
-    command.add_option("--user-agent", common.user_agent, "User-Agent header")->capture_default_str();
-    command.add_flag("-v,--verbose", common.verbose, "Log each request");
-    command.add_flag("-q,--quiet", common.quiet, "Log only warnings and errors");
+    o.given.emplace("config", command.add_option("--config", o.config_file, "TOML configuration file")->check(CLI::ExistingFile));
+    o.given.emplace("archive", command.add_option("--archive", o.archive, "Archive folder (default: ./archive)"));
+    o.given.emplace("ledger", command.add_option("--ledger", o.ledger, "Ledger file (default: <archive>/ledger.sqlite3)"));
+    command.add_flag("-v,--verbose", o.verbose, "Log each request");
+    command.add_flag("-q,--quiet", o.quiet, "Log only warnings and errors");
 }
 
-FetchOptions fetch_options(const CommonOptions& common)
+void add_network_options(CLI::App& command, CommonOptions& o)
 {
-    FetchOptions options;
-    options.user_agent = common.user_agent;
-    options.connect_to = common.connect_to;
-    options.cacert = common.cacert;
-    options.concurrency = common.concurrency;
-    options.total_timeout = std::chrono::milliseconds(static_cast<long>(common.timeout_seconds * 1000));
-    options.connect_timeout = std::min(options.connect_timeout, options.total_timeout);
-    options.low_speed_time = std::min(options.low_speed_time,
-                                      std::chrono::ceil<std::chrono::seconds>(options.total_timeout));
-    options.max_retries = common.retries;
-    options.max_body_bytes = common.max_bytes;
-    return options;
+    add_storage_options(command, o);
+    o.given.emplace("connect_to", command.add_option(
+        "--connect-to", o.connect_to, "HOST:PORT:ADDR:PORT: connect to ADDR:PORT for HOST:PORT (curl's; repeatable)"));
+    o.given.emplace("cacert", command.add_option("--cacert", o.cacert, "CA certificates (PEM) to verify servers with")
+                            ->check(CLI::ExistingFile));
+    o.given.emplace("rate", command.add_option("--rate", o.rate, "Requests per second per host; 0: unlimited (default 1)")
+                          ->check(CLI::NonNegativeNumber));
+    o.given.emplace("concurrency", command.add_option("--concurrency", o.concurrency, "Requests in flight per host (default 2)")
+                                 ->check(CLI::Range(1, 64)));
+    o.given.emplace("timeout", command.add_option("--timeout", o.timeout, "Seconds one request may take (default 60)")
+                             ->check(CLI::Range(0.1, 3600.0)));
+    o.given.emplace("retries", command.add_option("--retries", o.retries, "Retries on timeouts, 429 and 5xx (default 4)")
+                             ->check(CLI::Range(0, 20)));
+    o.given.emplace("max_bytes", command.add_option("--max-bytes", o.max_bytes, "Largest page body accepted (default 20 MiB)")
+                               ->check(CLI::Range(int64_t{1024}, int64_t{1} << 34)));
+    o.given.emplace("user_agent", command.add_option("--user-agent", o.user_agent, "User-Agent header"));
+}
+
+void add_discovery_options(CLI::App& command, CommonOptions& o)
+{
+    o.given.emplace("sections", command.add_option("--section", o.sections,
+                                             "SID1[/SID2] to watch (repeatable; replaces the configured sections)"));
+    o.given.emplace("poll_interval", command.add_option("--poll-interval", o.poll_interval, "Seconds between listing polls")
+                                   ->check(CLI::Range(int64_t{10}, int64_t{86400})));
+}
+
+bool given(const CommonOptions& o, const std::string& name)
+{
+    auto [first, last] = o.given.equal_range(name);
+    return std::any_of(first, last, [](const auto& entry) { return entry.second->count() > 0; });
+}
+
+// Defaults, then the config file, then the options given on the command line.
+// Errors in the file are configuration errors (78); in options, usage errors (64).
+struct Loaded {
+    int exit_code = 0;
+    std::string message;
+    Config config;
+};
+
+Loaded effective_config(const CommonOptions& o)
+{
+    Config config;
+    if (!o.config_file.empty()) {
+        auto loaded = load_config(o.config_file);
+        if (!loaded) {
+            return {k_exit_config, loaded.error(), {}};
+        }
+        config = std::move(*loaded);
+    }
+    if (given(o, "archive")) config.archive = o.archive;
+    if (given(o, "ledger")) config.ledger = o.ledger;
+    if (given(o, "connect_to")) config.connect_to = o.connect_to;
+    if (given(o, "cacert")) config.cacert = o.cacert;
+    if (given(o, "rate")) config.rate = o.rate;
+    if (given(o, "concurrency")) config.concurrency = o.concurrency;
+    if (given(o, "timeout")) config.timeout = o.timeout;
+    if (given(o, "retries")) config.retries = o.retries;
+    if (given(o, "max_bytes")) config.max_bytes = o.max_bytes;
+    if (given(o, "user_agent")) config.user_agent = o.user_agent;
+    if (given(o, "sections")) config.sections = o.sections;
+    if (given(o, "poll_interval")) config.poll_interval = o.poll_interval;
+    if (auto valid = validate(config); !valid) {
+        return {k_exit_usage, valid.error(), {}};
+    }
+    return {0, {}, std::move(config)};
 }
 
 // URLs from --url-file: one per line; blank lines and lines starting with '#' are skipped.
@@ -126,14 +190,7 @@ std::expected<std::vector<std::string>, std::string> read_url_file(const std::st
     return urls;
 }
 
-// Startup problems end the program here, with one message format and a documented code.
-int fail(int exit_code, std::string_view message)
-{
-    std::cerr << "sillok: error: " << message << '\n';
-    return exit_code;
-}
-
-int crawl_command(const CommonOptions& common, std::vector<std::string> urls, const std::string& url_file)
+int crawl_command(const Config& config, std::vector<std::string> urls, const std::string& url_file)
 {
     if (!url_file.empty()) {
         auto listed = read_url_file(url_file);
@@ -160,24 +217,44 @@ int crawl_command(const CommonOptions& common, std::vector<std::string> urls, co
     if (refused > 0) {
         return fail(k_exit_usage, std::to_string(refused) + " URL(s) refused; nothing was fetched");
     }
-    std::filesystem::path archive_dir = common.archive;
-    auto archive = Archive::open(archive_dir);
+    auto archive = Archive::open(config.archive);
     if (!archive) {
         return fail(k_exit_io, archive.error().message);
     }
-    auto ledger_path = common.ledger.empty() ? archive_dir / "ledger.sqlite3" : std::filesystem::path(common.ledger);
-    auto ledger = Ledger::open(ledger_path);
+    auto ledger = Ledger::open(config.ledger_path());
     if (!ledger) {
         return fail(k_exit_io, ledger.error().message);
     }
     std::string error;
-    auto politeness = Politeness::shared(ledger_path, PolitenessOptions{common.rate}, &error);
+    auto politeness = Politeness::shared(config.ledger_path(), politeness_options(config), &error);
     if (!politeness) {
         return fail(k_exit_io, error);
     }
     ArticlePipeline pipeline(*archive, *ledger);
-    Fetcher fetcher(fetch_options(common), *politeness);
+    Fetcher fetcher(fetch_options(config), *politeness);
     return run_crawl(pipeline, fetcher, refs, std::cout, &g_stop_requested);
+}
+
+int status_command(const Config& config)
+{
+    if (!std::filesystem::exists(config.ledger_path())) {
+        return fail(k_exit_io, "no ledger at " + config.ledger_path().string());
+    }
+    auto stats = read_stats(config.ledger_path(), WallClock::now());
+    if (!stats) {
+        return fail(k_exit_io, stats.error().message);
+    }
+    std::cout << render_status(*stats, WallClock::now());
+    return k_exit_ok;
+}
+
+int verify_command(const Config& config, bool repair)
+{
+    auto report = verify_archive(VerifyOptions{config.archive, config.ledger_path(), repair}, std::cout);
+    if (!report) {
+        return fail(k_exit_io, report.error().message);
+    }
+    return report->clean() ? k_exit_ok : k_exit_some_failed;
 }
 
 } // namespace
@@ -194,7 +271,23 @@ int sillok_main(int argc, char** argv)
     auto* crawl = app.add_subcommand("crawl", "Archive the given articles now");
     crawl->add_option("--url", urls, "Article URL (any Naver News form; repeatable)");
     crawl->add_option("--url-file", url_file, "File with one URL per line ('-': standard input)");
-    add_common_options(*crawl, common);
+    add_network_options(*crawl, common);
+
+    auto* run = app.add_subcommand("run", "Run the service: discover, archive and revisit articles until stopped");
+    add_network_options(*run, common);
+    add_discovery_options(*run, common);
+
+    auto* status = app.add_subcommand("status", "Show the queue, the archive and recent errors from the ledger");
+    add_storage_options(*status, common);
+
+    bool repair = false;
+    auto* verify = app.add_subcommand("verify", "Check every archive file against its hash and the ledger");
+    verify->add_flag("--repair", repair, "Re-derive missing ledger rows from intact files (never changes a file)");
+    add_storage_options(*verify, common);
+
+    auto* config_command = app.add_subcommand("config", "Print the effective configuration as TOML");
+    add_network_options(*config_command, common);
+    add_discovery_options(*config_command, common);
 
     try {
         app.parse(argc, argv);
@@ -203,9 +296,34 @@ int sillok_main(int argc, char** argv)
         return code == 0 ? k_exit_ok : k_exit_usage;
     }
     setup_logging(common.verbose - common.quiet);
-    install_signal_handlers();
+    auto loaded = effective_config(common);
+    if (loaded.exit_code != 0) {
+        return fail(loaded.exit_code, loaded.message);
+    }
+    const auto& config = loaded.config;
+    if (config_command->parsed()) {
+        std::cout << to_toml(config);
+        return k_exit_ok;
+    }
+    if (status->parsed()) {
+        return status_command(config);
+    }
+    if (verify->parsed()) {
+        return verify_command(config, repair);
+    }
+    install_signal_handlers(run->parsed());
     if (crawl->parsed()) {
-        return crawl_command(common, urls, url_file);
+        return crawl_command(config, urls, url_file);
+    }
+    if (run->parsed()) {
+        ConfigLoader reload = [&common]() -> std::expected<Config, std::string> {
+            auto again = effective_config(common);
+            if (again.exit_code != 0) {
+                return std::unexpected(again.message);
+            }
+            return again.config;
+        };
+        return run_service(config, reload, ServiceSignals{&g_stop_requested, &g_reload_requested});
     }
     return k_exit_usage;
 }

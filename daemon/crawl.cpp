@@ -80,7 +80,7 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::record_state(const p
     if (!recorded) {
         return std::unexpected(storage_error(recorded.error().message));
     }
-    return ArticleReport{outcome, ref.id(), {}, {}, std::move(reason)};
+    return ArticleReport{outcome, ref.id(), {}, {}, std::move(reason), {}};
 }
 
 std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::Article& article,
@@ -111,7 +111,7 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
             if (auto done = m_ledger.record_unchanged(ref, crawled_at, fetched.attempts); !done) {
                 return std::unexpected(storage_error(done.error().message));
             }
-            return ArticleReport{Outcome::unchanged, ref.id(), path, hash, {}};
+            return ArticleReport{Outcome::unchanged, ref.id(), path, hash, {}, article.published_at};
         }
         if (disk_hash != hash) {
             if (auto kept = m_archive.keep_as(path, version_relative_path(path, disk_hash)); !kept) {
@@ -141,16 +141,17 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
         return std::unexpected(storage_error(recorded.error().message));
     }
     if (*recorded == SaveResult::already_current) {
-        return ArticleReport{same_content ? Outcome::saved : Outcome::unchanged, ref.id(), path, hash, {}};
+        return ArticleReport{same_content ? Outcome::saved : Outcome::unchanged, ref.id(), path, hash, {},
+                             article.published_at};
     }
     if (current && current->content_hash) {
         if (current->rules_version != parsers::k_content_rules_version) {
             spdlog::info("{}: new content under content rules v{} (was v{})", ref.id(),
                          parsers::k_content_rules_version, current->rules_version);
         }
-        return ArticleReport{Outcome::updated, ref.id(), path, hash, {}};
+        return ArticleReport{Outcome::updated, ref.id(), path, hash, {}, article.published_at};
     }
-    return ArticleReport{Outcome::saved, ref.id(), path, hash, {}};
+    return ArticleReport{Outcome::saved, ref.id(), path, hash, {}, article.published_at};
 }
 
 namespace {
@@ -186,7 +187,7 @@ public:
         auto report = m_storage_failure ? std::unexpected(*m_storage_failure) : m_pipeline.process(ref, std::move(fetched));
         if (!report) {
             m_storage_failure = report.error();
-            report = ArticleReport{Outcome::failed, ref.id(), {}, {}, "storage: " + report.error().message};
+            report = ArticleReport{Outcome::failed, ref.id(), {}, {}, "storage: " + report.error().message, {}};
         }
         ++m_counts[report->outcome];
         m_out << to_string(report->outcome) << '\t' << report->id << '\t' << report->path << '\t' << report->hash;

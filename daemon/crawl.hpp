@@ -23,6 +23,7 @@ struct ArticleReport {
     std::string path; // relative to the archive
     std::string hash;
     std::string reason;
+    std::string published_at; // of an archived article, for edit-capture revisits
 };
 
 // A failure of the archive or ledger themselves (disk full, permissions): not a per-article

@@ -116,6 +116,7 @@ public:
     void run()
     {
         while (!idle() || !(m_feed.exhausted() || m_feed.stopping())) {
+            m_feed.tick();
             if (m_feed.stopping()) {
                 interrupt_waiting();
             } else {

@@ -77,7 +77,9 @@ struct FetchResult {
 class FetchFeed {
 public:
     virtual ~FetchFeed() = default;
-    // Called on every turn of the loop (at least every 200 ms): up to room new requests.
+    // Called on every turn of the loop (at least every 200 ms), before take().
+    virtual void tick() {}
+    // Up to room new requests (room may be 0).
     virtual std::vector<FetchRequest> take(size_t room) = 0;
     virtual void done(FetchResult&& result) = 0;
     // True once take() will return nothing more: the loop ends when the last request is done.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+
 namespace sillok::daemon {
 namespace {
 
@@ -27,5 +29,37 @@ std::string format_kst(WallClock::time_point at, bool millis)
 std::string kst_iso(WallClock::time_point at) { return format_kst(at, false); }
 
 std::string kst_iso_millis(WallClock::time_point at) { return format_kst(at, true); }
+
+int64_t unix_ms(WallClock::time_point at)
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+}
+
+WallClock::time_point from_unix_ms(int64_t ms)
+{
+    return WallClock::time_point(std::chrono::duration_cast<WallClock::duration>(std::chrono::milliseconds(ms)));
+}
+
+std::optional<WallClock::time_point> parse_kst_iso(std::string_view text)
+{
+    int year = 0;
+    unsigned month = 0;
+    unsigned day = 0;
+    int hour = 0;
+    int minute = 0;
+    int second = 0;
+    std::string copy(text.substr(0, 19));
+    if (text.size() < 19 || std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2d:%2d:%2d", &year, &month, &day, &hour, &minute,
+                                        &second) != 6) {
+        return std::nullopt;
+    }
+    std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
+    if (!ymd.ok()) {
+        return std::nullopt;
+    }
+    auto local = std::chrono::sys_days{ymd} + std::chrono::hours(hour) + std::chrono::minutes(minute)
+        + std::chrono::seconds(second);
+    return WallClock::time_point(local - std::chrono::hours(9));
+}
 
 } // namespace sillok::daemon

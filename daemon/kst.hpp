@@ -1,6 +1,8 @@
 #pragma once
 // Korea Standard Time (UTC+09:00, no daylight saving): every time sillok writes is KST.
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,5 +14,12 @@ using WallClock = std::chrono::system_clock;
 std::string kst_iso(WallClock::time_point at);
 // "2026-01-01T09:00:00.123+09:00", for fetch records
 std::string kst_iso_millis(WallClock::time_point at);
+
+// "2024-05-30T11:40:08+09:00" (anything after the seconds is ignored) to a time point;
+// nullopt when malformed.
+std::optional<WallClock::time_point> parse_kst_iso(std::string_view text);
+
+int64_t unix_ms(WallClock::time_point at);
+WallClock::time_point from_unix_ms(int64_t ms);
 
 } // namespace sillok::daemon

@@ -12,16 +12,6 @@ constexpr double k_jitter = 0.1; // up to 10% more than the minimum spacing
 
 } // namespace
 
-int64_t unix_ms(WallClock::time_point at)
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
-}
-
-WallClock::time_point from_unix_ms(int64_t ms)
-{
-    return WallClock::time_point(std::chrono::duration_cast<WallClock::duration>(std::chrono::milliseconds(ms)));
-}
-
 Politeness::Politeness(PolitenessOptions options) : m_options(options) {}
 
 std::unique_ptr<Politeness> Politeness::shared(const std::filesystem::path& ledger, PolitenessOptions options,

@@ -68,7 +68,5 @@ private:
     std::mt19937 m_random{std::random_device{}()};
 };
 
-int64_t unix_ms(WallClock::time_point at);
-WallClock::time_point from_unix_ms(int64_t ms);
 
 } // namespace sillok::daemon

@@ -16,6 +16,7 @@ CREATE TABLE frontier (
     UNIQUE (oid, aid)
 );
 CREATE INDEX frontier_ready ON frontier (state, priority DESC, next_at);
+CREATE INDEX versions_first_seen ON versions (first_seen);
 
 -- Walking progress of listings (per date and listing), so walks resume where they stopped.
 CREATE TABLE listings (

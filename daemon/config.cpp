@@ -1,0 +1,196 @@
+#include "daemon/config.hpp"
+
+#include "parsers/listing.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+namespace sillok::daemon {
+namespace {
+
+std::string where(const toml::node& node, std::string_view key)
+{
+    const auto& source = node.source();
+    return "'" + std::string(key) + "' (line " + std::to_string(source.begin.line) + ")";
+}
+
+template <typename T>
+std::expected<void, std::string> read(const toml::table& table, std::string_view key, T& out)
+{
+    const auto* node = table.get(key);
+    if (node == nullptr) {
+        return {};
+    }
+    if constexpr (std::is_same_v<T, double>) {
+        if (auto value = node->value<double>()) {
+            out = *value;
+            return {};
+        }
+        return std::unexpected(where(*node, key) + " must be a number");
+    } else if constexpr (std::is_integral_v<T>) {
+        if (auto value = node->value<int64_t>(); value && node->is_integer()) {
+            out = static_cast<T>(*value);
+            return {};
+        }
+        return std::unexpected(where(*node, key) + " must be an integer");
+    } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::filesystem::path>) {
+        if (auto value = node->value<std::string>(); value && node->is_string()) {
+            out = *value;
+            return {};
+        }
+        return std::unexpected(where(*node, key) + " must be a string");
+    } else {
+        const auto* array = node->as_array();
+        if (array == nullptr) {
+            return std::unexpected(where(*node, key) + " must be an array");
+        }
+        out.clear();
+        for (const auto& element : *array) {
+            using Element = typename T::value_type;
+            auto value = element.value<Element>();
+            if (!value || (std::is_same_v<Element, std::string> != element.is_string())) {
+                return std::unexpected(where(element, key) + " holds a value of the wrong type");
+            }
+            out.push_back(*value);
+        }
+        return {};
+    }
+}
+
+const std::set<std::string, std::less<>> k_keys = {
+    "archive", "ledger", "rate", "concurrency", "timeout", "retries", "max_bytes", "user_agent", "connect_to",
+    "cacert", "pause_after", "pause_seconds", "sections", "presses", "poll_interval", "max_listing_pages",
+    "revisit_after", "metrics_file"};
+
+std::expected<void, std::string> read_all(const toml::table& table, Config& config)
+{
+    for (const auto& [key, node] : table) {
+        if (!k_keys.contains(key.str())) {
+            return std::unexpected(where(node, key.str()) + " is not a sillok setting");
+        }
+    }
+    for (auto result : {read(table, "archive", config.archive), read(table, "ledger", config.ledger),
+                        read(table, "rate", config.rate), read(table, "concurrency", config.concurrency),
+                        read(table, "timeout", config.timeout), read(table, "retries", config.retries),
+                        read(table, "max_bytes", config.max_bytes), read(table, "user_agent", config.user_agent),
+                        read(table, "connect_to", config.connect_to), read(table, "cacert", config.cacert),
+                        read(table, "pause_after", config.pause_after),
+                        read(table, "pause_seconds", config.pause_seconds), read(table, "sections", config.sections),
+                        read(table, "presses", config.presses), read(table, "poll_interval", config.poll_interval),
+                        read(table, "max_listing_pages", config.max_listing_pages),
+                        read(table, "revisit_after", config.revisit_after),
+                        read(table, "metrics_file", config.metrics_file)}) {
+        if (!result) {
+            return result;
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+std::expected<void, std::string> validate(const Config& c)
+{
+    auto fail = [](std::string message) { return std::unexpected(std::move(message)); };
+    if (c.archive.empty()) {
+        return fail("archive must not be empty");
+    }
+    if (c.rate < 0) {
+        return fail("rate must be 0 (unlimited) or more");
+    }
+    if (c.concurrency < 1 || c.concurrency > 64) {
+        return fail("concurrency must be between 1 and 64");
+    }
+    if (c.timeout < 0.1 || c.timeout > 3600) {
+        return fail("timeout must be between 0.1 and 3600 seconds");
+    }
+    if (c.retries < 0 || c.retries > 20) {
+        return fail("retries must be between 0 and 20");
+    }
+    if (c.max_bytes < 1024) {
+        return fail("max_bytes must be at least 1024");
+    }
+    if (c.pause_after < 1 || c.pause_seconds < 0) {
+        return fail("pause_after must be at least 1 and pause_seconds not negative");
+    }
+    if (c.poll_interval < 10) {
+        return fail("poll_interval must be at least 10 seconds");
+    }
+    if (c.max_listing_pages < 1) {
+        return fail("max_listing_pages must be at least 1");
+    }
+    for (const auto& section : c.sections) {
+        if (auto parsed = parsers::parse_section(section); !parsed) {
+            return fail("sections: " + parsed.error());
+        }
+    }
+    for (const auto& oid : c.presses) {
+        if (oid.size() != 3 || oid.find_first_not_of("0123456789") != std::string::npos) {
+            return fail("presses: '" + oid + "' is not a press id (3 digits, e.g. \"015\")");
+        }
+    }
+    for (auto delay : c.revisit_after) {
+        if (delay <= 0) {
+            return fail("revisit_after: delays must be positive numbers of seconds");
+        }
+    }
+    for (const auto& entry : c.connect_to) {
+        if (std::count(entry.begin(), entry.end(), ':') < 3) {
+            return fail("connect_to: '" + entry + "' is not HOST:PORT:ADDR:PORT");
+        }
+    }
+    return {};
+}
+
+std::expected<Config, std::string> load_config(const std::filesystem::path& path, Config base)
+{
+    toml::table table;
+    try {
+        table = toml::parse_file(path.string());
+    } catch (const toml::parse_error& error) {
+        std::ostringstream message;
+        message << path.string() << ": " << error.description() << " (line " << error.source().begin.line << ")";
+        return std::unexpected(message.str());
+    }
+    if (auto read = read_all(table, base); !read) {
+        return std::unexpected(path.string() + ": " + read.error());
+    }
+    if (auto valid = validate(base); !valid) {
+        return std::unexpected(path.string() + ": " + valid.error());
+    }
+    return base;
+}
+
+std::string to_toml(const Config& c)
+{
+    auto strings = [](const std::vector<std::string>& values) {
+        toml::array array;
+        for (const auto& value : values) {
+            array.push_back(value);
+        }
+        return array;
+    };
+    toml::array revisits;
+    for (auto delay : c.revisit_after) {
+        revisits.push_back(delay);
+    }
+    toml::table table{
+        {"archive", c.archive.string()},   {"ledger", c.ledger_path().string()},
+        {"rate", c.rate},                  {"concurrency", c.concurrency},
+        {"timeout", c.timeout},            {"retries", c.retries},
+        {"max_bytes", c.max_bytes},        {"user_agent", c.user_agent},
+        {"connect_to", strings(c.connect_to)}, {"cacert", c.cacert},
+        {"pause_after", c.pause_after},    {"pause_seconds", c.pause_seconds},
+        {"sections", strings(c.sections)}, {"presses", strings(c.presses)},
+        {"poll_interval", c.poll_interval}, {"max_listing_pages", c.max_listing_pages},
+        {"revisit_after", revisits},       {"metrics_file", c.metrics_file},
+    };
+    std::ostringstream out;
+    out << toml::toml_formatter(table) << '\n';
+    return out.str();
+}
+
+} // namespace sillok::daemon

@@ -1,0 +1,232 @@
+#include "daemon/frontier.hpp"
+
+#include "daemon/politeness.hpp"
+#include "daemon/sql.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace sillok::daemon {
+namespace {
+
+using sql::Bound;
+using sql::column_text;
+using sql::Transaction;
+
+constexpr int k_busy_timeout_ms = 30000;
+
+bool process_alive(int64_t pid)
+{
+    return pid == ::getpid() ? false : (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
+
+} // namespace
+
+LedgerError Frontier::error(std::string_view what) const
+{
+    return LedgerError{std::string(what) + ": " + sqlite3_errmsg(m_db.get()), sqlite3_extended_errcode(m_db.get()) & 0xff};
+}
+
+std::expected<Frontier, LedgerError> Frontier::open(const std::filesystem::path& ledger)
+{
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(ledger.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    SqliteDb db(raw);
+    if (rc != SQLITE_OK) {
+        return std::unexpected(LedgerError{"cannot open " + ledger.string(), rc});
+    }
+    sqlite3_busy_timeout(db.get(), k_busy_timeout_ms);
+    return Frontier(std::move(db));
+}
+
+std::expected<size_t, LedgerError> Frontier::enqueue(const std::vector<parsers::ArticleRef>& refs,
+                                                     std::string_view source, int priority, WallClock::time_point now)
+{
+    Transaction tx(m_db.get());
+    if (tx.begin() != SQLITE_OK) {
+        return std::unexpected(error("cannot start transaction"));
+    }
+    auto stmt = sql::prepare(m_db.get(),
+                             "INSERT INTO frontier (oid, aid, source, priority, state, next_at, added_at, updated_at)"
+                             " SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?6"
+                             " WHERE NOT EXISTS (SELECT 1 FROM articles WHERE oid = ?1 AND aid = ?2"
+                             " AND state IN ('archived', 'gone', 'skipped'))"
+                             " ON CONFLICT (oid, aid) DO NOTHING");
+    if (!stmt) {
+        return std::unexpected(error("cannot prepare enqueue"));
+    }
+    auto stamp = kst_iso(now);
+    size_t added = 0;
+    for (const auto& ref : refs) {
+        if (Bound(stmt.get()).text(ref.oid).text(ref.aid).text(source).integer(priority).integer(unix_ms(now))
+                .text(stamp).step() != SQLITE_DONE) {
+            return std::unexpected(error("cannot queue " + ref.id()));
+        }
+        added += static_cast<size_t>(sqlite3_changes(m_db.get()));
+    }
+    if (tx.commit() != SQLITE_OK) {
+        return std::unexpected(error("cannot commit"));
+    }
+    return added;
+}
+
+std::expected<std::vector<FrontierItem>, LedgerError> Frontier::claim(size_t n, WallClock::time_point now)
+{
+    Transaction tx(m_db.get());
+    if (tx.begin() != SQLITE_OK) {
+        return std::unexpected(error("cannot start transaction"));
+    }
+    auto stmt = sql::prepare(m_db.get(),
+                             "UPDATE frontier SET state = 'in_flight', owner_pid = ?1, updated_at = ?2"
+                             " WHERE id IN (SELECT id FROM frontier WHERE state = 'pending' AND next_at <= ?3"
+                             " ORDER BY priority DESC, next_at LIMIT ?4)"
+                             " RETURNING id, oid, aid, source, priority, attempts, revisits");
+    if (!stmt) {
+        return std::unexpected(error("cannot prepare claim"));
+    }
+    Bound bound(stmt.get());
+    bound.integer(::getpid()).text(kst_iso(now)).integer(unix_ms(now)).integer(static_cast<int64_t>(n));
+    std::vector<FrontierItem> items;
+    int rc = 0;
+    while ((rc = bound.step()) == SQLITE_ROW) {
+        FrontierItem item;
+        item.id = sqlite3_column_int64(stmt.get(), 0);
+        item.ref = {column_text(stmt.get(), 1).value_or(""), column_text(stmt.get(), 2).value_or("")};
+        item.source = column_text(stmt.get(), 3).value_or("");
+        item.priority = sqlite3_column_int(stmt.get(), 4);
+        item.attempts = sqlite3_column_int(stmt.get(), 5);
+        item.revisits = sqlite3_column_int(stmt.get(), 6);
+        items.push_back(std::move(item));
+    }
+    if (rc != SQLITE_DONE) {
+        return std::unexpected(error("cannot claim"));
+    }
+    stmt.reset();
+    if (tx.commit() != SQLITE_OK) {
+        return std::unexpected(error("cannot commit"));
+    }
+    std::ranges::sort(items, [](const auto& a, const auto& b) { return a.priority > b.priority; });
+    return items;
+}
+
+std::expected<size_t, LedgerError> Frontier::recover()
+{
+    auto owners = sql::prepare(m_db.get(), "SELECT DISTINCT owner_pid FROM frontier WHERE state = 'in_flight'");
+    if (!owners) {
+        return std::unexpected(error("cannot read in-flight items"));
+    }
+    std::vector<int64_t> dead;
+    while (sqlite3_step(owners.get()) == SQLITE_ROW) {
+        auto pid = sqlite3_column_int64(owners.get(), 0);
+        if (!process_alive(pid)) {
+            dead.push_back(pid);
+        }
+    }
+    owners.reset();
+    auto stmt = sql::prepare(m_db.get(), "UPDATE frontier SET state = 'pending', owner_pid = NULL"
+                                         " WHERE state = 'in_flight' AND coalesce(owner_pid, 0) = ?1");
+    size_t recovered = 0;
+    for (auto pid : dead) {
+        if (!stmt || Bound(stmt.get()).integer(pid).step() != SQLITE_DONE) {
+            return std::unexpected(error("cannot recover in-flight items"));
+        }
+        recovered += static_cast<size_t>(sqlite3_changes(m_db.get()));
+    }
+    return recovered;
+}
+
+std::expected<void, LedgerError> Frontier::archived(const FrontierItem& item,
+                                                    std::optional<WallClock::time_point> next_visit,
+                                                    WallClock::time_point now)
+{
+    auto stmt = next_visit
+        ? sql::prepare(m_db.get(), "UPDATE frontier SET state = 'pending', owner_pid = NULL, source = 'revisit',"
+                                   " priority = ?2, attempts = 0, revisits = revisits + 1, next_at = ?3,"
+                                   " last_error = NULL, updated_at = ?4 WHERE id = ?1")
+        : sql::prepare(m_db.get(), "UPDATE frontier SET state = 'done', owner_pid = NULL, attempts = 0,"
+                                   " last_error = NULL, updated_at = ?4 WHERE id = ?1 AND ?2 = ?2 AND ?3 = ?3");
+    if (!stmt || Bound(stmt.get()).integer(item.id).integer(k_priority_revisit)
+                         .integer(next_visit ? unix_ms(*next_visit) : 0).text(kst_iso(now)).step() != SQLITE_DONE) {
+        return std::unexpected(error("cannot update frontier"));
+    }
+    return {};
+}
+
+std::expected<void, LedgerError> Frontier::finished(const FrontierItem& item, std::string_view state,
+                                                    std::string_view reason, WallClock::time_point now)
+{
+    auto stmt = sql::prepare(m_db.get(), "UPDATE frontier SET state = ?2, owner_pid = NULL, last_error = ?3,"
+                                         " updated_at = ?4 WHERE id = ?1");
+    if (!stmt || Bound(stmt.get()).integer(item.id).text(state).text(reason).text(kst_iso(now)).step() != SQLITE_DONE) {
+        return std::unexpected(error("cannot update frontier"));
+    }
+    return {};
+}
+
+std::expected<void, LedgerError> Frontier::failed(const FrontierItem& item, std::string_view reason,
+                                                  const FrontierRetryPolicy& policy, WallClock::time_point now)
+{
+    int attempts = item.attempts + 1;
+    bool final = attempts >= policy.max_attempts;
+    auto delay = std::min(policy.max_delay, policy.first_delay * (int64_t{1} << std::min(attempts - 1, 20)));
+    auto stmt = sql::prepare(m_db.get(), "UPDATE frontier SET state = ?2, owner_pid = NULL, attempts = ?3,"
+                                         " next_at = ?4, last_error = ?5, updated_at = ?6 WHERE id = ?1");
+    if (!stmt || Bound(stmt.get()).integer(item.id).text(final ? "failed" : "pending").integer(attempts)
+                         .integer(unix_ms(now + delay)).text(reason).text(kst_iso(now)).step() != SQLITE_DONE) {
+        return std::unexpected(error("cannot update frontier"));
+    }
+    return {};
+}
+
+std::expected<void, LedgerError> Frontier::release(const FrontierItem& item)
+{
+    auto stmt = sql::prepare(m_db.get(), "UPDATE frontier SET state = 'pending', owner_pid = NULL WHERE id = ?1"
+                                         " AND state = 'in_flight'");
+    if (!stmt || Bound(stmt.get()).integer(item.id).step() != SQLITE_DONE) {
+        return std::unexpected(error("cannot update frontier"));
+    }
+    return {};
+}
+
+std::expected<std::map<std::string, int64_t>, LedgerError> Frontier::counts_by_state()
+{
+    auto stmt = sql::prepare(m_db.get(), "SELECT state, count(*) FROM frontier GROUP BY state");
+    if (!stmt) {
+        return std::unexpected(error("cannot count frontier"));
+    }
+    std::map<std::string, int64_t> counts{{"pending", 0}, {"in_flight", 0}, {"done", 0}, {"failed", 0}, {"gone", 0}};
+    while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
+        counts[column_text(stmt.get(), 0).value_or("")] = sqlite3_column_int64(stmt.get(), 1);
+    }
+    return counts;
+}
+
+std::expected<int64_t, LedgerError> Frontier::ready_count(WallClock::time_point now)
+{
+    auto stmt = sql::prepare(m_db.get(), "SELECT count(*) FROM frontier WHERE state = 'pending' AND next_at <= ?1");
+    if (!stmt || Bound(stmt.get()).integer(unix_ms(now)).step() != SQLITE_ROW) {
+        return std::unexpected(error("cannot count frontier"));
+    }
+    return sqlite3_column_int64(stmt.get(), 0);
+}
+
+std::optional<WallClock::time_point> next_revisit(std::string_view published_at,
+                                                  const std::vector<std::chrono::seconds>& delays, int revisits_done,
+                                                  WallClock::time_point now)
+{
+    auto published = parse_kst_iso(published_at);
+    if (!published) {
+        return std::nullopt;
+    }
+    for (size_t i = static_cast<size_t>(std::max(0, revisits_done)); i < delays.size(); ++i) {
+        if (*published + delays[i] > now) {
+            return *published + delays[i];
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace sillok::daemon

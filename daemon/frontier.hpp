@@ -1,0 +1,82 @@
+#pragma once
+// The frontier: the ledger table that is the only queue of articles to fetch. Every
+// source (discovery, backfill, edit revisits) adds to it; the fetching process claims
+// items, and each item's outcome decides whether it is done, retried or revisited.
+#include "daemon/c_handles.hpp"
+#include "daemon/crawl.hpp"
+#include "daemon/kst.hpp"
+#include "daemon/ledger.hpp"
+#include "parsers/article_ref.hpp"
+
+#include <chrono>
+#include <expected>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sillok::daemon {
+
+// Higher first: fresh discoveries before edit revisits before backfill work.
+inline constexpr int k_priority_discovery = 100;
+inline constexpr int k_priority_revisit = 50;
+inline constexpr int k_priority_backfill = 10;
+
+struct FrontierItem {
+    int64_t id = 0;
+    parsers::ArticleRef ref;
+    std::string source;
+    int priority = 0;
+    int attempts = 0;
+    int revisits = 0;
+};
+
+struct FrontierRetryPolicy {
+    int max_attempts = 5;                       // failed attempts before an item is failed for good
+    std::chrono::seconds first_delay{300};      // doubled per failed attempt
+    std::chrono::seconds max_delay{6 * 3600};
+};
+
+class Frontier {
+public:
+    // Its own connection to a ledger that Ledger::open has created and migrated.
+    static std::expected<Frontier, LedgerError> open(const std::filesystem::path& ledger);
+
+    // Queues the refs that are neither queued nor archived yet; returns how many were new.
+    std::expected<size_t, LedgerError> enqueue(const std::vector<parsers::ArticleRef>& refs, std::string_view source,
+                                               int priority, WallClock::time_point now);
+    // Claims up to n pending items whose time has come, highest priority first.
+    std::expected<std::vector<FrontierItem>, LedgerError> claim(size_t n, WallClock::time_point now);
+    // Items left in flight by processes that no longer run go back to pending.
+    std::expected<size_t, LedgerError> recover();
+
+    // An archived article: pending again at next_visit for edit capture, else done.
+    std::expected<void, LedgerError> archived(const FrontierItem& item, std::optional<WallClock::time_point> next_visit,
+                                              WallClock::time_point now);
+    // Gone or skipped: final.
+    std::expected<void, LedgerError> finished(const FrontierItem& item, std::string_view state, std::string_view reason,
+                                              WallClock::time_point now);
+    // A failed attempt: retried later with backoff, or failed for good after max_attempts.
+    std::expected<void, LedgerError> failed(const FrontierItem& item, std::string_view reason,
+                                            const FrontierRetryPolicy& policy, WallClock::time_point now);
+    // Not attempted (interrupted): back to pending, no attempt counted.
+    std::expected<void, LedgerError> release(const FrontierItem& item);
+
+    std::expected<std::map<std::string, int64_t>, LedgerError> counts_by_state();
+    std::expected<int64_t, LedgerError> ready_count(WallClock::time_point now);
+
+private:
+    explicit Frontier(SqliteDb db) : m_db(std::move(db)) {}
+    LedgerError error(std::string_view what) const;
+
+    SqliteDb m_db;
+};
+
+// The next edit-capture visit: the first of published_at + each delay that is still ahead,
+// counting visits already made; nullopt when none is left.
+std::optional<WallClock::time_point> next_revisit(std::string_view published_at,
+                                                  const std::vector<std::chrono::seconds>& delays, int revisits_done,
+                                                  WallClock::time_point now);
+
+} // namespace sillok::daemon

@@ -1,0 +1,170 @@
+#include "daemon/status.hpp"
+
+#include "daemon/sql.hpp"
+
+#include <fmt/format.h>
+
+namespace sillok::daemon {
+namespace {
+
+using sql::Bound;
+using sql::column_text;
+
+constexpr size_t k_last_errors = 5;
+
+std::optional<int64_t> count(sqlite3* db, std::string_view query, std::string_view since = {})
+{
+    auto stmt = sql::prepare(db, query);
+    if (!stmt) {
+        return std::nullopt;
+    }
+    Bound bound(stmt.get());
+    if (!since.empty()) {
+        bound.text(since);
+    }
+    if (bound.step() != SQLITE_ROW) {
+        return std::nullopt;
+    }
+    return sqlite3_column_int64(stmt.get(), 0);
+}
+
+std::string kst_midnight(WallClock::time_point now)
+{
+    return kst_iso(now).substr(0, 10) + "T00:00:00+09:00";
+}
+
+} // namespace
+
+std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& ledger, WallClock::time_point now)
+{
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(ledger.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    SqliteDb db(raw);
+    if (rc != SQLITE_OK) {
+        return std::unexpected(LedgerError{"cannot open ledger " + ledger.string(), rc});
+    }
+    sqlite3_busy_timeout(db.get(), 5000);
+    auto failure = [&](std::string_view what) {
+        return std::unexpected(LedgerError{"cannot read " + std::string(what) + " from " + ledger.string() + ": "
+                                               + sqlite3_errmsg(db.get()),
+                                           sqlite3_errcode(db.get())});
+    };
+    LedgerStats stats;
+    auto day_ago = kst_iso(now - std::chrono::hours(24));
+    auto states = sql::prepare(db.get(), "SELECT state, count(*) FROM frontier GROUP BY state");
+    if (!states) {
+        return failure("the frontier");
+    }
+    stats.frontier = {{"pending", 0}, {"in_flight", 0}, {"done", 0}, {"failed", 0}, {"gone", 0}};
+    while (sqlite3_step(states.get()) == SQLITE_ROW) {
+        stats.frontier[column_text(states.get(), 0).value_or("")] = sqlite3_column_int64(states.get(), 1);
+    }
+    auto articles = count(db.get(), "SELECT count(*) FROM articles WHERE state = 'archived'");
+    auto versions = count(db.get(), "SELECT count(*) FROM versions");
+    auto articles_24h = count(db.get(), "SELECT count(*) FROM articles WHERE state = 'archived' AND first_seen >= ?1", day_ago);
+    auto versions_24h = count(db.get(), "SELECT count(*) FROM versions WHERE first_seen >= ?1", day_ago);
+    auto versions_today = count(db.get(), "SELECT count(*) FROM versions WHERE first_seen >= ?1", kst_midnight(now));
+    auto fetches_24h = count(db.get(), "SELECT count(*) FROM fetches WHERE started_at >= ?1", day_ago);
+    auto failed_24h = count(db.get(), "SELECT count(*) FROM fetches WHERE started_at >= ?1 AND error IS NOT NULL", day_ago);
+    if (!articles || !versions || !articles_24h || !versions_24h || !versions_today || !fetches_24h || !failed_24h) {
+        return failure("counts");
+    }
+    stats.articles = *articles;
+    stats.versions = *versions;
+    stats.articles_last_24h = *articles_24h;
+    stats.versions_last_24h = *versions_24h;
+    stats.versions_today = *versions_today;
+    stats.fetches_last_24h = *fetches_24h;
+    stats.failed_fetches_last_24h = *failed_24h;
+
+    auto last = sql::prepare(db.get(), "SELECT max(started_at) FROM fetches WHERE status BETWEEN 200 AND 299");
+    if (last && sqlite3_step(last.get()) == SQLITE_ROW) {
+        stats.last_success = column_text(last.get(), 0);
+    }
+    auto errors = sql::prepare(db.get(), "SELECT started_at, url, error FROM fetches WHERE error IS NOT NULL"
+                                         " ORDER BY id DESC LIMIT ?1");
+    if (errors && Bound(errors.get()).integer(static_cast<int64_t>(k_last_errors)).step() == SQLITE_ROW) {
+        do {
+            stats.last_errors.emplace_back(column_text(errors.get(), 0).value_or(""),
+                                           column_text(errors.get(), 1).value_or("") + ": "
+                                               + column_text(errors.get(), 2).value_or(""));
+        } while (sqlite3_step(errors.get()) == SQLITE_ROW);
+    }
+    auto paused = sql::prepare(db.get(), "SELECT host, paused_until, coalesce(pause_reason, '') FROM hosts"
+                                         " WHERE paused_until > ?1 ORDER BY host");
+    if (paused && Bound(paused.get()).integer(unix_ms(now)).step() == SQLITE_ROW) {
+        do {
+            stats.paused.push_back({column_text(paused.get(), 0).value_or(""),
+                                    from_unix_ms(sqlite3_column_int64(paused.get(), 1)),
+                                    column_text(paused.get(), 2).value_or("")});
+        } while (sqlite3_step(paused.get()) == SQLITE_ROW);
+    }
+    return stats;
+}
+
+std::string render_status(const LedgerStats& s, WallClock::time_point now)
+{
+    std::string out;
+    out += fmt::format("queue: {} pending, {} in flight, {} done, {} failed, {} gone\n", s.frontier.at("pending"),
+                       s.frontier.at("in_flight"), s.frontier.at("done"), s.frontier.at("failed"),
+                       s.frontier.at("gone"));
+    out += fmt::format("archived: {} articles, {} versions (last 24 h: {} articles, {} versions; today: {} versions)\n",
+                       s.articles, s.versions, s.articles_last_24h, s.versions_last_24h, s.versions_today);
+    out += fmt::format("fetches in the last 24 h: {}, of which failed: {}\n", s.fetches_last_24h,
+                       s.failed_fetches_last_24h);
+    out += "last successful fetch: " + s.last_success.value_or("never") + "\n";
+    if (s.paused.empty()) {
+        out += "paused hosts: none\n";
+    }
+    for (const auto& host : s.paused) {
+        out += fmt::format("paused host: {} until {} ({})\n", host.host, kst_iso(host.until), host.reason);
+    }
+    for (const auto& [at, error] : s.last_errors) {
+        out += "recent error: " + at + " " + error + "\n";
+    }
+    static_cast<void>(now);
+    return out;
+}
+
+std::string status_line(const LedgerStats& s)
+{
+    auto line = fmt::format("queue {} pending, {} in flight; {} saved today; {} archived", s.frontier.at("pending"),
+                            s.frontier.at("in_flight"), s.versions_today, s.articles);
+    for (const auto& host : s.paused) {
+        line += "; paused " + host.host;
+    }
+    return line;
+}
+
+std::string render_prometheus(const LedgerStats& s, WallClock::time_point now)
+{
+    std::string out;
+    out += "# HELP sillok_frontier_items Articles in the frontier by state.\n# TYPE sillok_frontier_items gauge\n";
+    for (const auto& [state, n] : s.frontier) {
+        out += fmt::format("sillok_frontier_items{{state=\"{}\"}} {}\n", state, n);
+    }
+    out += "# HELP sillok_articles Articles archived.\n# TYPE sillok_articles gauge\n";
+    out += fmt::format("sillok_articles {}\n", s.articles);
+    out += "# HELP sillok_versions Article versions archived.\n# TYPE sillok_versions gauge\n";
+    out += fmt::format("sillok_versions {}\n", s.versions);
+    out += "# HELP sillok_fetches_last_24h HTTP attempts in the last 24 hours.\n# TYPE sillok_fetches_last_24h gauge\n";
+    out += fmt::format("sillok_fetches_last_24h {}\n", s.fetches_last_24h);
+    out += "# HELP sillok_failed_fetches_last_24h Failed HTTP attempts in the last 24 hours.\n"
+           "# TYPE sillok_failed_fetches_last_24h gauge\n";
+    out += fmt::format("sillok_failed_fetches_last_24h {}\n", s.failed_fetches_last_24h);
+    out += "# HELP sillok_paused_hosts Hosts paused by the circuit breaker.\n# TYPE sillok_paused_hosts gauge\n";
+    out += fmt::format("sillok_paused_hosts {}\n", s.paused.size());
+    if (s.last_success) {
+        if (auto at = parse_kst_iso(*s.last_success)) {
+            out += "# HELP sillok_last_success_timestamp_seconds Start of the last successful fetch.\n"
+                   "# TYPE sillok_last_success_timestamp_seconds gauge\n";
+            out += fmt::format("sillok_last_success_timestamp_seconds {}\n", unix_ms(*at) / 1000);
+        }
+    }
+    out += fmt::format("# HELP sillok_status_timestamp_seconds When this file was written.\n"
+                       "# TYPE sillok_status_timestamp_seconds gauge\nsillok_status_timestamp_seconds {}\n",
+                       unix_ms(now) / 1000);
+    return out;
+}
+
+} // namespace sillok::daemon

@@ -1,0 +1,40 @@
+#pragma once
+// What the ledger says about the archive's state: for `sillok status`, the service's
+// STATUS= line and the Prometheus textfile. Reads only; works while the service runs.
+#include "daemon/kst.hpp"
+#include "daemon/ledger.hpp"
+#include "daemon/politeness.hpp"
+
+#include <expected>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sillok::daemon {
+
+struct LedgerStats {
+    std::map<std::string, int64_t> frontier; // by state
+    int64_t articles = 0;
+    int64_t versions = 0;
+    int64_t articles_last_24h = 0; // first archived in the last 24 hours
+    int64_t versions_last_24h = 0;
+    int64_t versions_today = 0;    // since 00:00 KST
+    std::optional<std::string> last_success; // start of the last fetch that got a 2xx
+    int64_t fetches_last_24h = 0;
+    int64_t failed_fetches_last_24h = 0;
+    std::vector<PausedHost> paused;
+    std::vector<std::pair<std::string, std::string>> last_errors; // (time, "url: error")
+};
+
+std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& ledger, WallClock::time_point now);
+
+// For people: `sillok status`.
+std::string render_status(const LedgerStats& stats, WallClock::time_point now);
+// One line for systemd's STATUS=.
+std::string status_line(const LedgerStats& stats);
+// node_exporter's textfile collector format.
+std::string render_prometheus(const LedgerStats& stats, WallClock::time_point now);
+
+} // namespace sillok::daemon
