@@ -121,7 +121,7 @@ void add_discovery_options(CLI::App& command, CommonOptions& o)
     o.given.emplace("sections", command.add_option("--section", o.sections,
                                              "SID1[/SID2] to watch (repeatable; replaces the configured sections)"));
     o.given.emplace("poll_interval", command.add_option("--poll-interval", o.poll_interval, "Seconds between listing polls")
-                                   ->check(CLI::Range(int64_t{10}, int64_t{86400})));
+                                   ->check(CLI::Range(int64_t{1}, int64_t{86400})));
 }
 
 bool given(const CommonOptions& o, const std::string& name)

@@ -116,8 +116,8 @@ std::expected<void, std::string> validate(const Config& c)
     if (c.pause_after < 1 || c.pause_seconds < 0) {
         return fail("pause_after must be at least 1 and pause_seconds not negative");
     }
-    if (c.poll_interval < 10) {
-        return fail("poll_interval must be at least 10 seconds");
+    if (c.poll_interval < 1) {
+        return fail("poll_interval must be at least 1 second");
     }
     if (c.max_listing_pages < 1) {
         return fail("max_listing_pages must be at least 1");
