@@ -5,8 +5,10 @@
 namespace sillok::daemon {
 
 ArticleWorker::ArticleWorker(ArticlePipeline& pipeline, Frontier& frontier,
-                             std::vector<std::chrono::seconds> revisit_after, FrontierRetryPolicy retry)
-    : m_pipeline(pipeline), m_frontier(frontier), m_retry(retry), m_revisit_after(std::move(revisit_after)),
+                             std::vector<std::chrono::seconds> revisit_after, FrontierRetryPolicy retry,
+                             ReportHook on_report)
+    : m_pipeline(pipeline), m_frontier(frontier), m_retry(retry), m_on_report(std::move(on_report)),
+      m_revisit_after(std::move(revisit_after)),
       m_thread([this](const std::stop_token& stop) { loop(stop); })
 {
 }
@@ -114,6 +116,9 @@ void ArticleWorker::settle(const Work& work, const ArticleReport& report)
     auto level = report.outcome == Outcome::failed ? spdlog::level::warn : spdlog::level::info;
     spdlog::log(level, "{} {} {}{}", to_string(report.outcome), report.id, report.path,
                 report.reason.empty() ? "" : " (" + report.reason + ")");
+    if (m_on_report) {
+        m_on_report(report);
+    }
     if (!settled) {
         spdlog::error("{}: cannot update the frontier: {}", report.id, settled.error().message);
         std::lock_guard lock(m_mutex);

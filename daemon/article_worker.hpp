@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -16,9 +17,12 @@ namespace sillok::daemon {
 
 class ArticleWorker {
 public:
+    // Called on the worker thread with each article's outcome.
+    using ReportHook = std::function<void(const ArticleReport&)>;
+
     // pipeline and frontier are used on the worker thread only (each has its own connection).
     ArticleWorker(ArticlePipeline& pipeline, Frontier& frontier, std::vector<std::chrono::seconds> revisit_after,
-                  FrontierRetryPolicy retry);
+                  FrontierRetryPolicy retry, ReportHook on_report = {});
     // Finishes the queued work, then stops the thread.
     void finish();
     ~ArticleWorker();
@@ -43,6 +47,7 @@ private:
     ArticlePipeline& m_pipeline;
     Frontier& m_frontier;
     FrontierRetryPolicy m_retry;
+    ReportHook m_on_report;
     mutable std::mutex m_mutex;
     std::condition_variable_any m_wake;
     std::deque<Work> m_queue;

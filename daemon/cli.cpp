@@ -1,6 +1,7 @@
 #include "daemon/cli.hpp"
 
 #include "daemon/archive.hpp"
+#include "daemon/backfill.hpp"
 #include "daemon/config.hpp"
 #include "daemon/crawl.hpp"
 #include "daemon/service.hpp"
@@ -248,6 +249,51 @@ int status_command(const Config& config)
     return k_exit_ok;
 }
 
+struct BackfillOptions {
+    std::string from;
+    std::string to;
+    std::vector<std::string> presses;
+    bool refresh = false;
+    bool dry_run = false;
+    size_t limit = 0;
+    CLI::Option* limit_option = nullptr;
+};
+
+// Every argument is checked before any request is made.
+int backfill_command(const Config& config, const BackfillOptions& options, bool sections_given)
+{
+    auto now = WallClock::now();
+    auto from = parse_kst_date(options.from, now);
+    auto to = parse_kst_date(options.to, now);
+    if (!from || !to) {
+        return fail(k_exit_usage, "dates are YYYY-MM-DD (Korean dates), 'today', 'yesterday' or 'today-N': got '"
+                                      + (!from ? options.from : options.to) + "'");
+    }
+    if (std::chrono::sys_days{*from} > std::chrono::sys_days{*to}) {
+        return fail(k_exit_usage, "--from " + iso_date(*from) + " is after --to " + iso_date(*to));
+    }
+    if (std::chrono::sys_days{*to} > std::chrono::sys_days{kst_today(now)}) {
+        return fail(k_exit_usage, "--to " + iso_date(*to) + " is in the future (today in Korea is "
+                                      + iso_date(kst_today(now)) + ")");
+    }
+    for (const auto& oid : options.presses) {
+        if (oid.size() != 3 || oid.find_first_not_of("0123456789") != std::string::npos) {
+            return fail(k_exit_usage, "--press '" + oid + "' is not a press id (3 digits, e.g. 015)");
+        }
+    }
+    BackfillRequest request;
+    request.from = *from;
+    request.to = *to;
+    request.presses = options.presses;
+    request.sections = options.presses.empty() || sections_given ? config.sections : std::vector<std::string>{};
+    request.refresh = options.refresh;
+    request.dry_run = options.dry_run;
+    if (options.limit_option->count() > 0) {
+        request.limit = options.limit;
+    }
+    return run_backfill(config, request, std::cout, &g_stop_requested);
+}
+
 int verify_command(const Config& config, bool repair)
 {
     auto report = verify_archive(VerifyOptions{config.archive, config.ledger_path(), repair}, std::cout);
@@ -276,6 +322,22 @@ int sillok_main(int argc, char** argv)
     auto* run = app.add_subcommand("run", "Run the service: discover, archive and revisit articles until stopped");
     add_network_options(*run, common);
     add_discovery_options(*run, common);
+
+    BackfillOptions backfill_options;
+    auto* backfill = app.add_subcommand("backfill", "Archive every article listed for a range of dates (resumable)");
+    backfill->add_option("--from", backfill_options.from, "First date, YYYY-MM-DD (KST), or today, yesterday, today-N")
+        ->required();
+    backfill->add_option("--to", backfill_options.to, "Last date, same forms")->required();
+    common.given.emplace("sections", backfill->add_option("--section", common.sections,
+                                                          "SID1[/SID2] to walk (repeatable; default: the configured "
+                                                          "sections, all six main ones)"));
+    backfill->add_option("--press", backfill_options.presses, "Press id (oid) to walk (repeatable)");
+    backfill->add_flag("--refresh", backfill_options.refresh, "Walk listings again even if walked completely before");
+    backfill->add_flag("--dry-run", backfill_options.dry_run, "List the articles that would be queued; change nothing");
+    backfill_options.limit_option =
+        backfill->add_option("--limit", backfill_options.limit, "Stop after queuing this many articles")
+            ->check(CLI::PositiveNumber);
+    add_network_options(*backfill, common);
 
     auto* status = app.add_subcommand("status", "Show the queue, the archive and recent errors from the ledger");
     add_storage_options(*status, common);
@@ -314,6 +376,9 @@ int sillok_main(int argc, char** argv)
     install_signal_handlers(run->parsed());
     if (crawl->parsed()) {
         return crawl_command(config, urls, url_file);
+    }
+    if (backfill->parsed()) {
+        return backfill_command(config, backfill_options, given(common, "sections"));
     }
     if (run->parsed()) {
         ConfigLoader reload = [&common]() -> std::expected<Config, std::string> {

@@ -73,7 +73,8 @@ std::expected<size_t, LedgerError> Frontier::enqueue(const std::vector<parsers::
     return added;
 }
 
-std::expected<std::vector<FrontierItem>, LedgerError> Frontier::claim(size_t n, WallClock::time_point now)
+std::expected<std::vector<FrontierItem>, LedgerError> Frontier::claim(size_t n, WallClock::time_point now,
+                                                                      std::string_view source)
 {
     Transaction tx(m_db.get());
     if (tx.begin() != SQLITE_OK) {
@@ -82,13 +83,13 @@ std::expected<std::vector<FrontierItem>, LedgerError> Frontier::claim(size_t n, 
     auto stmt = sql::prepare(m_db.get(),
                              "UPDATE frontier SET state = 'in_flight', owner_pid = ?1, updated_at = ?2"
                              " WHERE id IN (SELECT id FROM frontier WHERE state = 'pending' AND next_at <= ?3"
-                             " ORDER BY priority DESC, next_at LIMIT ?4)"
+                             " AND (?5 = '' OR source = ?5) ORDER BY priority DESC, next_at LIMIT ?4)"
                              " RETURNING id, oid, aid, source, priority, attempts, revisits");
     if (!stmt) {
         return std::unexpected(error("cannot prepare claim"));
     }
     Bound bound(stmt.get());
-    bound.integer(::getpid()).text(kst_iso(now)).integer(unix_ms(now)).integer(static_cast<int64_t>(n));
+    bound.integer(::getpid()).text(kst_iso(now)).integer(unix_ms(now)).integer(static_cast<int64_t>(n)).text(source);
     std::vector<FrontierItem> items;
     int rc = 0;
     while ((rc = bound.step()) == SQLITE_ROW) {
@@ -191,6 +192,38 @@ std::expected<void, LedgerError> Frontier::release(const FrontierItem& item)
     return {};
 }
 
+std::expected<std::vector<parsers::ArticleRef>, LedgerError>
+Frontier::unknown(const std::vector<parsers::ArticleRef>& refs)
+{
+    auto stmt = sql::prepare(m_db.get(), "SELECT (SELECT count(*) FROM frontier WHERE oid = ?1 AND aid = ?2)"
+                                         " + (SELECT count(*) FROM articles WHERE oid = ?1 AND aid = ?2)");
+    if (!stmt) {
+        return std::unexpected(error("cannot prepare lookup"));
+    }
+    std::vector<parsers::ArticleRef> unknown_refs;
+    for (const auto& ref : refs) {
+        Bound bound(stmt.get());
+        if (bound.text(ref.oid).text(ref.aid).step() != SQLITE_ROW) {
+            return std::unexpected(error("cannot look up " + ref.id()));
+        }
+        if (sqlite3_column_int64(stmt.get(), 0) == 0) {
+            unknown_refs.push_back(ref);
+        }
+    }
+    return unknown_refs;
+}
+
+std::expected<size_t, LedgerError> Frontier::retry_now(std::string_view source, WallClock::time_point now)
+{
+    auto stmt = sql::prepare(m_db.get(), "UPDATE frontier SET state = 'pending', attempts = 0, next_at = ?2,"
+                                         " updated_at = ?3 WHERE source = ?1 AND (state = 'failed'"
+                                         " OR (state = 'pending' AND attempts > 0))");
+    if (!stmt || Bound(stmt.get()).text(source).integer(unix_ms(now)).text(kst_iso(now)).step() != SQLITE_DONE) {
+        return std::unexpected(error("cannot reschedule failed items"));
+    }
+    return static_cast<size_t>(sqlite3_changes(m_db.get()));
+}
+
 std::expected<std::map<std::string, int64_t>, LedgerError> Frontier::counts_by_state()
 {
     auto stmt = sql::prepare(m_db.get(), "SELECT state, count(*) FROM frontier GROUP BY state");
@@ -204,10 +237,11 @@ std::expected<std::map<std::string, int64_t>, LedgerError> Frontier::counts_by_s
     return counts;
 }
 
-std::expected<int64_t, LedgerError> Frontier::ready_count(WallClock::time_point now)
+std::expected<int64_t, LedgerError> Frontier::ready_count(WallClock::time_point now, std::string_view source)
 {
-    auto stmt = sql::prepare(m_db.get(), "SELECT count(*) FROM frontier WHERE state = 'pending' AND next_at <= ?1");
-    if (!stmt || Bound(stmt.get()).integer(unix_ms(now)).step() != SQLITE_ROW) {
+    auto stmt = sql::prepare(m_db.get(), "SELECT count(*) FROM frontier WHERE state = 'pending' AND next_at <= ?1"
+                                         " AND (?2 = '' OR source = ?2)");
+    if (!stmt || Bound(stmt.get()).integer(unix_ms(now)).text(source).step() != SQLITE_ROW) {
         return std::unexpected(error("cannot count frontier"));
     }
     return sqlite3_column_int64(stmt.get(), 0);

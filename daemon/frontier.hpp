@@ -46,8 +46,14 @@ public:
     // Queues the refs that are neither queued nor archived yet; returns how many were new.
     std::expected<size_t, LedgerError> enqueue(const std::vector<parsers::ArticleRef>& refs, std::string_view source,
                                                int priority, WallClock::time_point now);
-    // Claims up to n pending items whose time has come, highest priority first.
-    std::expected<std::vector<FrontierItem>, LedgerError> claim(size_t n, WallClock::time_point now);
+    // Claims up to n pending items whose time has come, highest priority first; with source,
+    // only items queued by that source.
+    std::expected<std::vector<FrontierItem>, LedgerError> claim(size_t n, WallClock::time_point now,
+                                                                std::string_view source = {});
+    // The refs that are neither queued nor archived (what enqueue would add).
+    std::expected<std::vector<parsers::ArticleRef>, LedgerError> unknown(const std::vector<parsers::ArticleRef>& refs);
+    // A source's failed items, and those waiting out a retry delay, become ready now.
+    std::expected<size_t, LedgerError> retry_now(std::string_view source, WallClock::time_point now);
     // Items left in flight by processes that no longer run go back to pending.
     std::expected<size_t, LedgerError> recover();
 
@@ -64,7 +70,8 @@ public:
     std::expected<void, LedgerError> release(const FrontierItem& item);
 
     std::expected<std::map<std::string, int64_t>, LedgerError> counts_by_state();
-    std::expected<int64_t, LedgerError> ready_count(WallClock::time_point now);
+    // Pending items whose time has come (of one source, when given).
+    std::expected<int64_t, LedgerError> ready_count(WallClock::time_point now, std::string_view source = {});
 
 private:
     explicit Frontier(SqliteDb db) : m_db(std::move(db)) {}

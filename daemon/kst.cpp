@@ -62,4 +62,51 @@ std::optional<WallClock::time_point> parse_kst_iso(std::string_view text)
     return WallClock::time_point(local - std::chrono::hours(9));
 }
 
+std::chrono::year_month_day kst_today(WallClock::time_point now)
+{
+    return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(now + k_kst_offset)};
+}
+
+std::optional<std::chrono::year_month_day> parse_kst_date(std::string_view text, WallClock::time_point now)
+{
+    auto today = std::chrono::sys_days{kst_today(now)};
+    if (text == "today") {
+        return std::chrono::year_month_day{today};
+    }
+    if (text == "yesterday") {
+        return std::chrono::year_month_day{today - std::chrono::days(1)};
+    }
+    if (text.starts_with("today-") && text.size() > 6 && text.size() <= 10
+        && text.substr(6).find_first_not_of("0123456789") == std::string_view::npos) {
+        return std::chrono::year_month_day{today - std::chrono::days(std::stoi(std::string(text.substr(6))))};
+    }
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
+        return std::nullopt;
+    }
+    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+        if (text[i] < '0' || text[i] > '9') {
+            return std::nullopt;
+        }
+    }
+    auto number = [&](size_t at, size_t length) { return std::stoi(std::string(text.substr(at, length))); };
+    std::chrono::year_month_day date{std::chrono::year{number(0, 4)}, std::chrono::month{static_cast<unsigned>(number(5, 2))},
+                                     std::chrono::day{static_cast<unsigned>(number(8, 2))}};
+    if (!date.ok()) {
+        return std::nullopt;
+    }
+    return date;
+}
+
+std::string yyyymmdd(std::chrono::year_month_day date)
+{
+    return fmt::format("{:04}{:02}{:02}", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                       static_cast<unsigned>(date.day()));
+}
+
+std::string iso_date(std::chrono::year_month_day date)
+{
+    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                       static_cast<unsigned>(date.day()));
+}
+
 } // namespace sillok::daemon

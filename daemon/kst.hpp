@@ -19,6 +19,15 @@ std::string kst_iso_millis(WallClock::time_point at);
 // nullopt when malformed.
 std::optional<WallClock::time_point> parse_kst_iso(std::string_view text);
 
+// A Korean calendar date: "YYYY-MM-DD", or "today", "yesterday", "today-N" (N days
+// before today in KST). Pure calendar arithmetic: the host's time zone plays no part.
+std::optional<std::chrono::year_month_day> parse_kst_date(std::string_view text, WallClock::time_point now);
+std::chrono::year_month_day kst_today(WallClock::time_point now);
+// "20240301", as Naver's listings take it.
+std::string yyyymmdd(std::chrono::year_month_day date);
+// "2024-03-01"
+std::string iso_date(std::chrono::year_month_day date);
+
 int64_t unix_ms(WallClock::time_point at);
 WallClock::time_point from_unix_ms(int64_t ms);
 

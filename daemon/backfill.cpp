@@ -1,0 +1,371 @@
+#include "daemon/backfill.hpp"
+
+#include "daemon/archive.hpp"
+#include "daemon/article_worker.hpp"
+#include "daemon/backfill_progress.hpp"
+#include "daemon/crawl.hpp"
+#include "daemon/fetcher.hpp"
+#include "daemon/frontier.hpp"
+#include "daemon/listing_progress.hpp"
+#include "daemon/service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <set>
+
+namespace sillok::daemon {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+constexpr std::string_view k_source = "backfill";
+constexpr auto k_idle_claim_pause = std::chrono::seconds(1);
+
+// One listing of one day, walked page by page (legacy lists) or cursor by cursor.
+struct Walk {
+    std::string key;
+    std::string date; // YYYYMMDD
+    size_t day = 0;   // index of the date in the range
+    std::string label;
+    std::optional<parsers::Section> section;
+    std::string press;
+    ListingState state;
+};
+
+bool cursor_paged(const Walk& walk) { return walk.section && walk.section->sid2; }
+
+std::string next_url(const Walk& walk)
+{
+    if (cursor_paged(walk)) {
+        return parsers::latest_fragment_url(*walk.section, walk.state.page, walk.date, walk.state.cursor);
+    }
+    if (walk.section) {
+        return parsers::legacy_list_url(*walk.section, walk.date, walk.state.page);
+    }
+    return parsers::press_list_url(walk.press, walk.date, walk.state.page);
+}
+
+// Moves walk past one fetched page; returns the refs the page lists.
+std::vector<parsers::ArticleRef> advance(Walk& walk, const parsers::Listing& listing)
+{
+    auto refs = listing.listed.empty() ? listing.refs : listing.listed;
+    if (cursor_paged(walk)) {
+        if (listing.has_next && listing.next_cursor && !refs.empty()) {
+            walk.state.cursor = *listing.next_cursor;
+            ++walk.state.page;
+        } else {
+            walk.state.done = true;
+        }
+    } else if (listing.page && *listing.page < walk.state.page) {
+        walk.state.done = true; // Naver answers a page past the last with the last page again
+        return {};
+    } else if (listing.next_page && !refs.empty()) {
+        walk.state.page = *listing.next_page;
+    } else {
+        walk.state.done = true;
+    }
+    walk.state.refs_found += static_cast<int64_t>(refs.size());
+    return refs;
+}
+
+class BackfillFeed final : public FetchFeed {
+public:
+    BackfillFeed(const BackfillRequest& request, std::vector<Walk> walks, Frontier& frontier, ListingProgress& progress,
+                 ArticleWorker* worker, BackfillProgress& meter, std::ostream& out, const std::atomic<bool>* stop)
+        : m_request(request), m_walks(std::move(walks)), m_frontier(frontier), m_progress(progress),
+          m_worker(worker), m_meter(meter), m_out(out), m_stop(stop)
+    {
+    }
+
+    void tick() override { m_meter.tick(); }
+
+    std::vector<FetchRequest> take(size_t room) override
+    {
+        std::vector<FetchRequest> requests;
+        if (room == 0) {
+            return requests;
+        }
+        skip_finished_walks();
+        if (!m_listing_in_flight && m_next_walk < m_walks.size() && !limit_reached()) {
+            m_listing_in_flight = true;
+            requests.push_back(FetchRequest{next_url(m_walks[m_next_walk]), k_listing_tag});
+        }
+        if (m_worker == nullptr || m_worker->backlog() >= 4 || Steady::now() < m_claim_after) {
+            return requests;
+        }
+        auto claimed = m_frontier.claim(room - requests.size(), WallClock::now(), k_source);
+        if (!claimed || claimed->empty()) {
+            if (!claimed) {
+                spdlog::error("cannot claim work from the frontier: {}", claimed.error().message);
+            }
+            m_claim_after = Steady::now() + k_idle_claim_pause;
+            m_queue_empty = claimed && !m_listing_in_flight && m_next_walk >= m_walks.size();
+            return requests;
+        }
+        m_queue_empty = false;
+        for (auto& item : *claimed) {
+            auto tag = m_next_tag++;
+            requests.push_back(FetchRequest{item.ref.canonical_url(), tag});
+            m_claimed.emplace(tag, std::move(item));
+        }
+        return requests;
+    }
+
+    void done(FetchResult&& result) override
+    {
+        if (result.tag == k_listing_tag) {
+            m_listing_in_flight = false;
+            walked(m_walks[m_next_walk], result);
+            return;
+        }
+        auto node = m_claimed.extract(result.tag);
+        m_worker->push(std::move(node.mapped()), std::move(result));
+    }
+
+    [[nodiscard]] bool exhausted() const override
+    {
+        bool walked_all = m_next_walk >= m_walks.size() || limit_reached();
+        return walked_all && !m_listing_in_flight && (m_worker == nullptr || m_queue_empty);
+    }
+
+    [[nodiscard]] bool stopping() const override
+    {
+        return (m_stop != nullptr && m_stop->load()) || (m_worker != nullptr && m_worker->storage_failure())
+            || m_storage_failure;
+    }
+
+    [[nodiscard]] bool walked_everything() const { return m_next_walk >= m_walks.size(); }
+    [[nodiscard]] size_t listing_failures() const { return m_listing_failures; }
+    [[nodiscard]] bool limit_reached() const { return m_request.limit && m_queued >= *m_request.limit; }
+    [[nodiscard]] bool storage_failed() const { return m_storage_failure; }
+
+private:
+    static constexpr uint64_t k_listing_tag = UINT64_MAX;
+
+    void skip_finished_walks()
+    {
+        while (m_next_walk < m_walks.size() && m_walks[m_next_walk].state.done) {
+            m_meter.listing_done(m_walks[m_next_walk].day);
+            ++m_next_walk;
+        }
+    }
+
+    void walked(Walk& walk, const FetchResult& result)
+    {
+        if (result.error && result.error->kind == FetchErrorKind::interrupted) {
+            return;
+        }
+        if (result.error && result.status == 404) {
+            spdlog::info("{}: no such listing (HTTP 404)", walk.label);
+            walk.state.done = true;
+        } else if (result.error) {
+            fail_walk(walk, std::string(to_string(result.error->kind)) + ": " + result.error->message);
+            return;
+        } else {
+            auto listing = parsers::parse_listing(result.body, result.final_url);
+            if (!listing) {
+                fail_walk(walk, listing.error().message);
+                return;
+            }
+            auto refs = advance(walk, *listing);
+            if (!queue(walk, refs)) {
+                return;
+            }
+        }
+        if (!m_request.dry_run) {
+            if (auto saved = m_progress.save(walk.key, walk.date, walk.state, WallClock::now()); !saved) {
+                spdlog::error("{}", saved.error().message);
+                m_storage_failure = true;
+            }
+        }
+    }
+
+    bool queue(const Walk& walk, const std::vector<parsers::ArticleRef>& refs)
+    {
+        auto now = WallClock::now();
+        if (m_request.dry_run) {
+            auto fresh = m_frontier.unknown(refs);
+            if (!fresh) {
+                spdlog::error("{}", fresh.error().message);
+                m_storage_failure = true;
+                return false;
+            }
+            m_meter.found(refs.size());
+            for (const auto& ref : *fresh) {
+                if (m_dry_run_seen.insert(ref).second && !limit_reached()) {
+                    m_out << "would-queue\t" << ref.id() << '\t' << ref.canonical_url() << '\t' << walk.label << '\n';
+                    ++m_queued;
+                    m_meter.queued(1);
+                }
+            }
+            return true;
+        }
+        auto added = m_frontier.enqueue(refs, k_source, k_priority_backfill, now);
+        if (!added) {
+            spdlog::error("cannot queue articles: {}", added.error().message);
+            m_storage_failure = true;
+            return false;
+        }
+        m_queued += *added;
+        m_meter.found(refs.size());
+        m_meter.queued(*added);
+        m_claim_after = Steady::now();
+        return true;
+    }
+
+    void fail_walk(Walk& walk, const std::string& reason)
+    {
+        spdlog::warn("{}: listing failed ({}); it resumes on the next run", walk.label, reason);
+        m_out << "failed-listing\t" << walk.label << '\t' << next_url(walk) << '\t' << reason << '\n';
+        ++m_listing_failures;
+        m_meter.listing_done(walk.day);
+        ++m_next_walk; // left unfinished in the ledger
+    }
+
+    const BackfillRequest& m_request;
+    std::vector<Walk> m_walks;
+    size_t m_next_walk = 0;
+    bool m_listing_in_flight = false;
+    Frontier& m_frontier;
+    ListingProgress& m_progress;
+    ArticleWorker* m_worker;
+    BackfillProgress& m_meter;
+    std::ostream& m_out;
+    const std::atomic<bool>* m_stop;
+    std::map<uint64_t, FrontierItem> m_claimed;
+    uint64_t m_next_tag = 0;
+    Steady::time_point m_claim_after{};
+    bool m_queue_empty = false;
+    size_t m_queued = 0;
+    size_t m_listing_failures = 0;
+    bool m_storage_failure = false;
+    std::set<parsers::ArticleRef> m_dry_run_seen;
+};
+
+std::expected<std::vector<Walk>, std::string> plan_walks(const BackfillRequest& request, ListingProgress& progress,
+                                                         size_t& already_walked)
+{
+    std::vector<Walk> walks;
+    size_t day = 0;
+    for (auto date = std::chrono::sys_days{request.from}; date <= std::chrono::sys_days{request.to};
+         date += std::chrono::days(1), ++day) {
+        auto ymd = std::chrono::year_month_day{date};
+        auto yyyymmdd_text = yyyymmdd(ymd);
+        auto add = [&](Walk walk) -> std::expected<void, std::string> {
+            auto state = progress.load(walk.key);
+            if (!state) {
+                return std::unexpected(state.error().message);
+            }
+            walk.state = request.refresh ? ListingState{} : *state;
+            already_walked += walk.state.done ? 1 : 0;
+            walks.push_back(std::move(walk));
+            return {};
+        };
+        for (const auto& text : request.sections) {
+            auto section = parsers::parse_section(text);
+            auto added = add(Walk{"section:" + text + ":" + yyyymmdd_text, yyyymmdd_text, day,
+                                  iso_date(ymd) + " section " + text, *section, {}, {}});
+            if (!added) {
+                return std::unexpected(added.error());
+            }
+        }
+        for (const auto& oid : request.presses) {
+            auto added = add(Walk{"press:" + oid + ":" + yyyymmdd_text, yyyymmdd_text, day,
+                                  iso_date(ymd) + " press " + oid, std::nullopt, oid, {}});
+            if (!added) {
+                return std::unexpected(added.error());
+            }
+        }
+    }
+    return walks;
+}
+
+int fatal(int code, const std::string& message)
+{
+    std::cerr << "sillok: error: " << message << '\n';
+    return code;
+}
+
+} // namespace
+
+int run_backfill(const Config& config, const BackfillRequest& request, std::ostream& out,
+                 const std::atomic<bool>* stop)
+{
+    auto archive = Archive::open(config.archive);
+    if (!archive) {
+        return fatal(k_exit_io, archive.error().message);
+    }
+    auto ledger = Ledger::open(config.ledger_path());
+    if (!ledger) {
+        return fatal(k_exit_io, ledger.error().message);
+    }
+    auto loop_frontier = Frontier::open(config.ledger_path());
+    auto worker_frontier = Frontier::open(config.ledger_path());
+    auto progress = ListingProgress::open(config.ledger_path());
+    std::string error;
+    auto politeness = Politeness::shared(config.ledger_path(), politeness_options(config), &error);
+    if (!loop_frontier || !worker_frontier || !progress || !politeness) {
+        return fatal(k_exit_io, !politeness ? error : "cannot open " + config.ledger_path().string());
+    }
+    static_cast<void>(loop_frontier->recover());
+    if (!request.dry_run) {
+        if (auto retried = loop_frontier->retry_now(k_source, WallClock::now()); retried && *retried > 0) {
+            spdlog::info("retrying {} articles that failed in earlier backfills", *retried);
+        }
+    }
+    size_t already_walked = 0;
+    auto walks = plan_walks(request, *progress, already_walked);
+    if (!walks) {
+        return fatal(k_exit_io, walks.error());
+    }
+    auto days = static_cast<size_t>(
+        (std::chrono::sys_days{request.to} - std::chrono::sys_days{request.from}).count() + 1);
+    BackfillProgress meter(days, walks->size(), already_walked, iso_date(request.from));
+
+    std::mutex failures_mutex;
+    std::vector<ArticleReport> failures;
+    ArticlePipeline pipeline(*archive, *ledger);
+    std::optional<ArticleWorker> worker;
+    if (!request.dry_run) {
+        worker.emplace(pipeline, *worker_frontier, std::vector<std::chrono::seconds>{}, FrontierRetryPolicy{},
+                       [&](const ArticleReport& report) {
+                           meter.article(report.outcome);
+                           if (report.outcome == Outcome::failed) {
+                               std::lock_guard lock(failures_mutex);
+                               failures.push_back(report);
+                           }
+                       });
+    }
+    BackfillFeed feed(request, std::move(*walks), *loop_frontier, *progress, worker ? &*worker : nullptr, meter, out,
+                      stop);
+    Fetcher fetcher(fetch_options(config), *politeness);
+    fetcher.run(feed);
+    std::optional<std::string> storage_failure;
+    if (worker) {
+        worker->finish();
+        storage_failure = worker->storage_failure();
+    }
+    meter.finish();
+
+    for (const auto& failure : failures) {
+        out << "failed\t" << failure.id << '\t' << failure.reason << '\n';
+    }
+    auto paused = politeness->paused(WallClock::now());
+    bool interrupted = stop != nullptr && stop->load();
+    bool complete = feed.walked_everything() && !interrupted && paused.empty() && !feed.limit_reached();
+    out << meter.summary(request.dry_run, complete) << std::endl;
+    if (storage_failure || feed.storage_failed()) {
+        return fatal(k_exit_io, "archive or ledger not writable" + (storage_failure ? ": " + *storage_failure : ""));
+    }
+    if (!complete) {
+        for (const auto& host : paused) {
+            spdlog::warn("{} is paused until {} ({}): run again later", host.host, kst_iso(host.until), host.reason);
+        }
+        return k_exit_tempfail;
+    }
+    return failures.empty() && feed.listing_failures() == 0 ? k_exit_ok : k_exit_some_failed;
+}
+
+} // namespace sillok::daemon
