@@ -20,6 +20,10 @@ std::expected<ListingProgress, LedgerError> ListingProgress::open(const std::fil
         return std::unexpected(LedgerError{"cannot open " + ledger.string(), rc});
     }
     sqlite3_busy_timeout(db.get(), 30000);
+    // Queue and budget state may lose its last commit to a power cut (the work is redone
+    // and the ledger's own transactions, which stay fully synchronous, keep it from
+    // duplicating); waiting for an fsync on every update is not worth it.
+    sqlite3_exec(db.get(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
     return ListingProgress(std::move(db));
 }
 

@@ -27,6 +27,10 @@ std::unique_ptr<Politeness> Politeness::shared(const std::filesystem::path& ledg
         return nullptr;
     }
     sqlite3_busy_timeout(db.get(), k_busy_timeout_ms);
+    // Queue and budget state may lose its last commit to a power cut (the work is redone
+    // and the ledger's own transactions, which stay fully synchronous, keep it from
+    // duplicating); waiting for an fsync on every update is not worth it.
+    sqlite3_exec(db.get(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
     auto politeness = std::make_unique<Politeness>(options);
     politeness->m_db = std::move(db);
     return politeness;
