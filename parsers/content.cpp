@@ -19,6 +19,9 @@ constexpr std::array<std::string_view, 6> k_ignored_elements = {
 // Elements that start and end a paragraph; every other element is inline.
 constexpr std::array<std::string_view, 10> k_block_elements = {
     "p", "div", "table", "ul", "ol", "li", "h2", "h3", "h4", "blockquote"};
+// Table cells are inline, but a cell never runs into its neighbour: where the page puts no
+// white space between two cells, their texts are still separate words.
+constexpr std::array<std::string_view, 2> k_cell_elements = {"td", "th"};
 
 bool is_named(const xmlNode* node, const auto& names)
 {
@@ -81,7 +84,7 @@ public:
         if (node->type != XML_ELEMENT_NODE || is_ignored(node)) {
             return false;
         }
-        if (is_element(node, "br") || is_named(node, k_block_elements)) {
+        if (is_element(node, "br") || is_named(node, k_block_elements) || is_named(node, k_cell_elements)) {
             m_text.push_back(' ');
         }
         return true;
@@ -196,7 +199,7 @@ public:
             add_caption(visible_text(node));
             return false;
         }
-        if (is_element(node, "br") || is_element(node, "td") || is_element(node, "th")) {
+        if (is_element(node, "br") || is_named(node, k_cell_elements)) {
             m_row.push_back(' ');
         }
         if (is_element(node, "tr")) {
@@ -259,6 +262,8 @@ public:
         ++m_pending_breaks;
         m_pending_space = false;
     }
+    // Separates the words on either side, as white space in the page would.
+    void word_break() { m_pending_space = true; }
     void end_paragraph()
     {
         end_line();
@@ -365,6 +370,8 @@ public:
         }
         if (is_named(node, k_block_elements)) {
             m_out.end_paragraph();
+        } else if (is_named(node, k_cell_elements)) {
+            m_out.word_break();
         }
         return true;
     }

@@ -98,6 +98,36 @@ constexpr std::string_view k_small_article = R"(<!DOCTYPE html>
 	김철수&nbsp;기자 </em></div>
 <article id="dic_area">본문 &amp; 끝</article></body></html>)";
 
+// Hand-written, mirroring the 2026 layout of a broadcaster's video article: the header shows
+// the press logo as img.media_end_head_top_img (no media_end_head_top_logo_img), and the body
+// opens with the video player, its text starting after a <br>.
+constexpr std::string_view k_video_article_2026 = R"(<!doctype html>
+<html lang="ko"><head><meta charset="utf-8">
+<meta property="og:title" content="방송 기사">
+<meta property="og:article:author" content="JTBC | 네이버"></head>
+<body><div class="media_end_head go_trans">
+<div class="media_end_head_top"><a href="https://news.jtbc.co.kr" class="media_end_head_top_logo">
+<div class="media_end_head_top_thumb"><img data-src="https://mimgnews.pstatic.net/logo_437.png" alt="JTBC"
+ class="media_end_head_top_img _LAZY_LOADING"></div><span class="media_end_head_top_press">JTBC</span></a></div>
+<div class="media_end_head_title"><h2 id="title_area" class="media_end_head_headline"><span>방송 기사</span></h2></div>
+<div class="media_end_head_info_journalist"><div class="media_end_head_journalist_thumb">
+<span class="no_profile"><span class="blind">김기자 기자</span></span></div>
+<em class="media_end_head_journalist_name">김기자 기자</em>
+<span class="media_end_head_info_datestamp_time _ARTICLE_DATE_TIME" data-date-time="2026-03-21 19:42:57">2026.03.21.</span>
+<span class="media_end_head_info_datestamp_time _ARTICLE_MODIFY_DATE_TIME" data-modify-date-time="2026-03-21 19:43:11">x</span>
+<a href="https://news.jtbc.co.kr/article/NB1?influxDiv&#x3D;NAVER" class="media_end_head_origin_link">기사원문</a></div></div>
+<div id="contents" class="newsct_body"><div class="_VOD_PLAYER_WRAP" data-video-id="AC0"></div>
+<script type="x-tmpl-mustache" class="_VOD_IMAGE_REPLACE_TEMPLATE"><span class="end_photo_org"><img src="{{url}}"/></span></script>
+<div id="newsct_article" class="newsct_article _article_body"><article id="dic_area" class="go_trans _article_content">
+<div class="vod_player_wrap _VIDEO_AREA_WRAP"><div class="VOD_PLAYER_ERROR_WRAP"></div><div id="video_area_0" class="video_area _VIDEO_AREA">
+<pzp-pc-layout><pzp-pc-header class="pzp-pc__header is_hidden"></pzp-pc-header></pzp-pc-layout></div></div>
+<br>[앵커]<br><br>첫 문단입니다.<br><br data-pasted="true">[기자]<br><br>둘째 문단입니다.
+</article></div>
+<div class="byline"><p class="byline_p"><span class="byline_s">김기자 기자 (kim@jtbc.co.kr)</span></p></div>
+<div class="copyright"><p class="c_text">Copyright ⓒ JTBC. All rights reserved.</p></div>
+<div class="media_end_categorize"><a href="#">이 기사는 언론사에서 <em class="media_end_categorize_item">사회</em> 섹션으로 분류했습니다.</a></div>
+</div></body></html>)";
+
 } // namespace
 
 TEST_CASE("parsers::parse_article")
@@ -141,6 +171,20 @@ TEST_CASE("parsers::parse_article")
         REQUIRE(article.has_value());
         CHECK(article->author == "이름 기자 (a@b.kr), 둘째 기자");
         CHECK(article->title == "\"진짜\" '제목'");
+    }
+
+    SUBCASE("the 2026 video layout: publisher from og:article:author, nothing of the player")
+    {
+        auto article = parse_article(k_video_article_2026, "https://n.news.naver.com/mnews/article/437/0000483987");
+        REQUIRE(article.has_value());
+        CHECK(article->publisher == "JTBC");
+        CHECK(article->author == "김기자 기자 (kim@jtbc.co.kr)");
+        CHECK(article->title == "방송 기사");
+        CHECK(article->category == "사회");
+        CHECK(article->published_at == "2026-03-21T19:42:57+09:00");
+        CHECK(article->modified_at == "2026-03-21T19:43:11+09:00");
+        CHECK(article->original_url == "https://news.jtbc.co.kr/article/NB1?influxDiv=NAVER");
+        CHECK(article->content == "[앵커]\n\n첫 문단입니다.\n\n[기자]\n\n둘째 문단입니다.");
     }
 
     SUBCASE("times must have the exact data-date-time shape")

@@ -97,6 +97,20 @@ TEST_CASE("parsers::article_content")
         CHECK(content_of("a <span> b </span> c") == "a b c");
     }
 
+    SUBCASE("table cells are separate words even where the page puts nothing between them")
+    {
+        // A data table written without white space between its cells, as publishers' editors
+        // emit it. The table is one paragraph; its cells never run together.
+        CHECK(content_of("앞<table><tr><th>구분</th><th>2023년</th></tr><tr><td>매출</td><td>100</td></tr>"
+                         "</table>뒤")
+              == "앞\n\n구분 2023년 매출 100\n\n뒤");
+        // White space already in the page gives the same result, and a <br> in a cell stays
+        // a line break.
+        CHECK(content_of("<table>\n<tr>\n\t<td> 구분 </td>\n\t<td>2023년</td>\n</tr></table>") == "구분 2023년");
+        CHECK(content_of("<table><tr><td>가<br>나</td><td>다</td></tr></table>") == "가\n나 다");
+        CHECK(content_of("<table><tr><td></td><td>한 칸</td><td> </td></tr></table>") == "한 칸");
+    }
+
     SUBCASE("no-break, zero-width and other Unicode spaces are spaces")
     {
         CHECK(content_of("a&nbsp;&nbsp;b&#8203;&#8203;c&#x3000;d&#xFEFF;e&#x200C; f&#x200D;g")
