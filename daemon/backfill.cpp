@@ -1,13 +1,12 @@
 #include "daemon/backfill.hpp"
 
-#include "daemon/archive.hpp"
 #include "daemon/article_worker.hpp"
 #include "daemon/backfill_progress.hpp"
 #include "daemon/crawl.hpp"
 #include "daemon/fetcher.hpp"
 #include "daemon/frontier.hpp"
 #include "daemon/listing_progress.hpp"
-#include "daemon/service.hpp"
+#include "daemon/stores.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -282,43 +281,27 @@ std::expected<std::vector<Walk>, std::string> plan_walks(const BackfillRequest& 
     return walks;
 }
 
-int fatal(int code, const std::string& message)
-{
-    std::cerr << "sillok: error: " << message << '\n';
-    return code;
-}
-
 } // namespace
 
 int run_backfill(const Config& config, const BackfillRequest& request, std::ostream& out,
                  const std::atomic<bool>* stop)
 {
-    auto archive = Archive::open(config.archive);
-    if (!archive) {
-        return fatal(k_exit_io, archive.error().message);
+    auto stores = open_stores(config);
+    auto progress = stores ? ListingProgress::open(config.ledger_path())
+                           : std::unexpected(LedgerError{stores.error(), 0});
+    if (!progress) {
+        return fail(k_exit_io, progress.error().message);
     }
-    auto ledger = Ledger::open(config.ledger_path());
-    if (!ledger) {
-        return fatal(k_exit_io, ledger.error().message);
-    }
-    auto loop_frontier = Frontier::open(config.ledger_path());
-    auto worker_frontier = Frontier::open(config.ledger_path());
-    auto progress = ListingProgress::open(config.ledger_path());
-    std::string error;
-    auto politeness = Politeness::shared(config.ledger_path(), politeness_options(config), &error);
-    if (!loop_frontier || !worker_frontier || !progress || !politeness) {
-        return fatal(k_exit_io, !politeness ? error : "cannot open " + config.ledger_path().string());
-    }
-    static_cast<void>(loop_frontier->recover());
+    auto& loop_frontier = stores->loop_frontier;
     if (!request.dry_run) {
-        if (auto retried = loop_frontier->retry_now(k_source, WallClock::now()); retried && *retried > 0) {
+        if (auto retried = loop_frontier.retry_now(k_source, WallClock::now()); retried && *retried > 0) {
             spdlog::info("retrying {} articles that failed in earlier backfills", *retried);
         }
     }
     size_t already_walked = 0;
     auto walks = plan_walks(request, *progress, already_walked);
     if (!walks) {
-        return fatal(k_exit_io, walks.error());
+        return fail(k_exit_io, walks.error());
     }
     auto days = static_cast<size_t>(
         (std::chrono::sys_days{request.to} - std::chrono::sys_days{request.from}).count() + 1);
@@ -326,10 +309,10 @@ int run_backfill(const Config& config, const BackfillRequest& request, std::ostr
 
     std::mutex failures_mutex;
     std::vector<ArticleReport> failures;
-    ArticlePipeline pipeline(*archive, *ledger);
+    ArticlePipeline pipeline(stores->archive, stores->ledger);
     std::optional<ArticleWorker> worker;
     if (!request.dry_run) {
-        worker.emplace(pipeline, *worker_frontier, std::vector<std::chrono::seconds>{}, FrontierRetryPolicy{},
+        worker.emplace(pipeline, stores->worker_frontier, std::vector<std::chrono::seconds>{}, FrontierRetryPolicy{},
                        [&](const ArticleReport& report) {
                            meter.article(report.outcome);
                            if (report.outcome == Outcome::failed) {
@@ -338,9 +321,9 @@ int run_backfill(const Config& config, const BackfillRequest& request, std::ostr
                            }
                        });
     }
-    BackfillFeed feed(request, std::move(*walks), *loop_frontier, *progress, worker ? &*worker : nullptr, meter, out,
+    BackfillFeed feed(request, std::move(*walks), loop_frontier, *progress, worker ? &*worker : nullptr, meter, out,
                       stop);
-    Fetcher fetcher(fetch_options(config), *politeness);
+    Fetcher fetcher(fetch_options(config), *stores->politeness);
     fetcher.run(feed);
     std::optional<std::string> storage_failure;
     if (worker) {
@@ -352,12 +335,12 @@ int run_backfill(const Config& config, const BackfillRequest& request, std::ostr
     for (const auto& failure : failures) {
         out << "failed\t" << failure.id << '\t' << failure.reason << '\n';
     }
-    auto paused = politeness->paused(WallClock::now());
+    auto paused = stores->politeness->paused(WallClock::now());
     bool interrupted = stop != nullptr && stop->load();
     bool complete = feed.walked_everything() && !interrupted && paused.empty() && !feed.limit_reached();
     out << meter.summary(request.dry_run, complete) << std::endl;
     if (storage_failure || feed.storage_failed()) {
-        return fatal(k_exit_io, "archive or ledger not writable" + (storage_failure ? ": " + *storage_failure : ""));
+        return fail(k_exit_io, "archive or ledger not writable" + (storage_failure ? ": " + *storage_failure : ""));
     }
     if (!complete) {
         for (const auto& host : paused) {

@@ -6,6 +6,7 @@
 #include "daemon/crawl.hpp"
 #include "daemon/service.hpp"
 #include "daemon/status.hpp"
+#include "daemon/stores.hpp"
 #include "daemon/verify.hpp"
 #include "parsers/article_ref.hpp"
 #include "parsers/listing.hpp"
@@ -58,13 +59,6 @@ void setup_logging(int verbosity)
     logger->set_pattern(journald ? "%l: %v" : "%Y-%m-%d %H:%M:%S.%e %l: %v");
     logger->set_level(verbosity > 0 ? spdlog::level::debug : verbosity < 0 ? spdlog::level::warn : spdlog::level::info);
     spdlog::set_default_logger(logger);
-}
-
-// Startup problems end the program here, with one message format and a documented code.
-int fail(int exit_code, std::string_view message)
-{
-    std::cerr << "sillok: error: " << message << '\n';
-    return exit_code;
 }
 
 // Options every command takes; each overrides the config file only when given.
@@ -218,21 +212,12 @@ int crawl_command(const Config& config, std::vector<std::string> urls, const std
     if (refused > 0) {
         return fail(k_exit_usage, std::to_string(refused) + " URL(s) refused; nothing was fetched");
     }
-    auto archive = Archive::open(config.archive);
-    if (!archive) {
-        return fail(k_exit_io, archive.error().message);
+    auto stores = open_stores(config);
+    if (!stores) {
+        return fail(k_exit_io, stores.error());
     }
-    auto ledger = Ledger::open(config.ledger_path());
-    if (!ledger) {
-        return fail(k_exit_io, ledger.error().message);
-    }
-    std::string error;
-    auto politeness = Politeness::shared(config.ledger_path(), politeness_options(config), &error);
-    if (!politeness) {
-        return fail(k_exit_io, error);
-    }
-    ArticlePipeline pipeline(*archive, *ledger);
-    Fetcher fetcher(fetch_options(config), *politeness);
+    ArticlePipeline pipeline(stores->archive, stores->ledger);
+    Fetcher fetcher(fetch_options(config), *stores->politeness);
     return run_crawl(pipeline, fetcher, refs, std::cout, &g_stop_requested);
 }
 

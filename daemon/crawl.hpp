@@ -2,6 +2,7 @@
 // The article pipeline (fetch result -> parse -> archive file + ledger) and the crawl
 // command that feeds it a list of URLs.
 #include "daemon/archive.hpp"
+#include "daemon/exit_codes.hpp"
 #include "daemon/fetcher.hpp"
 #include "daemon/ledger.hpp"
 #include "parsers/article_ref.hpp"
@@ -47,14 +48,6 @@ private:
     Archive& m_archive;
     Ledger& m_ledger;
 };
-
-// Exit codes: a contract with scripts and cron.
-inline constexpr int k_exit_ok = 0;
-inline constexpr int k_exit_some_failed = 1;
-inline constexpr int k_exit_usage = 64;
-inline constexpr int k_exit_io = 74;
-inline constexpr int k_exit_tempfail = 75;
-inline constexpr int k_exit_config = 78;
 
 // Archives each ref; prints one tab-separated line per ref on out. Returns the exit code.
 int run_crawl(ArticlePipeline& pipeline, Fetcher& fetcher, const std::vector<parsers::ArticleRef>& refs,

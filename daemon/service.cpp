@@ -1,12 +1,12 @@
 #include "daemon/service.hpp"
 
-#include "daemon/archive.hpp"
 #include "daemon/article_worker.hpp"
 #include "daemon/crawl.hpp"
 #include "daemon/fetcher.hpp"
 #include "daemon/frontier.hpp"
 #include "daemon/politeness.hpp"
 #include "daemon/status.hpp"
+#include "daemon/stores.hpp"
 #include "daemon/systemd.hpp"
 #include "parsers/listing.hpp"
 
@@ -254,67 +254,21 @@ private:
     Steady::time_point m_claim_after{};
 };
 
-int fatal(int code, const std::string& message)
-{
-    std::cerr << "sillok: error: " << message << '\n';
-    return code;
-}
-
 } // namespace
-
-FetchOptions fetch_options(const Config& config)
-{
-    FetchOptions options;
-    if (!config.user_agent.empty()) {
-        options.user_agent = config.user_agent;
-    }
-    options.connect_to = config.connect_to;
-    options.cacert = config.cacert;
-    options.concurrency = config.concurrency;
-    options.total_timeout = std::chrono::milliseconds(static_cast<int64_t>(config.timeout * 1000));
-    options.connect_timeout = std::min(options.connect_timeout, options.total_timeout);
-    options.low_speed_time =
-        std::min(options.low_speed_time, std::chrono::ceil<std::chrono::seconds>(options.total_timeout));
-    options.max_retries = config.retries;
-    options.max_body_bytes = static_cast<size_t>(config.max_bytes);
-    return options;
-}
-
-PolitenessOptions politeness_options(const Config& config)
-{
-    return PolitenessOptions{config.rate, config.pause_after, std::chrono::seconds(config.pause_seconds)};
-}
 
 int run_service(const Config& config, const ConfigLoader& reload, ServiceSignals signals)
 {
-    auto archive = Archive::open(config.archive);
-    if (!archive) {
-        return fatal(k_exit_io, archive.error().message);
+    auto stores = open_stores(config);
+    if (!stores) {
+        return fail(k_exit_io, stores.error());
     }
-    auto ledger = Ledger::open(config.ledger_path());
-    if (!ledger) {
-        return fatal(k_exit_io, ledger.error().message);
-    }
-    auto loop_frontier = Frontier::open(config.ledger_path());
-    auto worker_frontier = Frontier::open(config.ledger_path());
-    std::string error;
-    auto politeness = Politeness::shared(config.ledger_path(), politeness_options(config), &error);
-    if (!loop_frontier || !worker_frontier || !politeness) {
-        return fatal(k_exit_io, !politeness ? error : "cannot open the frontier in " + config.ledger_path().string());
-    }
-    if (auto recovered = loop_frontier->recover(); !recovered) {
-        return fatal(k_exit_io, recovered.error().message);
-    } else if (*recovered > 0) {
-        spdlog::info("returned {} items left in flight by a stopped process to the queue", *recovered);
-    }
-
     Notifier notifier;
-    ArticlePipeline pipeline(*archive, *ledger);
+    ArticlePipeline pipeline(stores->archive, stores->ledger);
     std::optional<std::string> storage_failure;
     {
-        ArticleWorker worker(pipeline, *worker_frontier, seconds_list(config.revisit_after), FrontierRetryPolicy{});
-        ServiceFeed feed(config, reload, signals, *loop_frontier, *politeness, worker, notifier);
-        Fetcher fetcher(fetch_options(config), *politeness);
+        ArticleWorker worker(pipeline, stores->worker_frontier, seconds_list(config.revisit_after), FrontierRetryPolicy{});
+        ServiceFeed feed(config, reload, signals, stores->loop_frontier, *stores->politeness, worker, notifier);
+        Fetcher fetcher(fetch_options(config), *stores->politeness);
         spdlog::info("sillok {} running: archive {}, {} sections, {} presses, rate {}/s, poll every {} s",
                      SILLOK_VERSION, config.archive.string(), config.sections.size(), config.presses.size(),
                      config.rate, config.poll_interval);
@@ -326,7 +280,7 @@ int run_service(const Config& config, const ConfigLoader& reload, ServiceSignals
         storage_failure = worker.storage_failure();
     }
     if (storage_failure) {
-        return fatal(k_exit_io, "archive or ledger not writable: " + *storage_failure);
+        return fail(k_exit_io, "archive or ledger not writable: " + *storage_failure);
     }
     spdlog::info("stopped");
     return k_exit_ok;

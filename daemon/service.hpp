@@ -4,8 +4,6 @@
 // items within the politeness budget; the worker archives articles and schedules
 // edit-capture revisits.
 #include "daemon/config.hpp"
-#include "daemon/fetcher.hpp"
-#include "daemon/politeness.hpp"
 
 #include <atomic>
 #include <expected>
@@ -20,9 +18,6 @@ struct ServiceSignals {
 };
 
 using ConfigLoader = std::function<std::expected<Config, std::string>()>;
-
-FetchOptions fetch_options(const Config& config);
-PolitenessOptions politeness_options(const Config& config);
 
 // Returns the exit code: 0 after a requested stop, 74 when the archive or ledger fails.
 int run_service(const Config& config, const ConfigLoader& reload, ServiceSignals signals);

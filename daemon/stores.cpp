@@ -1,0 +1,61 @@
+#include "daemon/stores.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace sillok::daemon {
+
+std::expected<Stores, std::string> open_stores(const Config& config)
+{
+    auto archive = Archive::open(config.archive);
+    if (!archive) {
+        return std::unexpected(archive.error().message);
+    }
+    auto ledger = Ledger::open(config.ledger_path());
+    if (!ledger) {
+        return std::unexpected(ledger.error().message);
+    }
+    auto loop_frontier = Frontier::open(config.ledger_path());
+    auto worker_frontier = Frontier::open(config.ledger_path());
+    if (!loop_frontier || !worker_frontier) {
+        return std::unexpected((!loop_frontier ? loop_frontier.error() : worker_frontier.error()).message);
+    }
+    std::string error;
+    auto politeness = Politeness::shared(config.ledger_path(), politeness_options(config), &error);
+    if (!politeness) {
+        return std::unexpected(error);
+    }
+    auto recovered = loop_frontier->recover();
+    if (!recovered) {
+        return std::unexpected(recovered.error().message);
+    }
+    if (*recovered > 0) {
+        spdlog::info("returned {} items left in flight by a stopped process to the queue", *recovered);
+    }
+    return Stores{std::move(*archive), std::move(*ledger), std::move(*loop_frontier), std::move(*worker_frontier),
+                  std::move(politeness)};
+}
+
+FetchOptions fetch_options(const Config& config)
+{
+    FetchOptions options;
+    if (!config.user_agent.empty()) {
+        options.user_agent = config.user_agent;
+    }
+    options.connect_to = config.connect_to;
+    options.cacert = config.cacert;
+    options.concurrency = config.concurrency;
+    options.total_timeout = std::chrono::milliseconds(static_cast<int64_t>(config.timeout * 1000));
+    options.connect_timeout = std::min(options.connect_timeout, options.total_timeout);
+    options.low_speed_time =
+        std::min(options.low_speed_time, std::chrono::ceil<std::chrono::seconds>(options.total_timeout));
+    options.max_retries = config.retries;
+    options.max_body_bytes = static_cast<size_t>(config.max_bytes);
+    return options;
+}
+
+PolitenessOptions politeness_options(const Config& config)
+{
+    return PolitenessOptions{config.rate, config.pause_after, std::chrono::seconds(config.pause_seconds)};
+}
+
+} // namespace sillok::daemon

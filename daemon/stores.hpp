@@ -1,0 +1,32 @@
+#pragma once
+// Everything a command opens on an archive: the folder, the ledger, and the ledger
+// connections of the network loop (frontier, politeness budget) and of the worker.
+#include "daemon/archive.hpp"
+#include "daemon/config.hpp"
+#include "daemon/fetcher.hpp"
+#include "daemon/frontier.hpp"
+#include "daemon/ledger.hpp"
+#include "daemon/politeness.hpp"
+
+#include <expected>
+#include <memory>
+#include <string>
+
+namespace sillok::daemon {
+
+struct Stores {
+    Archive archive;
+    Ledger ledger;             // the worker's: articles, versions, fetches
+    Frontier loop_frontier;    // the network loop's
+    Frontier worker_frontier;  // the worker's
+    std::unique_ptr<Politeness> politeness;
+};
+
+// Opens (and creates, migrates, cleans) the archive and its ledger; items a dead process
+// left in flight return to the queue. The error is for `fail(k_exit_io, ...)`.
+std::expected<Stores, std::string> open_stores(const Config& config);
+
+FetchOptions fetch_options(const Config& config);
+PolitenessOptions politeness_options(const Config& config);
+
+} // namespace sillok::daemon
