@@ -165,12 +165,12 @@ std::expected<UrlParts, UrlError> split_url(std::string_view text)
         }
         authority = authority.substr(0, colon);
     }
-    if (authority.empty()) {
-        return std::unexpected(error(UrlErrorKind::malformed, input, "has no host"));
-    }
     parts.host = lower(authority);
     if (parts.host.ends_with('.')) {
-        parts.host.pop_back();
+        parts.host.pop_back(); // "news.naver.com." is the same host
+    }
+    if (parts.host.empty()) {
+        return std::unexpected(error(UrlErrorKind::malformed, input, "has no host"));
     }
     auto query_start = rest.find('?');
     parts.path = std::string(rest.substr(0, query_start));

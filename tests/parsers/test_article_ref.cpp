@@ -49,6 +49,8 @@ TEST_CASE("parsers::parse_url refuses what is not a Naver article")
     const Case cases[] = {
         {"", UrlErrorKind::malformed},
         {"   ", UrlErrorKind::malformed},
+        {"http://./mnews/article/015/0005230666", UrlErrorKind::malformed},
+        {"@./mnews/article/015/0005230666", UrlErrorKind::malformed},
         {"ftp://n.news.naver.com/mnews/article/015/0005230666", UrlErrorKind::malformed},
         {"https://n.news.naver.com/mnews/article/015/0005230666 extra", UrlErrorKind::malformed},
         {"https://example.com/mnews/article/015/0005230666", UrlErrorKind::not_naver},
