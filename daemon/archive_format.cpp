@@ -1,6 +1,7 @@
 #include "daemon/archive_format.hpp"
 
 #include "daemon/digest.hpp"
+#include "parsers/text.hpp"
 
 #include <fmt/format.h>
 
@@ -26,30 +27,26 @@ void append_field(std::string& out, std::string_view key, std::string_view value
 
 } // namespace
 
+// Escapes what YAML does not allow raw in a double-quoted scalar, and what a reader could
+// take for a line break: C0 and C1 controls, DEL, U+2028/U+2029, the byte order mark and
+// the non-characters U+FFFE/U+FFFF. Ill-formed UTF-8 becomes U+FFFD.
 std::string yaml_quote(std::string_view text)
 {
+    auto valid = parsers::to_valid_utf8(text);
     std::string out = "\"";
-    for (size_t i = 0; i < text.size(); ++i) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c == '"' || c == '\\') {
+    size_t pos = 0;
+    while (pos < valid.size()) {
+        size_t start = pos;
+        char32_t code = parsers::next_code_point(valid, pos);
+        bool escape = code < 0x20 || code == 0x7f || (code >= 0x80 && code <= 0x9f) || code == 0x2028
+            || code == 0x2029 || code == 0xfeff || code == 0xfffe || code == 0xffff;
+        if (code == '"' || code == '\\') {
             out.push_back('\\');
-            out.push_back(static_cast<char>(c));
-        } else if (c < 0x20 || c == 0x7f) {
-            out += fmt::format("\\u{:04X}", c);
-        } else if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x85) {
-            out += "\\u0085"; // NEL: a line break to YAML
-            ++i;
-        } else if (c == 0xe2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80
-                   && (static_cast<unsigned char>(text[i + 2]) == 0xa8
-                       || static_cast<unsigned char>(text[i + 2]) == 0xa9)) {
-            out += static_cast<unsigned char>(text[i + 2]) == 0xa8 ? "\\u2028" : "\\u2029";
-            i += 2;
-        } else if (c == 0xef && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xbb
-                   && static_cast<unsigned char>(text[i + 2]) == 0xbf) {
-            out += "\\uFEFF"; // a byte order mark is not allowed inside a YAML document
-            i += 2;
+            out.push_back(static_cast<char>(code));
+        } else if (escape) {
+            out += fmt::format("\\u{:04X}", static_cast<uint32_t>(code));
         } else {
-            out.push_back(static_cast<char>(c));
+            out.append(valid, start, pos - start);
         }
     }
     out.push_back('"');

@@ -74,9 +74,14 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::record_state(const p
                                                                          const FetchResult& fetched)
 {
     auto checked_at = kst_iso(fetched.fetched_at);
+    // A page that answered 200 but is no article: its fetch record carries the reason.
+    auto attempts = fetched.attempts;
+    if (outcome == Outcome::failed && !attempts.empty() && attempts.back().error.empty()) {
+        attempts.back().error = reason;
+    }
     auto recorded = outcome == Outcome::failed
-        ? m_ledger.record_fetches(fetched.attempts)
-        : m_ledger.record_state(ref, outcome == Outcome::gone ? "gone" : "skipped", reason, checked_at, fetched.attempts);
+        ? m_ledger.record_fetches(attempts)
+        : m_ledger.record_state(ref, outcome == Outcome::gone ? "gone" : "skipped", reason, checked_at, attempts);
     if (!recorded) {
         return std::unexpected(storage_error(recorded.error().message));
     }

@@ -1,5 +1,7 @@
 #include "parsers/html.hpp"
 
+#include <cctype>
+
 #include "parsers/text.hpp"
 
 #include <libxml/parser.h>
@@ -33,6 +35,26 @@ std::string take_xml_string(xmlChar* value)
     return out;
 }
 
+// True when the head of the page declares a charset other than UTF-8 (euc-kr, ks_c_5601-1987,
+// cp949, ...) in a meta element.
+bool declares_legacy_charset(std::string_view bytes)
+{
+    constexpr std::size_t k_head = 4096;
+    std::string head(bytes.substr(0, k_head));
+    for (auto& c : head) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    auto at = head.find("charset=");
+    if (at == std::string::npos) {
+        return false;
+    }
+    auto value = std::string_view(head).substr(at + 8);
+    while (!value.empty() && (value.front() == '"' || value.front() == '\'' || value.front() == ' ')) {
+        value.remove_prefix(1);
+    }
+    return !value.starts_with("utf-8") && !value.starts_with("utf8");
+}
+
 } // namespace
 
 HtmlDocument parse_html(std::string_view bytes)
@@ -42,11 +64,24 @@ HtmlDocument parse_html(std::string_view bytes)
         return nullptr;
     }
     // A declared charset must not override bytes that are already UTF-8: the page's
-    // declaration is ignored then, which is what HTML_PARSE_IGNORE_ENC does.
-    const bool utf8 = is_valid_utf8(bytes);
-    const int options = utf8 ? k_parse_options | HTML_PARSE_IGNORE_ENC : k_parse_options;
-    return HtmlDocument{htmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr,
-                                       utf8 ? "UTF-8" : nullptr, options)};
+    // declaration is ignored then, which is what HTML_PARSE_IGNORE_ENC does. Bytes that are
+    // not UTF-8 are decoded by the declared charset (legacy EUC-KR/CP949 pages), unless the
+    // page declares UTF-8 or nothing: then a stray bad byte becomes U+FFFD instead of
+    // switching libxml2 to Latin-1 for the rest of the page.
+    std::string repaired;
+    if (!is_valid_utf8(bytes)) {
+        if (declares_legacy_charset(bytes)) {
+            return HtmlDocument{htmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr, nullptr,
+                                               k_parse_options)};
+        }
+        repaired = to_valid_utf8(bytes);
+        bytes = repaired;
+        if (bytes.size() > static_cast<std::size_t>(INT_MAX)) {
+            return nullptr;
+        }
+    }
+    return HtmlDocument{htmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr, "UTF-8",
+                                       k_parse_options | HTML_PARSE_IGNORE_ENC)};
 }
 
 std::vector<xmlNode*> select_nodes(const xmlNode* context, const std::string& xpath)

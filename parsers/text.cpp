@@ -56,6 +56,23 @@ bool is_valid_utf8(std::string_view bytes)
     return true;
 }
 
+std::string to_valid_utf8(std::string_view bytes)
+{
+    std::string out;
+    out.reserve(bytes.size());
+    std::size_t pos = 0;
+    while (pos < bytes.size()) {
+        const std::size_t start = pos;
+        if (decode_utf8(bytes, pos)) {
+            out.append(bytes.substr(start, pos - start));
+        } else {
+            out.append("\xEF\xBF\xBD");
+            pos = start + 1;
+        }
+    }
+    return out;
+}
+
 char32_t next_code_point(std::string_view text, std::size_t& pos)
 {
     if (auto cp = decode_utf8(text, pos)) {

@@ -10,6 +10,9 @@ namespace sillok::parsers {
 // True when bytes are well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
 bool is_valid_utf8(std::string_view bytes);
 
+// bytes with every ill-formed sequence replaced by U+FFFD (one per bad byte).
+std::string to_valid_utf8(std::string_view bytes);
+
 // The code point that starts at pos, advancing pos past it. A byte that does not start a
 // well-formed sequence decodes as itself (so callers never loop forever on bad input).
 char32_t next_code_point(std::string_view text, std::size_t& pos);

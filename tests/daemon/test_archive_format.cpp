@@ -192,7 +192,7 @@ TEST_CASE("daemon::render_archive_file survives hostile field values")
     a.title = "---\ntitle: injected\n--- \"quoted\" \\back\\slash !!python/object:os.system <script>alert(1)</script>";
     a.category = "사회, 경제";
     a.publisher = "&amp; \t tab";
-    a.author = std::string("ctl\x01\x1f\x7f") + "\u2028sep\u2029\u0085nel\ufeffbom";
+    a.author = std::string("ctl\x01\x1f\x7f") + "\u2028sep\u2029\u0085nel\ufeffbom\u0080c1\u009f\uffff";
     a.published_at = "2024-01-02T03:04:05+09:00";
     a.original_url = "https://example.com/?a=1&b=\"2\"";
     a.content = "&lt;script&gt;alert('x')&lt;/script&gt; &amp; more\n\n---\n\n> quote";
@@ -212,6 +212,17 @@ TEST_CASE("daemon::render_archive_file survives hostile field values")
     CHECK(body.find("<script>") == std::string::npos);
     CHECK(file.find("&lt;script&gt;alert('x')&lt;/script&gt; &amp; more") != std::string::npos);
     CHECK(sillok::daemon::front_matter_hash(file) == hash);
+    // Nothing a YAML reader would refuse or take for a line break is written raw.
+    auto front = front_matter(file);
+    for (const char* raw : {"\u0080", "\u009f", "\u0085", "\u2028", "\ufeff", "\uffff", "\x7f"}) {
+        CAPTURE(raw);
+        CHECK(front.find(raw) == std::string::npos);
+    }
+}
+
+TEST_CASE("daemon::yaml_quote writes ill-formed UTF-8 as U+FFFD")
+{
+    CHECK(sillok::daemon::yaml_quote("a\xff\xc3" "b") == "\"a\uFFFD\uFFFDb\"");
 }
 
 TEST_CASE("daemon::archive paths")

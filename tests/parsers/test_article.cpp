@@ -324,6 +324,16 @@ TEST_CASE("parsers::parse_html")
         CHECK(raw_text(select_first(root_element(doc.get()), "//title")).starts_with("소 배설물 아닌가요?"));
     }
 
+    SUBCASE("a stray invalid byte in a UTF-8 page costs one character, not the rest of the page")
+    {
+        auto doc = parse_html("<html><head><meta charset=\"utf-8\"></head><body><p>앞\xff뒤</p><p>경제</p></body></html>");
+        REQUIRE(doc);
+        auto paragraphs = select_nodes(root_element(doc.get()), "//p");
+        REQUIRE(paragraphs.size() == 2);
+        CHECK(raw_text(paragraphs[0]) == "앞\uFFFD뒤");
+        CHECK(raw_text(paragraphs[1]) == "경제");
+    }
+
     SUBCASE("queries")
     {
         auto doc = parse_html("<html><body><div class=\" a  b\tc \" id=x>1</div><div class=\"ab\">2</div></body></html>");

@@ -69,6 +69,14 @@ TEST_CASE("parsers::is_valid_utf8")
     CHECK_FALSE(is_valid_utf8("\xb1\xe2\xc7\xd1")); // EUC-KR bytes of "김한"
 }
 
+TEST_CASE("parsers::to_valid_utf8")
+{
+    CHECK(to_valid_utf8("한글 ok") == "한글 ok");
+    CHECK(to_valid_utf8("a\xff" "b") == "a\uFFFD" "b");
+    CHECK(to_valid_utf8("\xea\xb0") == "\uFFFD\uFFFD"); // truncated: one replacement per byte
+    CHECK(is_valid_utf8(to_valid_utf8("\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80")));
+}
+
 TEST_CASE("parsers::article_content")
 {
     SUBCASE("one <br> breaks the line, two or more end the paragraph")
