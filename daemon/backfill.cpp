@@ -72,13 +72,24 @@ std::vector<parsers::ArticleRef> advance(Walk& walk, const parsers::Listing& lis
 class BackfillFeed final : public FetchFeed {
 public:
     BackfillFeed(const BackfillRequest& request, std::vector<Walk> walks, Frontier& frontier, ListingProgress& progress,
-                 ArticleWorker* worker, BackfillProgress& meter, std::ostream& out, const std::atomic<bool>* stop)
+                 ArticleWorker* worker, Politeness& politeness, BackfillProgress& meter, std::ostream& out,
+                 const std::atomic<bool>* stop)
         : m_request(request), m_walks(std::move(walks)), m_frontier(frontier), m_progress(progress),
-          m_worker(worker), m_meter(meter), m_out(out), m_stop(stop)
+          m_worker(worker), m_politeness(politeness), m_meter(meter), m_out(out), m_stop(stop)
     {
     }
 
-    void tick() override { m_meter.tick(); }
+    // A paused host ends the run (exit 75): a backfill is resumed later, not kept waiting.
+    void tick() override
+    {
+        m_meter.tick();
+        if (Steady::now() >= m_next_pause_check) {
+            m_next_pause_check = Steady::now() + k_idle_claim_pause;
+            auto now = WallClock::now();
+            m_throttled = m_politeness.is_paused(parsers::k_article_host, now)
+                || m_politeness.is_paused(parsers::k_listing_host, now);
+        }
+    }
 
     std::vector<FetchRequest> take(size_t room) override
     {
@@ -132,7 +143,7 @@ public:
     [[nodiscard]] bool stopping() const override
     {
         return (m_stop != nullptr && m_stop->load()) || (m_worker != nullptr && m_worker->storage_failure())
-            || m_storage_failure;
+            || m_storage_failure || m_throttled;
     }
 
     [[nodiscard]] bool walked_everything() const { return m_next_walk >= m_walks.size(); }
@@ -230,6 +241,9 @@ private:
     Frontier& m_frontier;
     ListingProgress& m_progress;
     ArticleWorker* m_worker;
+    Politeness& m_politeness;
+    bool m_throttled = false;
+    Steady::time_point m_next_pause_check{};
     BackfillProgress& m_meter;
     std::ostream& m_out;
     const std::atomic<bool>* m_stop;
@@ -321,8 +335,8 @@ int run_backfill(const Config& config, const BackfillRequest& request, std::ostr
                            }
                        });
     }
-    BackfillFeed feed(request, std::move(*walks), loop_frontier, *progress, worker ? &*worker : nullptr, meter, out,
-                      stop);
+    BackfillFeed feed(request, std::move(*walks), loop_frontier, *progress, worker ? &*worker : nullptr,
+                      *stores->politeness, meter, out, stop);
     Fetcher fetcher(fetch_options(config), *stores->politeness);
     fetcher.run(feed);
     std::optional<std::string> storage_failure;

@@ -19,6 +19,7 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 constexpr long k_max_poll_ms = 200;
+constexpr auto k_short_hold = std::chrono::seconds(30); // waits up to this keep their place in the queue
 
 struct Job {
     FetchResult result;
@@ -237,6 +238,34 @@ private:
         curl_multi_add_handle(m_multi.get(), easy);
     }
 
+    // No request to host starts before until, including requests that already hold a slot.
+    // When the wait is long, those go back to the feed (interrupted, not failed) instead of
+    // filling the loop's queue, so that work for other hosts goes on meanwhile.
+    void hold_host(const std::string& host, WallClock::time_point until, const std::string& why)
+    {
+        m_politeness.hold(host, until);
+        auto wait = until - WallClock::now();
+        auto steady_until = Steady::now() + std::chrono::duration_cast<Steady::duration>(wait);
+        for (auto it = m_waiting.begin(); it != m_waiting.end();) {
+            auto& job = **it;
+            if (job.host != host) {
+                ++it;
+                continue;
+            }
+            if (wait <= k_short_hold) {
+                job.ready_at = std::max(job.ready_at, steady_until);
+                ++it;
+                continue;
+            }
+            if (job.has_slot) {
+                --m_hosts[host].in_flight;
+            }
+            job.result.error = FetchError{FetchErrorKind::interrupted, "not started: " + host + " " + why};
+            m_feed.done(std::move(job.result));
+            it = m_waiting.erase(it);
+        }
+    }
+
     Steady::duration backoff(int retry)
     {
         auto base = std::chrono::duration<double, std::milli>(m_options.backoff_base) * std::pow(2.0, retry);
@@ -293,7 +322,9 @@ private:
         long status = 0;
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
         if (status > 0) {
-            m_politeness.record_answer(job.host, status, WallClock::now());
+            if (auto paused = m_politeness.record_answer(job.host, status, WallClock::now())) {
+                hold_host(job.host, *paused, "is paused after repeated 403/429 answers");
+            }
         }
         auto previous_url = job.url;
         Verdict verdict = code == CURLE_OK ? judge_response(job, status) : classify_transport_error(code, job, m_options);
@@ -336,6 +367,11 @@ private:
         curl_off_t retry_after = 0;
         curl_easy_getinfo(job.easy.get(), CURLINFO_RETRY_AFTER, &retry_after);
         auto asked = std::chrono::seconds(retry_after);
+        if (asked.count() > 0) {
+            // Retry-After speaks for the host, not only for this request.
+            spdlog::info("{} asks to wait {} s (Retry-After)", job.host, retry_after);
+            hold_host(job.host, WallClock::now() + asked, "asked to wait (Retry-After)");
+        }
         if (asked > m_options.max_retry_after) {
             error = FetchError{FetchErrorKind::throttled, error.message + " with Retry-After " + std::to_string(retry_after) + " s"};
             return false;
@@ -349,11 +385,6 @@ private:
         }
         auto now = Steady::now();
         auto delay = std::max<Steady::duration>(backoff(job.retries), asked);
-        if (asked.count() > 0) {
-            // Retry-After speaks for the host, not only for this request.
-            m_politeness.hold(job.host, WallClock::now() + asked);
-            spdlog::info("{} asks to wait {} s (Retry-After)", job.host, retry_after);
-        }
         ++job.retries;
         job.ready_at = now + delay;
         spdlog::info("retrying {} in {} ms ({}: {})", job.url,

@@ -129,7 +129,8 @@ void Politeness::hold(const std::string& host, WallClock::time_point until)
     end(transaction);
 }
 
-void Politeness::record_answer(const std::string& host, long status, WallClock::time_point now)
+std::optional<WallClock::time_point> Politeness::record_answer(const std::string& host, long status,
+                                                               WallClock::time_point now)
 {
     std::lock_guard lock(m_mutex);
     bool transaction = begin();
@@ -137,11 +138,13 @@ void Politeness::record_answer(const std::string& host, long status, WallClock::
     bool strike = status == 403 || status == 429;
     if (!strike && state.strikes == 0) {
         end(transaction);
-        return;
+        return std::nullopt;
     }
+    std::optional<WallClock::time_point> paused;
     state.strikes = strike ? state.strikes + 1 : 0;
     if (strike && state.strikes >= m_options.pause_after) {
         auto until = now + m_options.pause_for;
+        paused = until;
         state.paused_until = unix_ms(until);
         state.pause_reason = std::to_string(state.strikes) + " answers 403/429 in a row";
         state.strikes = 0;
@@ -149,6 +152,13 @@ void Politeness::record_answer(const std::string& host, long status, WallClock::
     }
     store(host, state);
     end(transaction);
+    return paused;
+}
+
+bool Politeness::is_paused(std::string_view host, WallClock::time_point now)
+{
+    auto hosts = paused(now);
+    return std::ranges::any_of(hosts, [&](const PausedHost& paused_host) { return paused_host.host == host; });
 }
 
 std::vector<PausedHost> Politeness::paused(WallClock::time_point now)

@@ -41,9 +41,12 @@ public:
     WallClock::time_point reserve(const std::string& host, WallClock::time_point now);
     // No request to host starts before until (Retry-After).
     void hold(const std::string& host, WallClock::time_point until);
-    // Counts 403/429 answers in a row; pauses the host when there are too many.
-    void record_answer(const std::string& host, long status, WallClock::time_point now);
+    // Counts 403/429 answers in a row; pauses the host when there are too many, and then
+    // returns until when.
+    std::optional<WallClock::time_point> record_answer(const std::string& host, long status,
+                                                       WallClock::time_point now);
     std::vector<PausedHost> paused(WallClock::time_point now);
+    bool is_paused(std::string_view host, WallClock::time_point now);
 
     void set_rate(double rate);
     [[nodiscard]] double rate() const { return m_options.rate; }

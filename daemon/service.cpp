@@ -107,6 +107,11 @@ public:
         if (requests.size() >= room || m_worker.backlog() >= backlog_limit || Steady::now() < m_claim_after) {
             return requests;
         }
+        // Articles wait in the frontier, not in the loop, while their host is paused.
+        if (m_politeness.is_paused(parsers::k_article_host, WallClock::now())) {
+            m_claim_after = Steady::now() + k_idle_claim_pause;
+            return requests;
+        }
         auto claimed = m_frontier.claim(room - requests.size(), WallClock::now());
         if (!claimed) {
             spdlog::error("cannot claim work from the frontier: {}", claimed.error().message);

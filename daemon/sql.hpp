@@ -20,7 +20,9 @@ public:
     }
     Bound& text(std::string_view value)
     {
-        sqlite3_bind_text(m_stmt, ++m_index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+        // An empty view may have no data pointer, which SQLite would bind as NULL.
+        const char* data = value.data() != nullptr ? value.data() : "";
+        sqlite3_bind_text(m_stmt, ++m_index, data, static_cast<int>(value.size()), SQLITE_TRANSIENT);
         return *this;
     }
     Bound& text(const std::string& value) { return text(std::string_view(value)); }

@@ -113,7 +113,7 @@ bool is_read_page(std::string_view path)
 
 std::string ArticleRef::canonical_url() const
 {
-    return "https://n.news.naver.com/mnews/article/" + oid + "/" + aid;
+    return "https://" + std::string(k_article_host) + "/mnews/article/" + oid + "/" + aid;
 }
 
 bool is_news_host(std::string_view host)

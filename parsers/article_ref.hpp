@@ -7,6 +7,9 @@
 
 namespace sillok::parsers {
 
+// The host of every canonical article URL.
+inline constexpr std::string_view k_article_host = "n.news.naver.com";
+
 // An article's identity on Naver: press (office) id and article id, both digits.
 struct ArticleRef {
     std::string oid; // 3 digits, e.g. "015"

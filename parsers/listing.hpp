@@ -59,6 +59,9 @@ std::expected<Listing, ListingError> parse_listing(std::string_view body, std::s
 
 std::string_view to_string(ListingErrorKind kind);
 
+// The host that serves every listing sillok walks.
+inline constexpr std::string_view k_listing_host = "news.naver.com";
+
 // A news section: sid1 100..105 (정치, 경제, 사회, 생활/문화, 세계, IT/과학) and optionally a
 // sub-section sid2 (e.g. "265" 국회/정당 under 정치). sid2 is text: Naver has "59b" (인권/복지).
 struct Section {
