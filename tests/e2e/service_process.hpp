@@ -68,7 +68,8 @@ std::vector<std::string> run_args(const NaverStandIn& server, const std::filesys
 // The same connection settings as TOML lines, for a config file.
 std::string connection_toml(const NaverStandIn& server);
 
-// One `sillok` process in the background. stdout and stderr go to files in log_dir.
+// One `sillok` process in the background. Its stdout and stderr go to one file in log_dir,
+// sillok.N.log, N counting the processes started there.
 class ServiceProcess {
   public:
     // Runs SILLOK_BINARY with args. env adds variables to the test's environment, from which
