@@ -19,7 +19,7 @@ sillok=$build/sillok
 stand_in=$build/bench/naver_stand_in
 for binary in "$sillok" "$stand_in"; do
   if [ ! -x "$binary" ]; then
-    echo "backfill_vs_scrapy: $binary not found: cmake --preset release && cmake --build --preset release" >&2
+    echo "backfill_vs_scrapy: $binary not found: cmake --preset release -DSILLOK_BUILD_BENCH=ON && cmake --build --preset release" >&2
     exit 1
   fi
 done
