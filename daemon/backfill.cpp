@@ -111,7 +111,7 @@ public:
                 spdlog::error("cannot claim work from the frontier: {}", claimed.error().message);
             }
             m_claim_after = Steady::now() + k_idle_claim_pause;
-            m_queue_empty = claimed && !m_listing_in_flight && m_next_walk >= m_walks.size();
+            m_queue_empty = claimed && !m_listing_in_flight && (m_next_walk >= m_walks.size() || limit_reached());
             return requests;
         }
         m_queue_empty = false;

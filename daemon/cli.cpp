@@ -321,7 +321,7 @@ int sillok_main(int argc, char** argv)
     backfill->add_flag("--dry-run", backfill_options.dry_run, "List the articles that would be queued; change nothing");
     backfill_options.limit_option =
         backfill->add_option("--limit", backfill_options.limit, "Stop after queuing this many articles")
-            ->check(CLI::PositiveNumber);
+            ->check(CLI::Range(size_t{1}, size_t{1'000'000'000}));
     add_network_options(*backfill, common);
 
     auto* status = app.add_subcommand("status", "Show the queue, the archive and recent errors from the ledger");

@@ -127,12 +127,15 @@ public:
             int still_running = 0;
             curl_multi_perform(m_multi.get(), &still_running);
             int queued = 0;
+            bool completed = false;
             while (CURLMsg* msg = curl_multi_info_read(m_multi.get(), &queued)) {
                 if (msg->msg == CURLMSG_DONE) {
                     complete(msg->easy_handle, msg->data.result);
+                    completed = true;
                 }
             }
-            curl_multi_poll(m_multi.get(), nullptr, 0, static_cast<int>(wait_ms()), nullptr);
+            // A finished transfer may have made room for a waiting job: go round at once.
+            curl_multi_poll(m_multi.get(), nullptr, 0, completed ? 0 : static_cast<int>(wait_ms()), nullptr);
         }
     }
 
@@ -410,10 +413,14 @@ private:
 
     [[nodiscard]] long wait_ms() const
     {
+        // A job whose time has come but whose host is at its concurrency limit waits for a
+        // transfer to finish, and curl_multi_poll wakes up for that by itself.
         auto now = Steady::now();
         auto next = now + std::chrono::milliseconds(k_max_poll_ms);
         for (const auto& job : m_waiting) {
-            next = std::min(next, job->ready_at);
+            if (job->ready_at > now) {
+                next = std::min(next, job->ready_at);
+            }
         }
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count();
         return std::clamp<long>(static_cast<long>(ms), 0, k_max_poll_ms);
