@@ -41,6 +41,7 @@ struct Job {
 
 struct HostBudget {
     int in_flight = 0; // running, or holding a reserved slot
+    Steady::time_point last_start{};
 };
 
 struct Verdict {
@@ -200,6 +201,16 @@ private:
                     continue;
                 }
             }
+            // A start that came late (the loop was busy) must not let the next one follow it
+            // closer than the spacing: slots are reserved ahead, starts are what the host sees.
+            auto& budget = m_hosts[job.host];
+            auto spacing = m_politeness.spacing();
+            if (spacing.count() > 0 && budget.last_start + spacing > now) {
+                job.ready_at = budget.last_start + spacing;
+                ++it;
+                continue;
+            }
+            budget.last_start = now;
             job.has_slot = false; // the slot is used; in_flight now counts the running request
             start(job);
             CURL* easy = job.easy.get();

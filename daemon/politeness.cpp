@@ -36,6 +36,19 @@ std::unique_ptr<Politeness> Politeness::shared(const std::filesystem::path& ledg
     return politeness;
 }
 
+std::chrono::milliseconds Politeness::spacing() const
+{
+    return m_options.rate > 0 ? std::chrono::milliseconds(static_cast<int64_t>(1000.0 / m_options.rate))
+                              : std::chrono::milliseconds(0);
+}
+
+WallClock::time_point Politeness::available_at(const std::string& host, WallClock::time_point now)
+{
+    std::lock_guard lock(m_mutex);
+    auto state = load(host);
+    return from_unix_ms(std::max({unix_ms(now), state.next_slot_ms, state.paused_until}));
+}
+
 void Politeness::set_rate(double rate)
 {
     std::lock_guard lock(m_mutex);
@@ -111,6 +124,9 @@ WallClock::time_point Politeness::reserve(const std::string& host, WallClock::ti
 {
     std::lock_guard lock(m_mutex);
     bool transaction = begin();
+    // Waiting for the ledger's lock takes time: a slot is never earlier than the moment
+    // it was granted, so a late start does not let the next one follow it too closely.
+    now = std::max(now, WallClock::now());
     auto state = load(host);
     auto slot = std::max({unix_ms(now), state.next_slot_ms, state.paused_until});
     state.next_slot_ms = slot + interval_ms();

@@ -48,6 +48,11 @@ public:
     std::vector<PausedHost> paused(WallClock::time_point now);
     bool is_paused(std::string_view host, WallClock::time_point now);
 
+    // The least time between two request starts to one host (1/rate; zero when unlimited).
+    [[nodiscard]] std::chrono::milliseconds spacing() const;
+    // When the next request to host could start: after its reserved slots, holds and pauses.
+    WallClock::time_point available_at(const std::string& host, WallClock::time_point now);
+
     void set_rate(double rate);
     [[nodiscard]] double rate() const { return m_options.rate; }
 

@@ -308,4 +308,33 @@ bool mentions_any(std::string_view text, const std::vector<std::string_view>& wo
     return std::ranges::any_of(words, [&](std::string_view word) { return haystack.contains(lower(word)); });
 }
 
+namespace {
+constexpr auto k_arrival_spread = std::chrono::milliseconds(150);
+} // namespace
+
+bool keeps_pace(const std::vector<std::chrono::steady_clock::time_point>& times, std::chrono::milliseconds spacing)
+{
+    auto paced = [&](const std::vector<std::chrono::steady_clock::time_point>& arrived) {
+        for (size_t i = 0; i < arrived.size(); ++i) {
+            for (size_t j = i + 1; j < arrived.size(); ++j) {
+                if (arrived[j] - arrived[i] < static_cast<int>(j - i) * spacing - k_arrival_spread) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    };
+    if (paced(times)) {
+        return true;
+    }
+    for (size_t skipped = 0; skipped < times.size(); ++skipped) {
+        auto others = times;
+        others.erase(others.begin() + static_cast<std::ptrdiff_t>(skipped));
+        if (paced(others)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 } // namespace sillok::test

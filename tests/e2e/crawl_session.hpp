@@ -85,4 +85,9 @@ std::int64_t ledger_count(const std::filesystem::path& ledger, const std::string
 // Case-insensitive: whether `text` contains any of `words`.
 bool mentions_any(std::string_view text, const std::vector<std::string_view>& words);
 
+// Whether server-side arrival times keep to one start per spacing: any n + 1 of them in a
+// row span at least n spacings, less the spread that connection set-up and scheduling
+// add (150 ms); one arrival may be out of line (a token bucket's burst).
+bool keeps_pace(const std::vector<std::chrono::steady_clock::time_point>& times, std::chrono::milliseconds spacing);
+
 } // namespace sillok::test

@@ -31,33 +31,6 @@ std::string sample_page()
     return article_page("003_0012577249");
 }
 
-// Whether the arrivals keep to one start per `spacing`: any n + 1 of them in a row span at
-// least n spacings, less the latency spread. One arrival may be out of line (a burst).
-bool keeps_pace(const std::vector<Clock::time_point>& times, std::chrono::milliseconds spacing)
-{
-    auto paced = [&](const std::vector<Clock::time_point>& arrived) {
-        for (size_t i = 0; i < arrived.size(); ++i) {
-            for (size_t j = i + 1; j < arrived.size(); ++j) {
-                if (arrived[j] - arrived[i] < static_cast<int>(j - i) * spacing - k_latency_spread) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    };
-    if (paced(times)) {
-        return true;
-    }
-    for (size_t skipped = 0; skipped < times.size(); ++skipped) {
-        auto others = times;
-        others.erase(others.begin() + static_cast<std::ptrdiff_t>(skipped));
-        if (paced(others)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 std::chrono::milliseconds mean_gap(const std::vector<Clock::time_point>& times)
 {
     REQUIRE(times.size() >= 2);
