@@ -105,6 +105,11 @@ public:
         if (m_worker == nullptr || m_worker->backlog() >= 4 || Steady::now() < m_claim_after) {
             return requests;
         }
+        auto now = WallClock::now();
+        if (m_politeness.available_at(std::string(parsers::k_article_host), now) > now + k_long_wait) {
+            m_claim_after = Steady::now() + k_idle_claim_pause;
+            return requests;
+        }
         auto claimed = m_frontier.claim(room - requests.size(), WallClock::now(), k_source);
         if (!claimed || claimed->empty()) {
             if (!claimed) {
@@ -145,6 +150,8 @@ public:
         return (m_stop != nullptr && m_stop->load()) || (m_worker != nullptr && m_worker->storage_failure())
             || m_storage_failure || m_throttled;
     }
+
+    [[nodiscard]] bool hands_back_held() const override { return true; }
 
     [[nodiscard]] bool walked_everything() const { return m_next_walk >= m_walks.size(); }
     [[nodiscard]] size_t listing_failures() const { return m_listing_failures; }
@@ -212,7 +219,7 @@ private:
             }
             return true;
         }
-        auto added = m_frontier.enqueue(refs, k_source, k_priority_backfill, now);
+        auto added = m_frontier.enqueue(refs, k_source, k_priority_backfill, now, Frontier::Revive::failed_and_pending);
         if (!added) {
             spdlog::error("cannot queue articles: {}", added.error().message);
             m_storage_failure = true;

@@ -19,7 +19,7 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 constexpr long k_max_poll_ms = 200;
-constexpr auto k_short_hold = std::chrono::seconds(30); // waits up to this keep their place in the queue
+constexpr auto k_short_hold = k_long_wait; // waits up to this keep their place in the loop
 
 struct Job {
     FetchResult result;
@@ -266,7 +266,7 @@ private:
                 ++it;
                 continue;
             }
-            if (wait <= k_short_hold) {
+            if (wait <= k_short_hold || !m_feed.hands_back_held()) {
                 job.ready_at = std::max(job.ready_at, steady_until);
                 ++it;
                 continue;

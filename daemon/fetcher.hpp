@@ -18,6 +18,9 @@ using namespace std::chrono_literals;
 
 std::string default_user_agent();
 
+// A host whose next request could start no sooner than this is not worth queuing for.
+inline constexpr auto k_long_wait = std::chrono::seconds(30);
+
 struct FetchOptions {
     std::string user_agent = default_user_agent();
     std::vector<std::string> connect_to; // curl's HOST:PORT:ADDR:PORT
@@ -87,6 +90,11 @@ public:
     // True when the loop should wind down: nothing new starts, waiting requests end as
     // interrupted, requests in flight finish.
     [[nodiscard]] virtual bool stopping() const = 0;
+    // When a host must wait long (a long Retry-After, a paused host): false keeps the
+    // feed's waiting requests in the loop until then (a crawl waits); true hands them back
+    // as interrupted, so a feed with its own queue keeps them there and the loop stays free
+    // for other hosts.
+    [[nodiscard]] virtual bool hands_back_held() const { return false; }
 };
 
 class Fetcher {

@@ -47,7 +47,8 @@ std::expected<Frontier, LedgerError> Frontier::open(const std::filesystem::path&
 }
 
 std::expected<size_t, LedgerError> Frontier::enqueue(const std::vector<parsers::ArticleRef>& refs,
-                                                     std::string_view source, int priority, WallClock::time_point now)
+                                                     std::string_view source, int priority, WallClock::time_point now,
+                                                     Revive revive)
 {
     Transaction tx(m_db.get());
     if (tx.begin() != SQLITE_OK) {
@@ -58,7 +59,10 @@ std::expected<size_t, LedgerError> Frontier::enqueue(const std::vector<parsers::
                              " SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?6"
                              " WHERE NOT EXISTS (SELECT 1 FROM articles WHERE oid = ?1 AND aid = ?2"
                              " AND state IN ('archived', 'gone', 'skipped'))"
-                             " ON CONFLICT (oid, aid) DO NOTHING");
+                             " ON CONFLICT (oid, aid) DO UPDATE SET source = ?3, priority = max(priority, ?4),"
+                             " state = 'pending', attempts = 0, next_at = min(next_at, ?5), last_error = NULL,"
+                             " updated_at = ?6 WHERE ?7 = 1 AND (state = 'failed' OR (state = 'pending'"
+                             " AND source <> ?3))");
     if (!stmt) {
         return std::unexpected(error("cannot prepare enqueue"));
     }
@@ -66,7 +70,7 @@ std::expected<size_t, LedgerError> Frontier::enqueue(const std::vector<parsers::
     size_t added = 0;
     for (const auto& ref : refs) {
         if (Bound(stmt.get()).text(ref.oid).text(ref.aid).text(source).integer(priority).integer(unix_ms(now))
-                .text(stamp).step() != SQLITE_DONE) {
+                .text(stamp).integer(revive == Revive::failed_and_pending ? 1 : 0).step() != SQLITE_DONE) {
             return std::unexpected(error("cannot queue " + ref.id()));
         }
         added += static_cast<size_t>(sqlite3_changes(m_db.get()));

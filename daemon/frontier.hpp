@@ -43,9 +43,15 @@ public:
     // Its own connection to a ledger that Ledger::open has created and migrated.
     static std::expected<Frontier, LedgerError> open(const std::filesystem::path& ledger);
 
-    // Queues the refs that are neither queued nor archived yet; returns how many were new.
+    // What enqueue does with a ref that is queued already.
+    enum class Revive {
+        no,                 // leave it as it is (discovery: polled every few minutes)
+        failed_and_pending, // take it over: a failed one is retried now, a pending one is
+                            // claimable by this source (backfill, which claims its own only)
+    };
+    // Queues the refs that are not archived yet; returns how many were new or taken over.
     std::expected<size_t, LedgerError> enqueue(const std::vector<parsers::ArticleRef>& refs, std::string_view source,
-                                               int priority, WallClock::time_point now);
+                                               int priority, WallClock::time_point now, Revive revive = Revive::no);
     // Claims up to n pending items whose time has come, highest priority first; with source,
     // only items queued by that source.
     std::expected<std::vector<FrontierItem>, LedgerError> claim(size_t n, WallClock::time_point now,

@@ -124,9 +124,6 @@ WallClock::time_point Politeness::reserve(const std::string& host, WallClock::ti
 {
     std::lock_guard lock(m_mutex);
     bool transaction = begin();
-    // Waiting for the ledger's lock takes time: a slot is never earlier than the moment
-    // it was granted, so a late start does not let the next one follow it too closely.
-    now = std::max(now, WallClock::now());
     auto state = load(host);
     auto slot = std::max({unix_ms(now), state.next_slot_ms, state.paused_until});
     state.next_slot_ms = slot + interval_ms();

@@ -107,8 +107,8 @@ public:
         if (requests.size() >= room || m_worker.backlog() >= backlog_limit || Steady::now() < m_claim_after) {
             return requests;
         }
-        // Articles wait in the frontier, not in the loop, while their host is paused.
-        if (m_politeness.is_paused(parsers::k_article_host, WallClock::now())) {
+        // Articles wait in the frontier, not in the loop, while their host is paused or held.
+        if (long_wait(parsers::k_article_host)) {
             m_claim_after = Steady::now() + k_idle_claim_pause;
             return requests;
         }
@@ -140,6 +140,7 @@ public:
     }
 
     [[nodiscard]] bool exhausted() const override { return false; }
+    [[nodiscard]] bool hands_back_held() const override { return true; }
     [[nodiscard]] bool stopping() const override
     {
         return (m_signals.stop != nullptr && m_signals.stop->load()) || m_worker.storage_failure().has_value();
@@ -161,8 +162,19 @@ public:
     }
 
 private:
+    bool long_wait(std::string_view host)
+    {
+        auto now = WallClock::now();
+        return m_politeness.available_at(std::string(host), now) > now + k_long_wait;
+    }
+
+    // A poll is skipped while the listing host is paused or held, and while the previous
+    // poll's pages are still waiting: listings never pile up in the loop.
     void schedule_discovery()
     {
+        if (!m_listings.empty() || long_wait(parsers::k_listing_host)) {
+            return;
+        }
         for (const auto& text : m_config.sections) {
             auto section = parsers::parse_section(text);
             if (!section) {
