@@ -1,10 +1,13 @@
 #include "daemon/config.hpp"
 
+#include "daemon/fetcher.hpp"
 #include "parsers/listing.hpp"
 
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
+#include <utility>
 #include <set>
 #include <sstream>
 
@@ -25,17 +28,18 @@ std::expected<void, std::string> read(const toml::table& table, std::string_view
         return {};
     }
     if constexpr (std::is_same_v<T, double>) {
-        if (auto value = node->value<double>()) {
+        if (auto value = node->value<double>(); value && std::isfinite(*value)) {
             out = *value;
             return {};
         }
-        return std::unexpected(where(*node, key) + " must be a number");
+        return std::unexpected(where(*node, key) + " must be a finite number");
     } else if constexpr (std::is_integral_v<T>) {
-        if (auto value = node->value<int64_t>(); value && node->is_integer()) {
+        auto value = node->value<int64_t>();
+        if (value && node->is_integer() && std::in_range<T>(*value)) {
             out = static_cast<T>(*value);
             return {};
         }
-        return std::unexpected(where(*node, key) + " must be an integer");
+        return std::unexpected(where(*node, key) + " must be an integer in range");
     } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::filesystem::path>) {
         if (auto value = node->value<std::string>(); value && node->is_string()) {
             out = *value;
@@ -98,13 +102,13 @@ std::expected<void, std::string> validate(const Config& c)
     if (c.archive.empty()) {
         return fail("archive must not be empty");
     }
-    if (c.rate < 0) {
-        return fail("rate must be 0 (unlimited) or more");
+    if (!std::isfinite(c.rate) || c.rate < 0 || c.rate > 1000) {
+        return fail("rate must be 0 (unlimited) or a number of requests per second up to 1000");
     }
     if (c.concurrency < 1 || c.concurrency > 64) {
         return fail("concurrency must be between 1 and 64");
     }
-    if (c.timeout < 0.1 || c.timeout > 3600) {
+    if (!std::isfinite(c.timeout) || c.timeout < 0.1 || c.timeout > 3600) {
         return fail("timeout must be between 0.1 and 3600 seconds");
     }
     if (c.retries < 0 || c.retries > 20) {
@@ -181,7 +185,8 @@ std::string to_toml(const Config& c)
         {"archive", c.archive.string()},   {"ledger", c.ledger_path().string()},
         {"rate", c.rate},                  {"concurrency", c.concurrency},
         {"timeout", c.timeout},            {"retries", c.retries},
-        {"max_bytes", c.max_bytes},        {"user_agent", c.user_agent},
+        {"max_bytes", c.max_bytes},
+        {"user_agent", c.user_agent.empty() ? default_user_agent() : c.user_agent},
         {"connect_to", strings(c.connect_to)}, {"cacert", c.cacert},
         {"pause_after", c.pause_after},    {"pause_seconds", c.pause_seconds},
         {"sections", strings(c.sections)}, {"presses", strings(c.presses)},

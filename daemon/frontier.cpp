@@ -151,14 +151,22 @@ std::expected<void, LedgerError> Frontier::archived(const FrontierItem& item,
                                                     std::optional<WallClock::time_point> next_visit,
                                                     WallClock::time_point now)
 {
-    auto stmt = next_visit
-        ? sql::prepare(m_db.get(), "UPDATE frontier SET state = 'pending', owner_pid = NULL, source = 'revisit',"
-                                   " priority = ?2, attempts = 0, revisits = revisits + 1, next_at = ?3,"
-                                   " last_error = NULL, updated_at = ?4 WHERE id = ?1")
-        : sql::prepare(m_db.get(), "UPDATE frontier SET state = 'done', owner_pid = NULL, attempts = 0,"
-                                   " last_error = NULL, updated_at = ?4 WHERE id = ?1 AND ?2 = ?2 AND ?3 = ?3");
-    if (!stmt || Bound(stmt.get()).integer(item.id).integer(k_priority_revisit)
-                         .integer(next_visit ? unix_ms(*next_visit) : 0).text(kst_iso(now)).step() != SQLITE_DONE) {
+    bool done = !next_visit.has_value();
+    auto stmt = done
+        ? sql::prepare(m_db.get(), "UPDATE frontier SET state = 'done', owner_pid = NULL, attempts = 0,"
+                                   " last_error = NULL, updated_at = ?2 WHERE id = ?1")
+        : sql::prepare(m_db.get(), "UPDATE frontier SET state = 'pending', owner_pid = NULL, source = 'revisit',"
+                                   " priority = ?3, attempts = 0, revisits = revisits + 1, next_at = ?4,"
+                                   " last_error = NULL, updated_at = ?2 WHERE id = ?1");
+    if (!stmt) {
+        return std::unexpected(error("cannot update frontier"));
+    }
+    Bound bound(stmt.get());
+    bound.integer(item.id).text(kst_iso(now));
+    if (!done) {
+        bound.integer(k_priority_revisit).integer(unix_ms(*next_visit));
+    }
+    if (bound.step() != SQLITE_DONE) {
         return std::unexpected(error("cannot update frontier"));
     }
     return {};

@@ -65,8 +65,8 @@ std::expected<SqliteStmt, LedgerError> Ledger::prepare(std::string_view sql)
     return SqliteStmt(raw);
 }
 
-// Each migration runs in its own transaction with its user_version bump, so a crash
-// mid-migration leaves the ledger at the previous version, ready to retry.
+// All pending migrations and their user_version bumps run in one transaction, so a crash
+// mid-migration leaves the ledger at the version it had, ready to try again.
 std::expected<void, LedgerError> Ledger::migrate()
 {
     const auto& all = migrations();

@@ -240,13 +240,18 @@ private:
             || loaded->concurrency != m_config.concurrency || loaded->connect_to != m_config.connect_to
             || loaded->cacert != m_config.cacert || loaded->timeout != m_config.timeout
             || loaded->user_agent != m_config.user_agent || loaded->max_bytes != m_config.max_bytes) {
-            spdlog::warn("archive, ledger, concurrency, timeout, max_bytes, user_agent, connect_to and cacert "
-                         "changes take effect on restart");
+            spdlog::warn("only rate, sections, presses, poll_interval and revisit_after change on reload; "
+                         "the other keys take effect on restart");
         }
         m_politeness.set_rate(loaded->rate);
         m_worker.set_revisit_after(seconds_list(loaded->revisit_after));
         bool poll_changed = loaded->poll_interval != m_config.poll_interval;
-        m_config = std::move(*loaded);
+        // Only what the README lists as reloadable changes; the rest waits for a restart.
+        m_config.rate = loaded->rate;
+        m_config.sections = loaded->sections;
+        m_config.presses = loaded->presses;
+        m_config.poll_interval = loaded->poll_interval;
+        m_config.revisit_after = loaded->revisit_after;
         if (poll_changed) {
             m_next_poll = Steady::now();
         }

@@ -17,6 +17,7 @@ CREATE TABLE frontier (
 );
 CREATE INDEX frontier_ready ON frontier (state, priority DESC, next_at);
 CREATE INDEX versions_first_seen ON versions (first_seen);
+CREATE INDEX articles_state_first_seen ON articles (state, first_seen);
 
 -- Walking progress of listings (per date and listing), so walks resume where they stopped.
 CREATE TABLE listings (
