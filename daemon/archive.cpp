@@ -1,6 +1,7 @@
 #include "daemon/archive.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -153,6 +154,26 @@ std::expected<void, IoError> Archive::write(std::string_view relative, std::stri
         return written;
     }
     return fsync_directory(target.parent_path());
+}
+
+Archive::SaveLock::~SaveLock()
+{
+    ::close(m_fd); // closing the descriptor releases the lock
+}
+
+std::expected<std::unique_ptr<Archive::SaveLock>, IoError> Archive::lock_saves() const
+{
+    auto path = m_root / k_lock_file;
+    Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (fd.get() < 0) {
+        return std::unexpected(io_error("cannot open", path));
+    }
+    while (::flock(fd.get(), LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            return std::unexpected(io_error("cannot lock", path));
+        }
+    }
+    return std::make_unique<SaveLock>(fd.release());
 }
 
 std::optional<std::string> Archive::read(std::string_view relative) const

@@ -3,6 +3,7 @@
 // keeping earlier versions. With the ledger, the only code that writes to disk.
 #include <expected>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,7 +33,22 @@ public:
     std::expected<void, IoError> keep_as(std::string_view from, std::string_view to,
                                          bool remove_source = false) const;
 
+    // Held while one article is saved (ledger read, files, ledger write), so that two
+    // processes saving the same article one after the other see each other's result.
+    class SaveLock {
+    public:
+        explicit SaveLock(int fd) : m_fd(fd) {}
+        ~SaveLock();
+        SaveLock(const SaveLock&) = delete;
+        SaveLock& operator=(const SaveLock&) = delete;
+
+    private:
+        int m_fd;
+    };
+    std::expected<std::unique_ptr<SaveLock>, IoError> lock_saves() const;
+
     static constexpr std::string_view k_temp_dir = ".tmp";
+    static constexpr std::string_view k_lock_file = ".sillok.lock";
 
 private:
     explicit Archive(std::filesystem::path root) : m_root(std::move(root)) {}

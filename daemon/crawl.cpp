@@ -95,6 +95,11 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
     auto hash = content_hash(article.content);
     auto path = archive_relative_path(article);
     auto crawled_at = kst_iso(fetched.fetched_at);
+    // From the ledger read to the ledger write, no other process saves an article here.
+    auto lock = m_archive.lock_saves();
+    if (!lock) {
+        return std::unexpected(storage_error(lock.error().message));
+    }
     auto stored = m_ledger.find(ref);
     if (!stored) {
         return std::unexpected(storage_error(stored.error().message));
@@ -126,10 +131,15 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
     } else if (same_content) {
         spdlog::warn("{}: file {} was missing; rewriting it", ref.id(), path);
     }
-    if (previous_path && *current->path != path && m_archive.exists(*current->path)) {
-        // The publication date moved: the earlier file leaves its old name for a version name.
-        if (auto kept = m_archive.keep_as(*current->path, *previous_path, true); !kept) {
-            return std::unexpected(storage_error(kept.error().message));
+    if (previous_path && *current->path != path) {
+        // The publication date moved: the earlier file leaves its old name for a version
+        // name, by the hash it holds (after a crash it may not be the ledger's).
+        if (auto old_file = m_archive.read(*current->path)) {
+            auto old_hash = front_matter_hash(*old_file).value_or(sha256_hex(*old_file));
+            auto kept = m_archive.keep_as(*current->path, version_relative_path(*current->path, old_hash), true);
+            if (!kept) {
+                return std::unexpected(storage_error(kept.error().message));
+            }
         }
     }
     if (previous_path && !m_archive.exists(*previous_path)) {

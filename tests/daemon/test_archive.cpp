@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,4 +66,25 @@ TEST_CASE("daemon::Archive::open refuses a folder it cannot create")
     auto archive = Archive::open(dir.path() / "file" / "archive");
     REQUIRE_FALSE(archive.has_value());
     CHECK(archive.error().message.find("file") != std::string::npos);
+}
+
+TEST_CASE("daemon::Archive::lock_saves excludes every other saver until released")
+{
+    ScratchDir dir;
+    auto archive = Archive::open(dir.path());
+    REQUIRE(archive.has_value());
+    auto try_lock = [&] {
+        // A separate open file description, as another process would have.
+        int fd = ::open((dir.path() / Archive::k_lock_file).c_str(), O_RDWR);
+        REQUIRE(fd >= 0);
+        bool got = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+        ::close(fd);
+        return got;
+    };
+    {
+        auto lock = archive->lock_saves();
+        REQUIRE(lock.has_value());
+        CHECK_FALSE(try_lock());
+    }
+    CHECK(try_lock());
 }
