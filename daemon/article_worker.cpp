@@ -33,6 +33,17 @@ void ArticleWorker::push(FrontierItem item, FetchResult&& result)
     m_wake.notify_one();
 }
 
+void ArticleWorker::record(std::vector<FetchRecord> attempts)
+{
+    FetchResult result;
+    result.attempts = std::move(attempts);
+    {
+        std::lock_guard lock(m_mutex);
+        m_queue.push_back(Work{std::nullopt, std::move(result)});
+    }
+    m_wake.notify_one();
+}
+
 size_t ArticleWorker::backlog() const
 {
     std::lock_guard lock(m_mutex);
@@ -66,19 +77,30 @@ void ArticleWorker::loop(const std::stop_token& stop)
         lock.unlock();
 
         bool interrupted = work.result.error && work.result.error->kind == FetchErrorKind::interrupted;
+        if (!work.item || (interrupted && !broken)) {
+            // Attempts made before an interruption are recorded like any other.
+            if (auto recorded = m_pipeline.record_fetches(work.result.attempts); !recorded) {
+                std::lock_guard relock(m_mutex);
+                m_storage_failure = recorded.error().message;
+                broken = true;
+            }
+        }
+        if (!work.item) {
+            continue;
+        }
         if (interrupted || broken) {
-            if (auto released = m_frontier.release(work.item); !released) {
-                spdlog::error("{}: {}", work.item.ref.id(), released.error().message);
+            if (auto released = m_frontier.release(*work.item); !released) {
+                spdlog::error("{}: {}", work.item->ref.id(), released.error().message);
             }
             continue;
         }
-        auto ref = work.item.ref;
+        auto ref = work.item->ref;
         auto report = m_pipeline.process(ref, std::move(work.result));
         if (!report) {
             spdlog::error("{}: archive or ledger not writable: {}", ref.id(), report.error().message);
             std::lock_guard relock(m_mutex);
             m_storage_failure = report.error().message;
-            static_cast<void>(m_frontier.release(work.item));
+            static_cast<void>(m_frontier.release(*work.item));
             continue;
         }
         settle(work, *report);
@@ -99,18 +121,18 @@ void ArticleWorker::settle(const Work& work, const ArticleReport& report)
             std::lock_guard lock(m_mutex);
             delays = m_revisit_after;
         }
-        auto next = next_revisit(report.published_at, delays, work.item.revisits, now);
-        settled = m_frontier.archived(work.item, next, now);
+        auto next = next_revisit(report.published_at, delays, work.item->revisits, now);
+        settled = m_frontier.archived(*work.item, next, now);
         break;
     }
     case Outcome::gone:
-        settled = m_frontier.finished(work.item, "gone", report.reason, now);
+        settled = m_frontier.finished(*work.item, "gone", report.reason, now);
         break;
     case Outcome::skipped:
-        settled = m_frontier.finished(work.item, "done", report.reason, now);
+        settled = m_frontier.finished(*work.item, "done", report.reason, now);
         break;
     case Outcome::failed:
-        settled = m_frontier.failed(work.item, report.reason, m_retry, now);
+        settled = m_frontier.failed(*work.item, report.reason, m_retry, now);
         break;
     }
     auto level = report.outcome == Outcome::failed ? spdlog::level::warn : spdlog::level::info;

@@ -30,6 +30,8 @@ public:
     ArticleWorker& operator=(const ArticleWorker&) = delete;
 
     void push(FrontierItem item, FetchResult&& result);
+    // HTTP attempts that belong to no article (listings): recorded in the ledger's fetches.
+    void record(std::vector<FetchRecord> attempts);
     [[nodiscard]] size_t backlog() const;
     void set_revisit_after(std::vector<std::chrono::seconds> delays);
     // Set when the archive or ledger could not be written: the service must stop (exit 74).
@@ -38,7 +40,7 @@ public:
 
 private:
     struct Work {
-        FrontierItem item;
+        std::optional<FrontierItem> item; // none: only result.attempts are to be recorded
         FetchResult result;
     };
     void loop(const std::stop_token& stop);

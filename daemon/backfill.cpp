@@ -133,6 +133,9 @@ public:
         if (result.tag == k_listing_tag) {
             m_listing_in_flight = false;
             walked(m_walks[m_next_walk], result);
+            if (m_worker != nullptr) {
+                m_worker->record(std::move(result.attempts));
+            }
             return;
         }
         auto node = m_claimed.extract(result.tag);

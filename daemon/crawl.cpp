@@ -69,6 +69,17 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::process(const parser
     return save(*page, fetched);
 }
 
+std::expected<void, StorageError> ArticlePipeline::record_fetches(const std::vector<FetchRecord>& attempts)
+{
+    if (attempts.empty()) {
+        return {};
+    }
+    if (auto recorded = m_ledger.record_fetches(attempts); !recorded) {
+        return std::unexpected(storage_error(recorded.error().message));
+    }
+    return {};
+}
+
 std::expected<ArticleReport, StorageError> ArticlePipeline::record_state(const parsers::ArticleRef& ref,
                                                                          Outcome outcome, std::string reason,
                                                                          const FetchResult& fetched)

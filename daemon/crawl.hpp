@@ -39,6 +39,8 @@ public:
 
     // Turns one finished fetch of ref into an outcome, writing file and ledger rows.
     std::expected<ArticleReport, StorageError> process(const parsers::ArticleRef& ref, FetchResult&& fetched);
+    // Attempts that produced no article outcome (listings, interrupted requests).
+    std::expected<void, StorageError> record_fetches(const std::vector<FetchRecord>& attempts);
 
 private:
     std::expected<ArticleReport, StorageError> save(const parsers::Article& article, const FetchResult& fetched);

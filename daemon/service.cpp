@@ -136,6 +136,7 @@ public:
             m_worker.push(std::move(*item), std::move(result));
         } else {
             discovered(std::get<ListingTask>(node.mapped()), result);
+            m_worker.record(std::move(result.attempts));
         }
     }
 

@@ -1,5 +1,7 @@
 #include "tests/e2e/backfill_stand_in.hpp"
 
+#include "daemon/archive.hpp"
+
 #include "daemon/digest.hpp"
 #include "parsers/listing.hpp"
 #include "tests/e2e/crawl_session.hpp"
@@ -603,7 +605,9 @@ BackfillRun backfill(const NaverStandIn& server, const fs::path& archive, const 
 std::vector<std::string> archive_files(const fs::path& archive)
 {
     auto files = files_under(archive);
-    std::erase_if(files, [](const std::string& file) { return file.starts_with("ledger.sqlite3"); });
+    std::erase_if(files, [](const std::string& file) {
+        return file.starts_with("ledger.sqlite3") || file == sillok::daemon::Archive::k_lock_file;
+    });
     return files;
 }
 

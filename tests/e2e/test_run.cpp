@@ -163,6 +163,9 @@ TEST_CASE("e2e::run archives every listed article once, then only what a later l
     CHECK(ledger_number(ledger, "SELECT count(*) FROM versions") == static_cast<std::int64_t>(all.size()));
     CHECK(ledger_number(ledger, "SELECT count(*) FROM articles") == static_cast<std::int64_t>(all.size()));
     CHECK(frontier_counts(ledger).done == static_cast<std::int64_t>(all.size()));
+    // Every HTTP attempt is in the ledger, the listings' too.
+    CHECK(ledger_number(ledger, "SELECT count(*) FROM fetches")
+          == static_cast<std::int64_t>(server.requests().size()));
 }
 
 TEST_CASE("e2e::run on SIGTERM finishes the requests in flight, records them and exits 0")
