@@ -21,6 +21,7 @@ namespace {
 using Steady = std::chrono::steady_clock;
 constexpr std::string_view k_source = "backfill";
 constexpr auto k_idle_claim_pause = std::chrono::seconds(1);
+constexpr int k_max_pages = 1000; // far more than any section lists in a day
 
 // One listing of one day, walked page by page (legacy lists) or cursor by cursor.
 struct Walk {
@@ -51,7 +52,9 @@ std::vector<parsers::ArticleRef> advance(Walk& walk, const parsers::Listing& lis
 {
     auto refs = listing.listed.empty() ? listing.refs : listing.listed;
     if (cursor_paged(walk)) {
-        if (listing.has_next && listing.next_cursor && !refs.empty()) {
+        // A cursor that does not move on, or a walk past any real day's length, ends it.
+        if (listing.has_next && listing.next_cursor && !refs.empty() && *listing.next_cursor != walk.state.cursor
+            && walk.state.page < k_max_pages) {
             walk.state.cursor = *listing.next_cursor;
             ++walk.state.page;
         } else {
@@ -60,7 +63,8 @@ std::vector<parsers::ArticleRef> advance(Walk& walk, const parsers::Listing& lis
     } else if (listing.page && *listing.page < walk.state.page) {
         walk.state.done = true; // Naver answers a page past the last with the last page again
         return {};
-    } else if (listing.next_page && !refs.empty()) {
+    } else if (listing.next_page && !refs.empty() && *listing.next_page > walk.state.page
+               && walk.state.page < k_max_pages) {
         walk.state.page = *listing.next_page;
     } else {
         walk.state.done = true;

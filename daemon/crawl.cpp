@@ -16,11 +16,6 @@ namespace {
 
 constexpr size_t k_progress_every = 50;
 
-std::string host_of(std::string_view url)
-{
-    auto parts = parsers::split_url(url);
-    return parts ? parts->host : std::string{};
-}
 
 StorageError storage_error(std::string message) { return StorageError{std::move(message)}; }
 
@@ -45,9 +40,9 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::process(const parser
     if (fetched.error) {
         const auto& error = *fetched.error;
         if (error.kind == FetchErrorKind::off_site_redirect
-            && parsers::is_sports_or_entertainment_host(host_of(fetched.redirect_target))) {
+            && parsers::is_sports_or_entertainment_host(parsers::host_of(fetched.redirect_target))) {
             return record_state(ref, Outcome::skipped,
-                                "sports or entertainment article (moved to " + host_of(fetched.redirect_target) + ")",
+                                "sports or entertainment article (moved to " + parsers::host_of(fetched.redirect_target) + ")",
                                 fetched);
         }
         if (error.kind == FetchErrorKind::http_status && (fetched.status == 404 || fetched.status == 410)) {

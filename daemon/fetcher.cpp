@@ -61,11 +61,6 @@ size_t write_body(char* data, size_t size, size_t count, void* user)
     return bytes;
 }
 
-std::string host_of(const std::string& url)
-{
-    auto parts = parsers::split_url(url);
-    return parts ? parts->host : std::string{};
-}
 
 Verdict classify_transport_error(CURLcode code, const Job& job, const FetchOptions& options)
 {
@@ -157,7 +152,7 @@ private:
             job->result.tag = request.tag;
             job->result.url = request.url;
             job->url = std::move(request.url);
-            job->host = host_of(job->url);
+            job->host = parsers::host_of(job->url);
             job->max_body = m_options.max_body_bytes;
             m_waiting.push_back(std::move(job));
         }
@@ -311,7 +306,7 @@ private:
             return {false, FetchError{FetchErrorKind::http_status, "HTTP " + std::to_string(status) + " without Location"}};
         }
         std::string target = location;
-        auto host = host_of(target);
+        auto host = parsers::host_of(target);
         if (!parsers::is_news_host(host)) {
             job.result.redirect_target = target;
             return {false, FetchError{FetchErrorKind::off_site_redirect, "redirect to " + target + " refused"}};

@@ -17,6 +17,7 @@ using sql::column_text;
 using sql::Transaction;
 
 constexpr int k_busy_timeout_ms = 30000;
+constexpr auto k_in_flight_lease = std::chrono::hours(1);
 
 bool process_alive(int64_t pid)
 {
@@ -144,6 +145,14 @@ std::expected<size_t, LedgerError> Frontier::recover()
         }
         recovered += static_cast<size_t>(sqlite3_changes(m_db.get()));
     }
+    // A lease: no fetch takes an hour (timeout x attempts is minutes), so an item in
+    // flight that long belongs to a process that is gone even if its pid was reused.
+    auto stale = sql::prepare(m_db.get(), "UPDATE frontier SET state = 'pending', owner_pid = NULL"
+                                          " WHERE state = 'in_flight' AND updated_at < ?1");
+    if (!stale || Bound(stale.get()).text(kst_iso(WallClock::now() - k_in_flight_lease)).step() != SQLITE_DONE) {
+        return std::unexpected(error("cannot recover in-flight items"));
+    }
+    recovered += static_cast<size_t>(sqlite3_changes(m_db.get()));
     return recovered;
 }
 

@@ -116,6 +116,12 @@ std::string ArticleRef::canonical_url() const
     return "https://" + std::string(k_article_host) + "/mnews/article/" + oid + "/" + aid;
 }
 
+std::string host_of(std::string_view url)
+{
+    auto parts = split_url(url);
+    return parts ? parts->host : std::string{};
+}
+
 bool is_news_host(std::string_view host)
 {
     return std::ranges::find(k_news_hosts, host) != k_news_hosts.end();

@@ -51,6 +51,9 @@ struct UrlParts {
 };
 std::expected<UrlParts, UrlError> split_url(std::string_view text);
 
+// The host of a URL (lower case), or "" when it is not one.
+std::string host_of(std::string_view url);
+
 // n.news.naver.com, news.naver.com, m.news.naver.com: hosts the fetcher may follow redirects to.
 bool is_news_host(std::string_view host);
 // sports and entertainment hosts: Naver moves such articles there; sillok does not archive them.
