@@ -224,6 +224,9 @@ private:
         curl_easy_setopt(easy, CURLOPT_URL, job.url.c_str());
         curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L); // each hop is checked and paced here
+        // HTTP/1.1 only: the behaviour the fault suite exercises (resets, short bodies,
+        // stalls) is HTTP/1.1's; HTTP/2 stream errors would be an untested path.
+        curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
         curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip, deflate, br");
         curl_easy_setopt(easy, CURLOPT_USERAGENT, m_options.user_agent.c_str());
         curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
