@@ -1,5 +1,7 @@
 #include "tests/e2e/raw_server.hpp"
 
+#include "tests/support/test_tls.hpp"
+
 #include "tests/support/https_server.hpp"
 
 #include <openssl/bn.h>
@@ -29,18 +31,6 @@ using namespace std::chrono_literals;
 constexpr auto k_socket_timeout = 10s;
 constexpr size_t k_max_request_head = 65536;
 
-struct EvpPkeyDeleter {
-    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct X509Deleter {
-    void operator()(X509* p) const { X509_free(p); }
-};
-struct X509ExtensionDeleter {
-    void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
-};
-struct BioDeleter {
-    void operator()(BIO* p) const { BIO_free_all(p); }
-};
 struct SslDeleter {
     void operator()(SSL* p) const { SSL_free(p); }
 };
@@ -55,42 +45,16 @@ void check(bool ok, const std::string& what)
 
 // A self-signed certificate for every Naver host the stand-in answers for: clients trust it
 // directly through --cacert.
-std::unique_ptr<X509, X509Deleter> make_certificate(EVP_PKEY* key)
+tls::X509Cert make_certificate(EVP_PKEY* key)
 {
-    std::unique_ptr<X509, X509Deleter> cert(X509_new());
-    check(cert != nullptr && X509_set_version(cert.get(), X509_VERSION_3) == 1, "cannot create a certificate");
-    check(ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), static_cast<long>(::getpid()) * 7919 + ::time(nullptr))
-              == 1,
-          "cannot set the serial number");
-    check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) != nullptr
-              && X509_gmtime_adj(X509_getm_notAfter(cert.get()), 7L * 24 * 3600) != nullptr,
-          "cannot set the validity");
-    check(X509_set_pubkey(cert.get(), key) == 1, "cannot set the public key");
-    X509_NAME* name = X509_get_subject_name(cert.get());
-    check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                     reinterpret_cast<const unsigned char*>("sillok raw test server"), -1, -1, 0)
-                  == 1
-              && X509_set_issuer_name(cert.get(), name) == 1,
-          "cannot set the names");
-
     std::string names;
     for (const auto& host : NaverStandIn::certificate_hosts()) {
         names += (names.empty() ? "DNS:" : ",DNS:") + host;
     }
-    X509V3_CTX context;
-    X509V3_set_ctx_nodb(&context);
-    X509V3_set_ctx(&context, cert.get(), cert.get(), nullptr, nullptr, 0);
-    for (const auto& [nid, value] :
-         std::vector<std::pair<int, std::string>>{{NID_basic_constraints, "critical,CA:TRUE"},
-                                                  {NID_key_usage, "critical,digitalSignature,keyCertSign"},
-                                                  {NID_subject_alt_name, names + ",IP:127.0.0.1"}}) {
-        std::unique_ptr<X509_EXTENSION, X509ExtensionDeleter> extension(
-            X509V3_EXT_conf_nid(nullptr, &context, nid, value.c_str()));
-        check(extension != nullptr && X509_add_ext(cert.get(), extension.get(), -1) == 1,
-              "cannot add extension " + value);
-    }
-    check(X509_sign(cert.get(), key, EVP_sha256()) > 0, "cannot sign the certificate");
-    return cert;
+    return tls::make_certificate("sillok raw test server", key, nullptr, nullptr,
+                                 {{NID_basic_constraints, "critical,CA:TRUE"},
+                                  {NID_key_usage, "critical,digitalSignature,keyCertSign"},
+                                  {NID_subject_alt_name, names + ",IP:127.0.0.1"}});
 }
 
 } // namespace
@@ -135,14 +99,10 @@ void RawConnection::reset()
 
 RawTlsServer::RawTlsServer(Handler handler) : m_context(nullptr, SSL_CTX_free), m_handler(std::move(handler))
 {
-    std::unique_ptr<EVP_PKEY, EvpPkeyDeleter> key(EVP_EC_gen("P-256"));
-    check(key != nullptr, "cannot generate a key");
+    auto key = tls::make_key();
     auto cert = make_certificate(key.get());
     m_cert_file = m_dir.path() / "raw-server.pem";
-    {
-        std::unique_ptr<BIO, BioDeleter> out(BIO_new_file(m_cert_file.c_str(), "w"));
-        check(out != nullptr && PEM_write_bio_X509(out.get(), cert.get()) == 1, "cannot write the certificate");
-    }
+    tls::write_pem(m_cert_file, cert.get());
     m_context.reset(SSL_CTX_new(TLS_server_method()));
     check(m_context != nullptr && SSL_CTX_use_certificate(m_context.get(), cert.get()) == 1
               && SSL_CTX_use_PrivateKey(m_context.get(), key.get()) == 1,

@@ -1,10 +1,7 @@
 #include "tests/support/https_server.hpp"
 
-#include <openssl/bn.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include "tests/support/test_tls.hpp"
+
 #include <openssl/x509v3.h>
 
 #include <pthread.h>
@@ -18,47 +15,17 @@
 namespace sillok::test {
 namespace {
 
+using tls::check;
+using tls::EvpPkey;
+using tls::make_certificate;
+using tls::make_key;
+using tls::write_pem;
+using tls::X509Cert;
+
 using namespace std::chrono_literals;
-
-struct EvpPkeyDeleter {
-    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct X509Deleter {
-    void operator()(X509* p) const { X509_free(p); }
-};
-struct X509ExtensionDeleter {
-    void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
-};
-struct BioDeleter {
-    void operator()(BIO* p) const { BIO_free_all(p); }
-};
-struct BignumDeleter {
-    void operator()(BIGNUM* p) const { BN_free(p); }
-};
-
-using EvpPkey = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
-using X509Cert = std::unique_ptr<X509, X509Deleter>;
-using X509Extension = std::unique_ptr<X509_EXTENSION, X509ExtensionDeleter>;
-using Bio = std::unique_ptr<BIO, BioDeleter>;
-using Bignum = std::unique_ptr<BIGNUM, BignumDeleter>;
 
 constexpr int k_thread_count = 32;
 constexpr auto k_start_timeout = 10s;
-
-void check(bool ok, const std::string& what)
-{
-    if (ok) {
-        return;
-    }
-    std::string detail;
-    if (unsigned long code = ERR_get_error(); code != 0) {
-        std::array<char, 256> text{};
-        ERR_error_string_n(code, text.data(), text.size());
-        detail = std::string(": ") + text.data();
-    }
-    ERR_clear_error();
-    throw std::runtime_error("test HTTPS server: " + what + detail);
-}
 
 std::string lower(std::string text)
 {
@@ -78,59 +45,6 @@ std::string host_without_port(std::string host)
     return lower(std::move(host));
 }
 
-EvpPkey make_key()
-{
-    EvpPkey key(EVP_EC_gen("P-256"));
-    check(key != nullptr, "cannot generate an EC key");
-    return key;
-}
-
-struct Extension {
-    int nid;
-    std::string value;
-};
-
-// A certificate for `key` named `common_name`, signed by `issuer` (self-signed when null).
-X509Cert make_certificate(const std::string& common_name, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key,
-                          const std::vector<Extension>& extensions)
-{
-    X509Cert cert(X509_new());
-    check(cert != nullptr, "X509_new failed");
-    check(X509_set_version(cert.get(), X509_VERSION_3) == 1, "cannot set the certificate version");
-
-    // A random serial keeps certificates of successive servers distinct for any client cache.
-    Bignum serial(BN_new());
-    check(serial != nullptr && BN_rand(serial.get(), 63, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1,
-          "cannot draw a serial number");
-    check(BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) != nullptr,
-          "cannot set the serial number");
-
-    check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) != nullptr, "cannot set notBefore");
-    check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 7L * 24 * 3600) != nullptr, "cannot set notAfter");
-    check(X509_set_pubkey(cert.get(), key) == 1, "cannot set the public key");
-
-    X509_NAME* subject = X509_get_subject_name(cert.get());
-    check(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-                                     reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0)
-              == 1,
-          "cannot set the subject name");
-    check(X509_set_issuer_name(cert.get(), issuer != nullptr ? X509_get_subject_name(issuer) : subject) == 1,
-          "cannot set the issuer name");
-
-    X509V3_CTX context;
-    X509V3_set_ctx_nodb(&context);
-    X509V3_set_ctx(&context, issuer != nullptr ? issuer : cert.get(), cert.get(), nullptr, nullptr, 0);
-    for (const auto& extension : extensions) {
-        X509Extension made(X509V3_EXT_conf_nid(nullptr, &context, extension.nid, extension.value.c_str()));
-        check(made != nullptr, "cannot build extension " + extension.value);
-        check(X509_add_ext(cert.get(), made.get(), -1) == 1, "cannot add extension " + extension.value);
-    }
-
-    check(X509_sign(cert.get(), issuer_key != nullptr ? issuer_key : key, EVP_sha256()) > 0,
-          "cannot sign the certificate");
-    return cert;
-}
-
 std::string subject_alt_names()
 {
     std::string names;
@@ -138,13 +52,6 @@ std::string subject_alt_names()
         names += (names.empty() ? "DNS:" : ",DNS:") + host;
     }
     return names + ",IP:127.0.0.1";
-}
-
-void write_pem(const std::filesystem::path& path, X509* cert)
-{
-    Bio out(BIO_new_file(path.c_str(), "w"));
-    check(out != nullptr, "cannot create " + path.string());
-    check(PEM_write_bio_X509(out.get(), cert) == 1, "cannot write " + path.string());
 }
 
 // Headers httplib adds to every request itself; they are not what the client sent.
