@@ -178,7 +178,12 @@ Kills kill_repeatedly(const std::vector<std::string>& args, const fs::path& ledg
             window = std::min(window, (Steady::now() - start) * 9 / 10);
             continue;
         }
-        CHECK(process.kill() == 128 + SIGKILL);
+        auto killed = process.kill();
+        if (killed == 0) { // it finished between the wait and the signal: not a kill
+            window = std::min(window, (Steady::now() - start) * 9 / 10);
+            continue;
+        }
+        CHECK(killed == 128 + SIGKILL);
         ++kills.total;
         if (fs::exists(ledger)) {
             auto health = ledger_health(ledger);
@@ -255,7 +260,12 @@ MigrationKills kill_migrations(const std::function<fs::path()>& next_archive,
         if (process.wait(delay)) {
             continue;
         }
-        CHECK(process.kill() == 128 + SIGKILL);
+        auto killed = process.kill();
+        if (killed == 0) { // it finished between the wait and the signal: not a kill
+            window = std::min(window, (Steady::now() - start) * 9 / 10);
+            continue;
+        }
+        CHECK(killed == 128 + SIGKILL);
         ++kills.total;
         auto health = ledger_health(archive / "ledger.sqlite3");
         CAPTURE(kills.total);
