@@ -262,7 +262,6 @@ MigrationKills kill_migrations(const std::function<fs::path()>& next_archive,
         }
         auto killed = process.kill();
         if (killed == 0) { // it finished between the wait and the signal: not a kill
-            window = std::min(window, (Steady::now() - start) * 9 / 10);
             continue;
         }
         CHECK(killed == 128 + SIGKILL);
