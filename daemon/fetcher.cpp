@@ -19,6 +19,7 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 constexpr long k_max_poll_ms = 200;
+constexpr auto k_late_start = std::chrono::milliseconds(50);
 constexpr auto k_short_hold = k_long_wait; // waits up to this keep their place in the loop
 
 struct Job {
@@ -195,9 +196,21 @@ private:
                     ++it;
                     continue;
                 }
+                job.ready_at = now; // its slot is now
             }
-            // A start that came late (the loop was busy) must not let the next one follow it
-            // closer than the spacing: slots are reserved ahead, starts are what the host sees.
+            // A slot missed by more than a little (the loop was busy) is given up for a fresh
+            // one, so that every start keeps close to a reserved slot and no two starts, of
+            // this process or another, come closer than the spacing.
+            if (now - job.ready_at > k_late_start) {
+                auto wall_now = WallClock::now();
+                auto slot = m_politeness.reserve(job.host, wall_now);
+                if (slot > wall_now) {
+                    job.ready_at = now + std::chrono::duration_cast<Steady::duration>(slot - wall_now);
+                    ++it;
+                    continue;
+                }
+            }
+            // Within this process, the next start also keeps one spacing after the last one.
             auto& budget = m_hosts[job.host];
             auto spacing = m_politeness.spacing();
             if (spacing.count() > 0 && budget.last_start + spacing > now) {

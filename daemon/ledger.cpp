@@ -3,7 +3,9 @@
 #include "daemon/migrations.hpp"
 #include "daemon/sql.hpp"
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <utility>
 
 namespace sillok::daemon {
@@ -36,7 +38,7 @@ std::expected<Ledger, LedgerError> Ledger::open(const std::filesystem::path& pat
     sqlite3_busy_timeout(db.get(), k_busy_timeout_ms);
     Ledger ledger(std::move(db));
     for (auto pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
-        if (auto done = ledger.exec(pragma); !done) {
+        if (auto done = ledger.exec_waiting(pragma); !done) {
             return std::unexpected(LedgerError{"cannot open ledger " + path.string() + ": " + done.error().message,
                                                done.error().sqlite_code});
         }
@@ -54,6 +56,21 @@ std::expected<void, LedgerError> Ledger::exec(std::string_view sql)
         return std::unexpected(error(text.substr(0, 60)));
     }
     return {};
+}
+
+// Switching a new ledger to WAL needs an exclusive lock, and SQLite answers "locked" at
+// once (without its busy handler) when another process is opening the same new ledger.
+std::expected<void, LedgerError> Ledger::exec_waiting(std::string_view sql)
+{
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(k_busy_timeout_ms);
+    for (;;) {
+        auto done = exec(sql);
+        bool busy = !done && (done.error().sqlite_code == SQLITE_BUSY || done.error().sqlite_code == SQLITE_LOCKED);
+        if (!busy || std::chrono::steady_clock::now() >= deadline) {
+            return done;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
 }
 
 std::expected<SqliteStmt, LedgerError> Ledger::prepare(std::string_view sql)

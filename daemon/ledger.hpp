@@ -89,6 +89,7 @@ private:
     std::expected<void, LedgerError> migrate();
     std::expected<SqliteStmt, LedgerError> prepare(std::string_view sql);
     std::expected<void, LedgerError> exec(std::string_view sql);
+    std::expected<void, LedgerError> exec_waiting(std::string_view sql);
     std::expected<void, LedgerError> record_unchanged_in_tx(const parsers::ArticleRef& ref,
                                                             std::string_view checked_at);
     std::expected<int64_t, LedgerError> insert_fetches(const std::vector<FetchRecord>& fetches);
