@@ -16,7 +16,6 @@ using sql::Bound;
 using sql::column_text;
 using sql::Transaction;
 
-constexpr int k_busy_timeout_ms = 30000;
 constexpr auto k_in_flight_lease = std::chrono::hours(1);
 
 bool process_alive(int64_t pid)
@@ -33,17 +32,11 @@ LedgerError Frontier::error(std::string_view what) const
 
 std::expected<Frontier, LedgerError> Frontier::open(const std::filesystem::path& ledger)
 {
-    sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(ledger.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    SqliteDb db(raw);
-    if (rc != SQLITE_OK) {
-        return std::unexpected(LedgerError{"cannot open " + ledger.string(), rc});
+    std::string reason;
+    auto db = sql::open_state_connection(ledger, reason);
+    if (!db) {
+        return std::unexpected(LedgerError{reason, SQLITE_CANTOPEN});
     }
-    sqlite3_busy_timeout(db.get(), k_busy_timeout_ms);
-    // Queue and budget state may lose its last commit to a power cut (the work is redone
-    // and the ledger's own transactions, which stay fully synchronous, keep it from
-    // duplicating); waiting for an fsync on every update is not worth it.
-    sqlite3_exec(db.get(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
     return Frontier(std::move(db));
 }
 

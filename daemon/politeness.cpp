@@ -1,5 +1,7 @@
 #include "daemon/politeness.hpp"
 
+#include "daemon/sql.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 namespace sillok::daemon {
 namespace {
 
-constexpr int k_busy_timeout_ms = 30000;
 constexpr double k_jitter = 0.1; // up to 10% more than the minimum spacing
 
 } // namespace
@@ -17,20 +18,14 @@ Politeness::Politeness(PolitenessOptions options) : m_options(options) {}
 std::unique_ptr<Politeness> Politeness::shared(const std::filesystem::path& ledger, PolitenessOptions options,
                                                std::string* error)
 {
-    sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(ledger.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    SqliteDb db(raw);
-    if (rc != SQLITE_OK) {
+    std::string reason;
+    auto db = sql::open_state_connection(ledger, reason);
+    if (!db) {
         if (error != nullptr) {
-            *error = "cannot open " + ledger.string() + ": " + (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+            *error = reason;
         }
         return nullptr;
     }
-    sqlite3_busy_timeout(db.get(), k_busy_timeout_ms);
-    // Queue and budget state may lose its last commit to a power cut (the work is redone
-    // and the ledger's own transactions, which stay fully synchronous, keep it from
-    // duplicating); waiting for an fsync on every update is not worth it.
-    sqlite3_exec(db.get(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
     auto politeness = std::make_unique<Politeness>(options);
     politeness->m_db = std::move(db);
     return politeness;

@@ -4,6 +4,7 @@
 #include "daemon/c_handles.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,27 @@ inline SqliteStmt prepare(sqlite3* db, std::string_view text)
     sqlite3_stmt* raw = nullptr;
     sqlite3_prepare_v2(db, text.data(), static_cast<int>(text.size()), &raw, nullptr);
     return SqliteStmt(raw);
+}
+
+inline constexpr int k_busy_timeout_ms = 30000;
+
+// A second connection to an existing ledger, for the queue, listing progress and the
+// politeness budget: it waits for other processes' locks, and syncs at NORMAL. That state
+// may lose its last commit to a power cut (the work is redone, and the ledger's own
+// article transactions, which stay fully synchronous, keep it from duplicating); an fsync
+// on every update is not worth it. Null, with the reason in error, when it cannot open.
+inline SqliteDb open_state_connection(const std::filesystem::path& ledger, std::string& error)
+{
+    sqlite3* raw = nullptr;
+    int rc = sqlite3_open_v2(ledger.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    SqliteDb db(raw);
+    if (rc != SQLITE_OK) {
+        error = "cannot open " + ledger.string() + ": " + (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+        return nullptr;
+    }
+    sqlite3_busy_timeout(db.get(), k_busy_timeout_ms);
+    sqlite3_exec(db.get(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+    return db;
 }
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back unless committed.
