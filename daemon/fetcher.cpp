@@ -19,7 +19,7 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 constexpr long k_max_poll_ms = 200;
-constexpr auto k_late_start = std::chrono::milliseconds(50);
+constexpr auto k_late_start = std::chrono::milliseconds(100);
 constexpr auto k_short_hold = k_long_wait; // waits up to this keep their place in the loop
 
 struct Job {
@@ -198,7 +198,7 @@ private:
                 }
                 job.ready_at = now; // its slot is now
             }
-            // A slot missed by more than a little (the loop was busy) is given up for a fresh
+            // A slot missed by more than 100 ms (the loop was busy) is given up for a fresh
             // one, so that every start keeps close to a reserved slot and no two starts, of
             // this process or another, come closer than the spacing.
             if (now - job.ready_at > k_late_start) {
