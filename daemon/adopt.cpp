@@ -218,16 +218,21 @@ std::expected<FileReport, StorageError> Adopter::save(const parsers::OldArchiveF
     }
     report.outcome = FileOutcome::adopted;
     report.hash = hash;
+    if (hash != old.old_content_hash) {
+        // The old crawler hashed the same decoded text: the file was edited after its crawl.
+        spdlog::warn("{}: its content does not hash to its content_hash {}", report.source, old.old_content_hash);
+        report.note = "the content does not hash to the old content_hash (edited after its crawl?)";
+    }
     std::expected<void, LedgerError> recorded;
     if (*same) {
         report.path = *current->path;
-        report.note = fmt::format("same content as version {}", **same);
+        report.note += fmt::format("{}same content as version {}", report.note.empty() ? "" : "; ", **same);
         recorded = m_adoptions.record_existing(article.ref, **same, source, adopted_at);
     } else {
         auto as = has_content ? AdoptedAs::earlier : AdoptedAs::current;
         report.path = has_content ? version_relative_path(*current->path, hash) : adopted_path(article);
         if (has_content) {
-            report.note = "an earlier version; the crawled version stays current";
+            report.note += (report.note.empty() ? "" : "; ") + std::string("an earlier version; the crawled version stays current");
         }
         if (auto written = write_once(report.path, render_archive_file(article, hash, old.crawled_at), hash); !written) {
             return std::unexpected(written.error());

@@ -269,6 +269,9 @@ std::expected<OldArchiveFile, OldLayoutError> read_old_layout(std::string_view f
     if (!is_valid_utf8(file_text)) {
         return fail(0, "not UTF-8 text");
     }
+    if (file_text.find('\0') != std::string_view::npos) {
+        return fail(0, "not text: it holds a NUL byte");
+    }
     if (!file_text.starts_with("---\n")) {
         return fail(1, "no front matter: the file does not begin with a '---' line");
     }

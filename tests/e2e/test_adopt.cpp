@@ -215,11 +215,14 @@ TEST_CASE("e2e::adopt skips files that are not in the old layout and exits 1")
     write_file(old / "nested" / "001_0015816481.md",
                read_file(fixtures_dir() / "baram-output" / "001_0015816481.md").substr(0, 200));
     write_file(old / "notes.txt", "not markdown, not looked at\n");
+    auto edited = read_file(fixtures_dir() / "baram-output" / "001_0015816762.md");
+    edited.insert(edited.rfind("\n\n---\n\n*Crawled at: "), " (edited)");
+    write_file(old / "001_0015816762.md", edited);
 
     auto run = adopt(archive, {old.string()});
     INFO("stderr:\n" << run.result.err);
     CHECK(run.result.exit_code == 1);
-    REQUIRE(run.files.size() == 3);
+    REQUIRE(run.files.size() == 4);
     std::map<std::string, AdoptLine> by_name;
     for (const auto& line : run.files) {
         by_name[fs::path(line.source).filename().string()] = line;
@@ -228,11 +231,14 @@ TEST_CASE("e2e::adopt skips files that are not in the old layout and exits 1")
     CHECK(by_name["README.md"].outcome == "skipped");
     CHECK(by_name["README.md"].note.find("not in the old layout") != std::string::npos);
     CHECK(by_name["001_0015816481.md"].outcome == "skipped");
+    // A file edited after its crawl is adopted as it is, and the line says so.
+    CHECK(by_name["001_0015816762.md"].outcome == "adopted");
+    CHECK(by_name["001_0015816762.md"].note.find("does not hash to the old content_hash") != std::string::npos);
 
     // Nothing of the skipped files is in the archive or the ledger.
-    CHECK(files_under(archive / "adopted") == std::vector<std::string>{"077_0006854185.md"});
-    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles") == 1);
-    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM adoptions") == 1);
+    CHECK(files_under(archive / "adopted") == std::vector<std::string>{"001_0015816762.md", "077_0006854185.md"});
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles") == 2);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM adoptions") == 2);
     // The originals are untouched.
     CHECK(read_file(old / "077_0006854185.md") == good);
     int verified = -1;

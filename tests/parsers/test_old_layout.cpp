@@ -194,6 +194,7 @@ TEST_CASE("parsers::read_old_layout refuses what is not the old layout")
     SUBCASE("an unquoted title") { refused(replaced(good, "title: \"Trump Netanyahu\"", "title: Trump Netanyahu")); }
     SUBCASE("no footer") { refused(good.substr(0, good.rfind("\n\n---\n"))); }
     SUBCASE("no byline") { refused(replaced(good, "**AP연합뉴스** | 2025-12-30 00:00 | \n", "AP연합뉴스\n")); }
+    SUBCASE("a NUL byte") { refused(replaced(good, "title: \"Trump", std::string("title: \"Tr\0ump", 14))); }
     SUBCASE("not UTF-8") { refused(replaced(good, "title: \"Trump", "title: \"Tr\xff\xfemp")); }
     SUBCASE("sillok's own files are not in the old layout")
     {
