@@ -87,7 +87,7 @@ std::expected<std::vector<parsers::ArticleRef>, LedgerError> still_adopted(Adopt
 {
     std::vector<parsers::ArticleRef> wanted;
     for (const auto& ref : refs) {
-        auto adopted = adoptions.current_is_adopted(ref);
+        auto adopted = adoptions.awaits_recrawl(ref);
         if (!adopted) {
             return std::unexpected(adopted.error());
         }

@@ -69,10 +69,11 @@ std::expected<std::optional<int>, LedgerError> Adoptions::version_with_hash(cons
     return sqlite3_column_int(stmt.get(), 0);
 }
 
-std::expected<bool, LedgerError> Adoptions::current_is_adopted(const parsers::ArticleRef& ref)
+std::expected<bool, LedgerError> Adoptions::awaits_recrawl(const parsers::ArticleRef& ref)
 {
     auto stmt = sql::prepare(m_db.get(), "SELECT count(*) FROM articles a JOIN adoptions d ON d.article_id = a.id"
-                                         " AND d.version = a.current_version WHERE a.oid = ?1 AND a.aid = ?2");
+                                         " AND d.version = a.current_version WHERE a.oid = ?1 AND a.aid = ?2"
+                                         " AND a.state = 'archived'");
     if (!stmt || Bound(stmt.get()).text(ref.oid).text(ref.aid).step() != SQLITE_ROW) {
         return std::unexpected(error("cannot read adoptions"));
     }

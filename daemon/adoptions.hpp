@@ -64,8 +64,9 @@ public:
     // queued or in flight is left as it is. Returns how many were queued.
     std::expected<size_t, LedgerError> queue_recrawl(const std::vector<parsers::ArticleRef>& refs,
                                                      WallClock::time_point now);
-    // Adopted articles whose current version is still the adopted one.
-    std::expected<bool, LedgerError> current_is_adopted(const parsers::ArticleRef& ref);
+    // Whether the article's current version is still an adopted one and no crawl has found
+    // the article gone or skipped since.
+    std::expected<bool, LedgerError> awaits_recrawl(const parsers::ArticleRef& ref);
 
 private:
     explicit Adoptions(SqliteDb db) : m_db(std::move(db)) {}

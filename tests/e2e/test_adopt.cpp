@@ -395,3 +395,31 @@ TEST_CASE("e2e::adopt keeps an article's crawled version current")
     INFO("verify:\n" << report);
     CHECK(verified == 0);
 }
+
+TEST_CASE("e2e::adopt --recrawl of an article Naver no longer has keeps the adopted text")
+{
+    ScratchDir scratch;
+    NaverStandIn server; // serves nothing: every article answers 404
+    const auto archive = scratch.path() / "archive";
+    const auto ledger = archive / "ledger.sqlite3";
+    auto run = adopt(archive, with_server(server, {seed_example_path().string(), "--recrawl"}));
+    INFO("stderr:\n" << run.result.err);
+    CHECK(run.result.exit_code == 0);
+    REQUIRE(run.files.size() == 1);
+    CHECK(run.files[0].outcome == "adopted");
+    REQUIRE(run.recrawls.size() == 1);
+    CHECK(run.recrawls[0].at(1) == "gone");
+    CHECK(server.count("n.news.naver.com", canonical_path("015", "0005230666")) == 1);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM articles WHERE state = 'gone' AND current_version = 1") == 1);
+    CHECK(field(front_matter(read_file(archive / "2025/12/30/015_0005230666.md")), "content_hash") == k_seed_hash);
+
+    // Found gone: a second run does not ask again.
+    auto again = adopt(archive, with_server(server, {seed_example_path().string(), "--recrawl"}));
+    CHECK(again.result.exit_code == 0);
+    CHECK(again.recrawls.empty());
+    CHECK(server.count("n.news.naver.com", canonical_path("015", "0005230666")) == 1);
+    int verified = -1;
+    auto report = verify(archive, verified);
+    INFO("verify:\n" << report);
+    CHECK(verified == 0);
+}
