@@ -259,6 +259,13 @@ TEST_CASE("e2e::adopt skips files that are not in the old layout and exits 1")
         CHECK(verified == 1);
         CHECK(changed.find("modified\tadopted/077_0006854185.md") != std::string::npos);
     }
+    SUBCASE("verify notices a lost copy")
+    {
+        fs::remove_all(archive / "adopted");
+        auto lost = verify(archive, verified);
+        CHECK(verified == 1);
+        CHECK(lost.find("missing\tadopted/077_0006854185.md") != std::string::npos);
+    }
 }
 
 namespace {
