@@ -37,8 +37,20 @@ bool all_digits(std::string_view text, size_t size)
     return text.size() == size && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// "key: value" lines; a line that starts with a tab or space, or is empty, continues the
-// value before it (the old crawler wrote the author's page white space as it came).
+// Where the key of a "key: value" line ends (a lower-case key, then ": " or the line's end);
+// npos for any other line.
+size_t key_end(std::string_view line)
+{
+    auto colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos || (colon + 1 < line.size() && line[colon + 1] != ' ')) {
+        return std::string_view::npos;
+    }
+    bool key = std::ranges::all_of(line.substr(0, colon), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+    return key ? colon : std::string_view::npos;
+}
+
+// "key: value" lines; any other line continues the value before it (the old crawler wrote
+// the author's page text with its tabs and line breaks as it came).
 std::expected<std::vector<Field>, OldLayoutError> split_fields(std::string_view front)
 {
     std::vector<Field> fields;
@@ -47,19 +59,13 @@ std::expected<std::vector<Field>, OldLayoutError> split_fields(std::string_view 
         auto end = std::min(front.find('\n', pos), front.size());
         auto line = front.substr(pos, end - pos);
         pos = end + 1;
-        if (line.empty() || line[0] == '\t' || line[0] == ' ') {
+        auto colon = key_end(line);
+        if (colon == std::string_view::npos) {
             if (fields.empty()) {
-                return fail(line_number, "indented or blank line before the first key");
+                return fail(line_number, "not a 'key: value' line");
             }
             fields.back().value.append("\n").append(line);
             continue;
-        }
-        auto colon = line.find(": ");
-        if (colon == std::string_view::npos && line.ends_with(':')) {
-            colon = line.size() - 1;
-        }
-        if (colon == std::string_view::npos) {
-            return fail(line_number, "not a 'key: value' line");
         }
         auto value = line.substr(std::min(colon + 2, line.size()));
         fields.push_back(Field{line.substr(0, colon), std::string(value), line_number});

@@ -160,6 +160,12 @@ TEST_CASE("parsers::read_old_layout times and categories by hand")
         CHECK(old.crawled_at == "2025-12-27T18:03:58+09:00");
         CHECK(old.article.content == "연합뉴스 속보(CG)");
     }
+    SUBCASE("an author's line break without indentation continues the author")
+    {
+        auto text = replaced(old_file("003_0013682361.md"), "author: 최현호 기자\n",
+                             "author: 최현호 기자\n(choi@newsis.com)\n\t\n");
+        CHECK(read_ok(text).article.author == "최현호 기자 (choi@newsis.com)");
+    }
     SUBCASE("a publication time other than 00:00 is kept, in KST")
     {
         auto text = replaced(old_file("077_0006854185.md"), "published_at: 2025-12-30 00:00",
