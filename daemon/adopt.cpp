@@ -24,6 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t k_copy_hash_prefix = 12;
+// The old crawler's files are a few kilobytes; a file this large is something else.
+constexpr uintmax_t k_max_old_file = uintmax_t{16} << 20;
 
 enum class FileOutcome { adopted, unchanged, skipped, failed };
 
@@ -124,6 +126,12 @@ std::expected<FileReport, StorageError> Adopter::adopt(const fs::path& file)
 {
     FileReport report;
     report.source = file.string();
+    std::error_code ec;
+    if (auto size = fs::file_size(file, ec); !ec && size > k_max_old_file) {
+        report.outcome = FileOutcome::skipped;
+        report.note = fmt::format("not in the old layout: {} bytes, far more than any article file", size);
+        return report;
+    }
     auto bytes = read_file_bytes(file);
     if (!bytes) {
         report.note = "cannot read the file";
@@ -203,9 +211,15 @@ std::expected<FileReport, StorageError> Adopter::save(const parsers::OldArchiveF
     auto hash = content_hash(article.content);
     auto adopted_at = kst_iso(WallClock::now());
     auto lock = m_archive.lock_saves();
-    auto stored = lock ? m_ledger.find(article.ref) : std::unexpected(LedgerError{lock.error().message, 0});
+    // Another process may have adopted the same file meanwhile.
+    auto known = lock ? m_adoptions.find(source.source_sha256) : std::unexpected(LedgerError{lock.error().message, 0});
+    auto stored = known ? m_ledger.find(article.ref) : std::unexpected(known.error());
     if (!stored) {
         return std::unexpected(storage_error(stored.error().message));
+    }
+    if (*known) {
+        report.outcome = FileOutcome::unchanged;
+        return report;
     }
     const auto& current = *stored;
     bool has_content = current && current->content_hash && current->path;

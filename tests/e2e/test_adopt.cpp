@@ -218,11 +218,13 @@ TEST_CASE("e2e::adopt skips files that are not in the old layout and exits 1")
     auto edited = read_file(fixtures_dir() / "baram-output" / "001_0015816762.md");
     edited.insert(edited.rfind("\n\n---\n\n*Crawled at: "), " (edited)");
     write_file(old / "001_0015816762.md", edited);
+    write_file(old / "huge.md", "");
+    fs::resize_file(old / "huge.md", std::uintmax_t{17} << 20);
 
     auto run = adopt(archive, {old.string()});
     INFO("stderr:\n" << run.result.err);
     CHECK(run.result.exit_code == 1);
-    REQUIRE(run.files.size() == 4);
+    REQUIRE(run.files.size() == 5);
     std::map<std::string, AdoptLine> by_name;
     for (const auto& line : run.files) {
         by_name[fs::path(line.source).filename().string()] = line;
@@ -231,6 +233,7 @@ TEST_CASE("e2e::adopt skips files that are not in the old layout and exits 1")
     CHECK(by_name["README.md"].outcome == "skipped");
     CHECK(by_name["README.md"].note.find("not in the old layout") != std::string::npos);
     CHECK(by_name["001_0015816481.md"].outcome == "skipped");
+    CHECK(by_name["huge.md"].outcome == "skipped");
     // A file edited after its crawl is adopted as it is, and the line says so.
     CHECK(by_name["001_0015816762.md"].outcome == "adopted");
     CHECK(by_name["001_0015816762.md"].note.find("does not hash to the old content_hash") != std::string::npos);
