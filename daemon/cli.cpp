@@ -1,5 +1,6 @@
 #include "daemon/cli.hpp"
 
+#include "daemon/adopt.hpp"
 #include "daemon/archive.hpp"
 #include "daemon/backfill.hpp"
 #include "daemon/config.hpp"
@@ -332,6 +333,13 @@ int sillok_main(int argc, char** argv)
     verify->add_flag("--repair", repair, "Re-derive missing ledger rows from intact files (never changes a file)");
     add_storage_options(*verify, common);
 
+    AdoptRequest adopt_request;
+    auto* adopt = app.add_subcommand("adopt", "Bring files written by the earlier crawler under sillok");
+    adopt->add_option("DIR", adopt_request.sources, "Folder of old files (walked for *.md) or one file; repeatable")
+        ->required();
+    adopt->add_flag("--recrawl", adopt_request.recrawl, "Queue and crawl again every article whose text is adopted");
+    add_network_options(*adopt, common);
+
     auto* config_command = app.add_subcommand("config", "Print the effective configuration as TOML");
     add_network_options(*config_command, common);
     add_discovery_options(*config_command, common);
@@ -361,6 +369,9 @@ int sillok_main(int argc, char** argv)
     install_signal_handlers(run->parsed());
     if (crawl->parsed()) {
         return crawl_command(config, urls, url_file);
+    }
+    if (adopt->parsed()) {
+        return run_adopt(config, adopt_request, std::cout, &g_stop_requested);
     }
     if (backfill->parsed()) {
         return backfill_command(config, backfill_options, given(common, "sections"));

@@ -6,6 +6,7 @@
 #include "daemon/ledger.hpp"
 #include "daemon/ledger_repair.hpp"
 #include "daemon/sql.hpp"
+#include "daemon/verify_adopted.hpp"
 
 #include <fmt/format.h>
 
@@ -162,6 +163,11 @@ std::expected<VerifyReport, VerifyError> Verifier::run(bool repair_requested)
     }
     m_index = std::move(*index);
     walk(m_root, "");
+    auto copies = check_adopted_copies(m_db.get(), m_root);
+    m_report.files_checked += copies.files_checked;
+    for (const auto& found : copies.problems) {
+        problem(found.kind, found.path, found.detail);
+    }
     if (auto checked = check_ledger(); !checked) {
         return std::unexpected(checked.error());
     }
@@ -204,6 +210,9 @@ void Verifier::walk(const fs::path& dir, const std::string& relative)
         auto path = relative.empty() ? name : relative + "/" + name;
         if (entry.is_symlink(ec) && entry.is_directory(ec)) {
             continue; // never followed: a link could lead out of the archive or in a circle
+        }
+        if (relative.empty() && name == k_adopted_dir) {
+            continue; // the old crawler's files, checked against the ledger by check_adopted_copies
         }
         if (entry.is_directory(ec)) {
             relative.empty() && name == Archive::k_temp_dir ? report_temp_files(entry.path())
