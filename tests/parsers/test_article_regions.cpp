@@ -98,6 +98,24 @@ TEST_CASE("parsers::parse_article reads an article page from its regions")
         }
     }
 
+    SUBCASE("every saved page gives the same result however it is read")
+    {
+        int pages = 0;
+        for (const auto& entry : fs::recursive_directory_iterator(sillok::test::fixtures_dir() / "naver")) {
+            if (entry.path().extension() != ".html") {
+                continue;
+            }
+            INFO("page: " << entry.path().string());
+            const auto page = sillok::test::read_file(entry.path());
+            const auto regions = read(page, k_url_003);
+            const auto whole = read(page + std::string(k_force_whole_page), k_url_003);
+            REQUIRE(whole.stats.whole_page);
+            CHECK(regions.result == whole.result);
+            ++pages;
+        }
+        CHECK(pages >= 13);
+    }
+
     SUBCASE("pages whose regions look unusual are read whole and give the same article")
     {
         const auto page = saved_article("003_0012577249");
