@@ -47,7 +47,8 @@ struct PageError {
 // parsed; a page whose regions are missing or look unusual is parsed whole. Both give the
 // same result: the regions are taken only when the shortcut cannot change it.
 struct ExtractStats {
-    bool whole_page = false;       // the page was parsed whole
+    bool whole_page = false;       // the page was parsed whole (false: its regions, or not at all
+                                   // when the URL alone decided)
     std::string_view fallback_why; // why, when it was ("" otherwise); a static string
 };
 

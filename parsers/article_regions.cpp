@@ -167,7 +167,7 @@ std::expected<std::size_t, Why> raw_text_end(std::string_view page, std::size_t 
             const auto tag = start_tag_at(page, lt);
             const auto end = tag ? find_end_tag(page, name, tag->end) : k_npos;
             if (end == k_npos) {
-                return std::unexpected(Why{"an unterminated script or style"});
+                return std::unexpected(Why{"a script or style without its end tag"});
             }
             return end;
         }

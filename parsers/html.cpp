@@ -99,7 +99,8 @@ HtmlDocument parse_utf8_html_reporting(std::string_view utf8, HtmlParseReport& r
     // A structured handler on this context alone sees every error, NOERROR or not.
     ctxt->_private = &report;
     ctxt->sax->initialized = XML_SAX2_MAGIC;
-    ctxt->sax->serror = [](void* user_data, xmlErrorPtr error) {
+    // (The error's pointer type differs between libxml2 versions, hence the generic lambda.)
+    ctxt->sax->serror = [](void* user_data, auto* error) {
         auto* parser = static_cast<htmlParserCtxt*>(user_data);
         auto& seen = *static_cast<HtmlParseReport*>(parser->_private);
         if (error->code == XML_ERR_TAG_NAME_MISMATCH || error->code == XML_HTML_STRUCURE_ERROR) {
