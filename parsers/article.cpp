@@ -1,6 +1,8 @@
 #include "parsers/article.hpp"
 
+#include "parsers/article_regions.hpp"
 #include "parsers/content.hpp"
+#include "parsers/element_query.hpp"
 #include "parsers/html.hpp"
 #include "parsers/text.hpp"
 
@@ -19,6 +21,16 @@ constexpr std::array<std::string_view, 9> k_gone_markers = {
     "존재하지않는", "노출중단", "서비스되지않는", "서비스하지않는", "기사가삭제"};
 // An error page is short: past this much visible text, only its title and error boxes count.
 constexpr std::size_t k_short_page_bytes = 4096;
+// Every id, class token, meta property and rel value that the rules below look for once the
+// page has an article body (#dic_area): the elements carrying them are all the rules read
+// of an article page, so parse_regions can hand libxml2 those alone. A rule that reads a
+// new mark must add it here. (Without #dic_area the page is read whole: the rules for
+// error pages look at all of it.)
+constexpr std::array<std::string_view, 16> k_region_marks = {
+    "dic_area", "title_area", "media_end_head_headline", "_ARTICLE_DATE_TIME",
+    "_ARTICLE_MODIFY_DATE_TIME", "media_end_head_top_logo_img", "byline_s", "byline",
+    "media_end_head_journalist_name", "media_end_categorize_item", "media_end_head_origin_link",
+    "media_end_summary", "og:url", "og:title", "og:article:author", "canonical"};
 
 std::unexpected<PageError> fail(PageErrorKind kind, std::string message)
 {
@@ -35,11 +47,11 @@ std::string attribute_text(const xmlNode* node, const char* name)
     return collapse_white_space(attribute(node, name).value_or(""));
 }
 
-// Texts of every element matching xpath, empty ones left out, joined with ", ".
-std::string joined_texts(const xmlNode* root, const std::string& xpath)
+// Texts of every element with the class token name, empty ones left out, joined with ", ".
+std::string joined_texts(const xmlNode* root, std::string_view name)
 {
     std::string joined;
-    for (const xmlNode* node : select_nodes(root, xpath)) {
+    for (const xmlNode* node : all_elements(root, [&](const xmlNode* e) { return has_class_token(e, name); })) {
         auto text = text_of(node);
         if (!text.empty()) {
             joined += (joined.empty() ? "" : ", ") + text;
@@ -48,14 +60,28 @@ std::string joined_texts(const xmlNode* root, const std::string& xpath)
     return joined;
 }
 
-std::string by_class(std::string_view name)
+// The first element of the document named name (any name when empty) with the class token
+// class_name: //name[contains(concat(' ', normalize-space(@class), ' '), ' class_name ')].
+const xmlNode* first_with_class(const xmlNode* root, std::string_view name, std::string_view class_name)
 {
-    return "//*[" + class_test(name) + "]";
+    return find_element(root, [&](const xmlNode* e) {
+        return (name.empty() || is_element(e, name)) && has_class_token(e, class_name);
+    });
 }
 
+// The first element of the document with the id: //*[@id='id'].
+const xmlNode* first_with_id(const xmlNode* root, std::string_view id)
+{
+    return find_element(root, [&](const xmlNode* e) { return attribute_equals(e, "id", id); });
+}
+
+// //meta[@property='property']/@content
 std::string meta_content(const xmlNode* root, std::string_view property)
 {
-    return attribute_text(select_first(root, "//meta[@property='" + std::string(property) + "']"), "content");
+    return attribute_text(find_element(root, [&](const xmlNode* e) {
+                              return is_element(e, "meta") && attribute_equals(e, "property", property);
+                          }),
+                          "content");
 }
 
 bool has_sports_or_entertainment_host(std::string_view url)
@@ -69,7 +95,9 @@ bool has_sports_or_entertainment_host(std::string_view url)
 bool names_sports_or_entertainment_address(const xmlNode* root)
 {
     return has_sports_or_entertainment_host(meta_content(root, "og:url"))
-        || has_sports_or_entertainment_host(attribute_text(select_first(root, "//link[@rel='canonical']"), "href"));
+        || has_sports_or_entertainment_host(attribute_text(
+            find_element(root, [](const xmlNode* e) { return is_element(e, "link") && attribute_equals(e, "rel", "canonical"); }),
+            "href"));
 }
 
 bool has_gone_marker(std::string text)
@@ -86,7 +114,7 @@ bool has_gone_marker(std::string text)
 // page (a listing that mentions a deleted article) never count.
 bool is_gone_page(const xmlNode* root)
 {
-    if (select_first(root, "//*[@id='dic_area']") != nullptr) {
+    if (first_with_id(root, "dic_area") != nullptr) {
         return false;
     }
     if (has_gone_marker(text_of(select_first(root, "//head/title")))) {
@@ -106,16 +134,15 @@ bool is_gone_page(const xmlNode* root)
 // Any of the marks of an article page: its body, headline, time stamp or og:type "article".
 bool looks_like_article(const xmlNode* root)
 {
-    return select_first(root, "//*[@id='dic_area' or @id='title_area']") != nullptr
-        || select_first(root, by_class("media_end_head_headline")) != nullptr
-        || select_first(root, by_class("_ARTICLE_DATE_TIME")) != nullptr
-        || meta_content(root, "og:type") == "article";
+    return first_with_id(root, "dic_area") != nullptr || first_with_id(root, "title_area") != nullptr
+        || first_with_class(root, "", "media_end_head_headline") != nullptr
+        || first_with_class(root, "", "_ARTICLE_DATE_TIME") != nullptr || meta_content(root, "og:type") == "article";
 }
 
 std::string title_of(const xmlNode* root)
 {
-    for (const auto& xpath : {std::string("//*[@id='title_area']"), "//h2[" + class_test("media_end_head_headline") + "]"}) {
-        if (auto title = text_of(select_first(root, xpath)); !title.empty()) {
+    for (const xmlNode* headline : {first_with_id(root, "title_area"), first_with_class(root, "h2", "media_end_head_headline")}) {
+        if (auto title = text_of(headline); !title.empty()) {
             return title;
         }
     }
@@ -124,7 +151,7 @@ std::string title_of(const xmlNode* root)
 
 std::string publisher_of(const xmlNode* root)
 {
-    const xmlNode* logo = select_first(root, "//img[" + class_test("media_end_head_top_logo_img") + "]");
+    const xmlNode* logo = first_with_class(root, "img", "media_end_head_top_logo_img");
     for (const char* name : {"title", "alt"}) {
         if (auto publisher = attribute_text(logo, name); !publisher.empty()) {
             return publisher;
@@ -137,7 +164,7 @@ std::string publisher_of(const xmlNode* root)
 std::string author_of(const xmlNode* root)
 {
     for (std::string_view name : {"byline_s", "byline", "media_end_head_journalist_name"}) {
-        if (auto author = joined_texts(root, by_class(name)); !author.empty()) {
+        if (auto author = joined_texts(root, name); !author.empty()) {
             return author;
         }
     }
@@ -169,8 +196,10 @@ std::optional<std::string> kst_iso_time(const std::string& value)
 
 std::optional<std::string> time_of(const xmlNode* root, std::string_view span_class, const char* name)
 {
-    auto xpath = "//span[" + class_test(span_class) + "][@" + name + "]";
-    return kst_iso_time(attribute_text(select_first(root, xpath), name));
+    const xmlNode* span = find_element(root, [&](const xmlNode* e) {
+        return is_element(e, "span") && has_class_token(e, span_class) && attribute(e, name).has_value();
+    });
+    return kst_iso_time(attribute_text(span, name));
 }
 
 std::expected<Article, PageError> article_of(const xmlNode* root, ArticleRef ref)
@@ -179,7 +208,7 @@ std::expected<Article, PageError> article_of(const xmlNode* root, ArticleRef ref
     article.ref = std::move(ref);
     article.title = title_of(root);
     auto published_at = time_of(root, "_ARTICLE_DATE_TIME", "data-date-time");
-    article.content = article_content(select_first(root, "//*[@id='dic_area']"));
+    article.content = article_content(first_with_id(root, "dic_area"));
     std::vector<std::string> missing;
     if (article.title.empty()) {
         missing.emplace_back("title");
@@ -201,26 +230,17 @@ std::expected<Article, PageError> article_of(const xmlNode* root, ArticleRef ref
     article.modified_at = time_of(root, "_ARTICLE_MODIFY_DATE_TIME", "data-modify-date-time");
     article.publisher = publisher_of(root);
     article.author = author_of(root);
-    article.category = joined_texts(root, by_class("media_end_categorize_item"));
-    if (auto origin = attribute_text(select_first(root, "//a[" + class_test("media_end_head_origin_link") + "]"), "href");
+    article.category = joined_texts(root, "media_end_categorize_item");
+    if (auto origin = attribute_text(first_with_class(root, "a", "media_end_head_origin_link"), "href");
         !origin.empty()) {
         article.original_url = std::move(origin);
     }
     return article;
 }
 
-} // namespace
-
-std::expected<Article, PageError> parse_article(std::string_view html, std::string_view url)
+// The rules, on a parsed page (the whole page, or its regions).
+std::expected<Article, PageError> article_of_page(const xmlNode* root, std::string_view url)
 {
-    if (has_sports_or_entertainment_host(url)) {
-        return fail(PageErrorKind::sports_or_entertainment, "served from " + std::string(url));
-    }
-    auto doc = parse_html(html);
-    const xmlNode* root = root_element(doc.get());
-    if (root == nullptr) {
-        return fail(PageErrorKind::not_an_article, "empty or unreadable page");
-    }
     if (names_sports_or_entertainment_address(root)) {
         return fail(PageErrorKind::sports_or_entertainment, "the page names a sports or entertainment address");
     }
@@ -235,6 +255,29 @@ std::expected<Article, PageError> parse_article(std::string_view html, std::stri
         return fail(PageErrorKind::not_an_article, "the page has no article markup");
     }
     return article_of(root, std::move(*ref));
+}
+
+} // namespace
+
+std::expected<Article, PageError> parse_article(std::string_view html, std::string_view url, ExtractStats* stats)
+{
+    ExtractStats ignored;
+    ExtractStats& how = stats != nullptr ? *stats : ignored;
+    how = {};
+    if (has_sports_or_entertainment_host(url)) {
+        return fail(PageErrorKind::sports_or_entertainment, "served from " + std::string(url));
+    }
+    auto regions = parse_regions(html, k_region_marks);
+    if (regions && first_with_id(root_element(regions->get()), "dic_area") != nullptr) {
+        return article_of_page(root_element(regions->get()), url);
+    }
+    how = {true, regions ? "no article body (#dic_area)" : regions.error()};
+    auto doc = parse_html(html);
+    const xmlNode* root = root_element(doc.get());
+    if (root == nullptr) {
+        return fail(PageErrorKind::not_an_article, "empty or unreadable page");
+    }
+    return article_of_page(root, url);
 }
 
 std::string_view to_string(PageErrorKind kind)

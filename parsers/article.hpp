@@ -42,8 +42,20 @@ struct PageError {
     std::string message;
 };
 
+// How parse_article read a page. The article's regions (head metadata, headline, times,
+// body, bylines, categories, origin link) are found by a byte scan and only they are
+// parsed; a page whose regions are missing or look unusual is parsed whole. Both give the
+// same result: the regions are taken only when the shortcut cannot change it.
+struct ExtractStats {
+    bool whole_page = false;       // the page was parsed whole (false: its regions, or not at all
+                                   // when the URL alone decided)
+    std::string_view fallback_why; // why, when it was ("" otherwise); a static string
+};
+
 // url is the URL the page was served from (after redirects); the ArticleRef comes from it.
-std::expected<Article, PageError> parse_article(std::string_view html, std::string_view url);
+// stats, when given, says how the page was read.
+std::expected<Article, PageError> parse_article(std::string_view html, std::string_view url,
+                                                ExtractStats* stats = nullptr);
 
 std::string_view to_string(PageErrorKind kind);
 

@@ -84,6 +84,38 @@ HtmlDocument parse_html(std::string_view bytes)
                                        k_parse_options | HTML_PARSE_IGNORE_ENC)};
 }
 
+HtmlDocument parse_utf8_html_reporting(std::string_view utf8, HtmlParseReport& report)
+{
+    init_libxml2_once();
+    report = {};
+    if (utf8.empty() || utf8.size() > static_cast<std::size_t>(INT_MAX)) {
+        return nullptr;
+    }
+    HtmlParserContext ctxt{htmlNewParserCtxt()};
+    if (!ctxt) {
+        report.stopped = true;
+        return nullptr;
+    }
+    // A structured handler on this context alone sees every error, NOERROR or not.
+    ctxt->_private = &report;
+    ctxt->sax->initialized = XML_SAX2_MAGIC;
+    // (The error's pointer type differs between libxml2 versions, hence the generic lambda.)
+    ctxt->sax->serror = [](void* user_data, auto* error) {
+        auto* parser = static_cast<htmlParserCtxt*>(user_data);
+        auto& seen = *static_cast<HtmlParseReport*>(parser->_private);
+        if (error->code == XML_ERR_TAG_NAME_MISMATCH || error->code == XML_HTML_STRUCURE_ERROR) {
+            seen.misnested = true;
+        }
+        if (error->level == XML_ERR_FATAL || error->code == XML_ERR_NO_MEMORY || error->code == XML_ERR_INTERNAL_ERROR) {
+            seen.stopped = true;
+        }
+    };
+    HtmlDocument doc{htmlCtxtReadMemory(ctxt.get(), utf8.data(), static_cast<int>(utf8.size()), nullptr, "UTF-8",
+                                        k_parse_options | HTML_PARSE_IGNORE_ENC)};
+    report.stopped = report.stopped || ctxt->disableSAX != 0 || ctxt->_private != &report;
+    return doc;
+}
+
 std::vector<xmlNode*> select_nodes(const xmlNode* context, const std::string& xpath)
 {
     std::vector<xmlNode*> nodes;

@@ -16,16 +16,31 @@ namespace sillok::parsers {
 struct XmlDocDeleter { void operator()(xmlDoc* p) const { xmlFreeDoc(p); } };
 struct XPathContextDeleter { void operator()(xmlXPathContext* p) const { xmlXPathFreeContext(p); } };
 struct XPathObjectDeleter { void operator()(xmlXPathObject* p) const { xmlXPathFreeObject(p); } };
+struct HtmlParserContextDeleter { void operator()(htmlParserCtxt* p) const { htmlFreeParserCtxt(p); } };
 
 using HtmlDocument = std::unique_ptr<xmlDoc, XmlDocDeleter>;
 using XPathContext = std::unique_ptr<xmlXPathContext, XPathContextDeleter>;
 using XPathObject = std::unique_ptr<xmlXPathObject, XPathObjectDeleter>;
+using HtmlParserContext = std::unique_ptr<htmlParserCtxt, HtmlParserContextDeleter>;
 
 // Parses page bytes leniently, never touching the network. Bytes that are well-formed UTF-8
 // are read as UTF-8 whatever the page declares (Naver serves UTF-8 under euc-kr declarations);
 // other bytes are decoded by the charset the page declares. Null when libxml2 builds no tree
 // (e.g. empty input).
 HtmlDocument parse_html(std::string_view bytes);
+
+// What libxml2 reported while parse_utf8_html_reporting read its bytes.
+struct HtmlParseReport {
+    // An end tag that closed elements on the way or had no element open to close, or a
+    // misplaced html/head/body tag: elements outside these bytes could have changed the tree.
+    bool misnested = false;
+    // libxml2 stopped before the end (a limit, memory): the tree may be cut short.
+    bool stopped = false;
+};
+
+// Parses bytes that are well-formed UTF-8 exactly as parse_html does, and reports what the
+// page's regions (parsers/article_regions.hpp) must be checked for. Null when no tree.
+HtmlDocument parse_utf8_html_reporting(std::string_view utf8, HtmlParseReport& report);
 
 // Nodes matching an XPath expression evaluated with context as the context node, in
 // document order. An invalid expression yields no nodes.

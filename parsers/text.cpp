@@ -1,5 +1,7 @@
 #include "parsers/text.hpp"
 
+#include <cstdint>
+#include <cstring>
 #include <optional>
 
 namespace sillok::parsers {
@@ -43,13 +45,33 @@ std::optional<char32_t> decode_utf8(std::string_view text, std::size_t& pos)
     return cp;
 }
 
+// The length of the run of ASCII bytes at pos, eight at a time (pages are mostly markup).
+std::size_t ascii_run(std::string_view bytes, std::size_t pos)
+{
+    const std::size_t start = pos;
+    constexpr std::uint64_t k_high_bits = 0x8080808080808080ULL;
+    while (pos + sizeof(std::uint64_t) <= bytes.size()) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, bytes.data() + pos, sizeof word);
+        if ((word & k_high_bits) != 0) {
+            break;
+        }
+        pos += sizeof word;
+    }
+    while (pos < bytes.size() && static_cast<unsigned char>(bytes[pos]) < 0x80) {
+        ++pos;
+    }
+    return pos - start;
+}
+
 } // namespace
 
 bool is_valid_utf8(std::string_view bytes)
 {
     std::size_t pos = 0;
     while (pos < bytes.size()) {
-        if (!decode_utf8(bytes, pos)) {
+        pos += ascii_run(bytes, pos);
+        if (pos < bytes.size() && !decode_utf8(bytes, pos)) {
             return false;
         }
     }

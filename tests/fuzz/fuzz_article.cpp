@@ -1,6 +1,7 @@
 // The article parser on hostile pages: mutated real pages, and pages built deeply nested or
 // enormous. It never crashes, and every article it returns keeps FORMAT.md's field rules
-// and renders to an archive file that reads back (properties.hpp).
+// and renders to an archive file that reads back (properties.hpp). A page read from its
+// regions gives what the whole page gives.
 #include "daemon/archive_format.hpp"
 #include "parsers/article.hpp"
 #include "parsers/text.hpp"
@@ -92,11 +93,39 @@ void check_article(const sillok::parsers::Article& article)
 
 } // namespace
 
+// parse_article's shortcut: a result read from the page's regions is the result of the
+// whole page, which a reference to the letter 'A' after the page's end sends to the
+// whole-page parse without changing it.
+void check_same_as_whole_page(const std::string& page, const sillok::parsers::ExtractStats& stats,
+                              const std::expected<sillok::parsers::Article, sillok::parsers::PageError>& article)
+{
+    if (stats.whole_page) {
+        return;
+    }
+    sillok::parsers::ExtractStats whole_stats;
+    auto whole = sillok::parsers::parse_article(page + "&#65;", k_url, &whole_stats);
+    require(whole_stats.whole_page, "a page with a reference to a letter was read from its regions");
+    require(whole.has_value() == article.has_value(), "regions and whole page disagree on success");
+    if (!article) {
+        require(whole.error().kind == article.error().kind, "regions and whole page give other errors",
+                whole.error().message);
+        return;
+    }
+    require(whole->title == article->title && whole->category == article->category
+                && whole->publisher == article->publisher && whole->author == article->author
+                && whole->published_at == article->published_at && whole->modified_at == article->modified_at
+                && whole->original_url == article->original_url && whole->content == article->content,
+            "regions and whole page give other fields");
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
-    auto article = sillok::parsers::parse_article(page_of(data, size), k_url);
+    const auto page = page_of(data, size);
+    sillok::parsers::ExtractStats stats;
+    auto article = sillok::parsers::parse_article(page, k_url, &stats);
     if (article) {
         check_article(*article);
     }
+    check_same_as_whole_page(page, stats, article);
     return 0;
 }

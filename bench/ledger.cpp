@@ -1,0 +1,155 @@
+// The ledger at scale: fills a fresh ledger with made-up articles through the Ledger API
+// (one record_version per article, with one fetch row, as a crawl records it), then prints
+//   - the insert rate, per batch of articles and overall;
+//   - the dedupe lookup (Ledger::find of an article by its ids) p50 / p99 / max, for
+//     archived and for unknown articles;
+//   - the ledger's bytes per article (database file after the last connection closed).
+// Usage: ledger [COUNT [LEDGER_FILE]]   (COUNT default 10,000,000; the file must not exist,
+// default a fresh one in the temp folder, removed at the end)
+#include "daemon/archive_format.hpp"
+#include "daemon/ledger.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using sillok::daemon::FetchRecord;
+using sillok::daemon::Ledger;
+using sillok::daemon::SavedVersion;
+using sillok::parsers::Article;
+using sillok::parsers::ArticleRef;
+
+constexpr long k_default_count = 10'000'000;
+constexpr long k_lookups = 20'000;
+
+// The i-th made-up article: 800 presses, ids in order within each.
+ArticleRef ref_of(long i)
+{
+    char oid[24];
+    char aid[24];
+    std::snprintf(oid, sizeof oid, "%03ld", 1 + i % 800);
+    std::snprintf(aid, sizeof aid, "%010ld", i / 800);
+    return {oid, aid};
+}
+
+Article article_of(long i)
+{
+    Article article;
+    article.ref = ref_of(i);
+    article.title = "합성 기사 제목 " + std::to_string(i) + ": 벤치마크용으로 만든 기사";
+    article.category = "경제";
+    article.publisher = "합성일보";
+    article.author = "홍길동 기자";
+    article.published_at = "2024-05-30T11:40:08+09:00";
+    article.content = "본문 " + std::to_string(i);
+    return article;
+}
+
+double seconds_since(Clock::time_point start)
+{
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void fail(const std::string& what)
+{
+    std::fprintf(stderr, "ledger: %s\n", what.c_str());
+    std::exit(74);
+}
+
+void fill(Ledger& ledger, long count)
+{
+    const long batch = std::clamp(count / 20, 1L, 100'000L);
+    const auto start = Clock::now();
+    auto batch_start = start;
+    for (long i = 0; i < count; ++i) {
+        const auto article = article_of(i);
+        const auto hash = sillok::daemon::content_hash(article.content);
+        const SavedVersion saved{article, hash, "2024/05/30/" + article.ref.id() + ".md",
+                                 "2024-05-30T12:00:00+09:00", std::nullopt};
+        const std::vector<FetchRecord> fetches{
+            {article.ref.canonical_url(), "2024-05-30T12:00:00+09:00", 200, 180'000, 120, ""}};
+        if (auto saved_ok = ledger.record_version(saved, fetches); !saved_ok) {
+            fail("record_version: " + saved_ok.error().message);
+        }
+        if ((i + 1) % batch == 0 || i + 1 == count) {
+            const long done = (i + 1) % batch == 0 ? batch : (i + 1) % batch;
+            std::printf("inserted %ld: %.0f articles/s in the last %ld\n", i + 1, static_cast<double>(done) / seconds_since(batch_start),
+                        done);
+            std::fflush(stdout);
+            batch_start = Clock::now();
+        }
+    }
+    std::printf("insert: %ld articles in %.1f s, %.0f articles/s (one transaction each)\n", count,
+                seconds_since(start), static_cast<double>(count) / seconds_since(start));
+}
+
+// Microseconds of each Ledger::find of the articles given by index (unknown ones when
+// index >= count).
+void lookups(Ledger& ledger, long count, bool known, std::mt19937_64& random)
+{
+    std::uniform_int_distribution<long> pick(0, count - 1);
+    std::vector<double> micros;
+    micros.reserve(k_lookups);
+    for (long i = 0; i < k_lookups; ++i) {
+        const auto ref = ref_of(known ? pick(random) : count + pick(random));
+        const auto start = Clock::now();
+        auto found = ledger.find(ref);
+        micros.push_back(seconds_since(start) * 1e6);
+        if (!found || found->has_value() != known) {
+            fail("find gave an unexpected answer for " + ref.id());
+        }
+    }
+    std::ranges::sort(micros);
+    const auto at = [&](double q) { return micros[static_cast<std::size_t>(q * static_cast<double>(micros.size() - 1))]; };
+    std::printf("dedupe lookup (%s articles, %ld lookups): p50 %.1f us, p99 %.1f us, max %.1f us\n",
+                known ? "archived" : "unknown", k_lookups, at(0.5), at(0.99), micros.back());
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const long count = argc > 1 ? std::atol(argv[1]) : k_default_count;
+    if (count < 1 || argc > 3) {
+        std::fprintf(stderr, "usage: ledger [COUNT [LEDGER_FILE]]\n");
+        return 64;
+    }
+    const bool scratch = argc < 3;
+    const fs::path path = scratch ? fs::temp_directory_path() / ("sillok-bench-ledger-" + std::to_string(getpid()) + ".sqlite3")
+                                  : fs::path(argv[2]);
+    if (fs::exists(path)) {
+        fail(path.string() + " exists: the ledger must be a fresh one");
+    }
+    {
+        auto ledger = Ledger::open(path);
+        if (!ledger) {
+            fail("open: " + ledger.error().message);
+        }
+        fill(*ledger, count);
+        std::mt19937_64 random(11);
+        lookups(*ledger, count, true, random);
+        lookups(*ledger, count, false, random);
+    }
+    std::error_code ignored;
+    const fs::path wal = path.string() + "-wal";
+    const auto bytes = fs::file_size(path) + (fs::exists(wal) ? fs::file_size(wal) : 0);
+    std::printf("ledger: %ld articles, %.1f MB, %.0f bytes per article\n", count, static_cast<double>(bytes) / 1e6,
+                static_cast<double>(bytes) / static_cast<double>(count));
+    if (scratch) {
+        for (const auto* suffix : {"", "-wal", "-shm"}) {
+            fs::remove(path.string() + suffix, ignored);
+        }
+    }
+    return 0;
+}
