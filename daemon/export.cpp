@@ -312,6 +312,19 @@ int export_to_file(Exporter& exporter, const fs::path& output)
     return report->failed > 0 ? k_exit_some_failed : k_exit_ok;
 }
 
+// A device or pipe (/dev/null, /dev/stdout, a FIFO) is written as it is: it cannot be
+// renamed into.
+int export_to_stream_file(Exporter& exporter, const fs::path& output)
+{
+    std::ofstream file(output, std::ios::binary);
+    auto report = file ? exporter.write(file) : std::unexpected("cannot write " + output.string());
+    file.flush();
+    if (!report || !file) {
+        return fail(k_exit_io, !report ? report.error() : "cannot write " + output.string());
+    }
+    return report->failed > 0 ? k_exit_some_failed : k_exit_ok;
+}
+
 } // namespace
 
 int run_export(const ExportRequest& request, std::ostream& out)
@@ -325,8 +338,10 @@ int run_export(const ExportRequest& request, std::ostream& out)
         return fail(k_exit_io, history.error());
     }
     Exporter exporter(request, *history, std::move(*filters));
+    std::error_code ec;
     if (!request.output.empty()) {
-        return export_to_file(exporter, request.output);
+        bool special = fs::exists(request.output, ec) && !fs::is_regular_file(request.output, ec);
+        return special ? export_to_stream_file(exporter, request.output) : export_to_file(exporter, request.output);
     }
     auto report = exporter.write(out);
     out.flush();
