@@ -9,9 +9,9 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <unistd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -70,7 +70,8 @@ int main(int argc, char** argv)
     app.add_option("--dir", dir, "Folder for the archive (default: a new one under the temp folder, removed after)");
     CLI11_PARSE(app, argc, argv);
 
-    auto root = dir.empty() ? fs::temp_directory_path() / fmt::format("sillok-export-bench-{}", getpid()) : fs::path(dir);
+    auto root =
+        dir.empty() ? fs::temp_directory_path() / fmt::format("sillok-export-bench-{}", getpid()) : fs::path(dir);
     auto archive = root / "archive";
     auto start = std::chrono::steady_clock::now();
     sillok::test::write_synthetic_archive(archive, articles);

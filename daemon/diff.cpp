@@ -22,7 +22,8 @@ struct VersionFile {
     std::string content; // plain: the text content_hash is the hash of
 };
 
-std::expected<VersionFile, std::string> read_version(const std::filesystem::path& archive, const HistoryVersion& version)
+std::expected<VersionFile, std::string> read_version(const std::filesystem::path& archive,
+                                                     const HistoryVersion& version)
 {
     auto text = read_file_bytes(archive / version.path);
     if (!text) {
@@ -58,19 +59,25 @@ std::vector<FieldChange> changed_field_values(const Record& before, const Record
 
 nlohmann::json version_json(const VersionFile& file)
 {
-    return {{"version", file.version.version},       {"first_seen", file.version.first_seen},
-            {"content_hash", file.record.content_hash}, {"rules_version", file.version.rules_version},
-            {"change", describe_change(file.version.change)}, {"path", file.version.path}};
+    return {{"version", file.version.version},
+            {"first_seen", file.version.first_seen},
+            {"content_hash", file.record.content_hash},
+            {"rules_version", file.version.rules_version},
+            {"change", describe_change(file.version.change)},
+            {"path", file.version.path}};
 }
 
 void print_json(const std::string& id, const VersionFile& a, const VersionFile& b,
                 const std::vector<FieldChange>& fields, const std::vector<ParagraphDiff>& paragraphs, std::ostream& out)
 {
-    auto optional = [](const std::optional<std::string>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+    auto optional = [](const std::optional<std::string>& v) {
+        return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+    };
     nlohmann::json json{{"id", id}, {"from", version_json(a)}, {"to", version_json(b)}};
     json["fields"] = nlohmann::json::array();
     for (const auto& field : fields) {
-        json["fields"].push_back({{"field", field.name}, {"from", optional(field.before)}, {"to", optional(field.after)}});
+        json["fields"].push_back(
+            {{"field", field.name}, {"from", optional(field.before)}, {"to", optional(field.after)}});
     }
     json["content"] = nlohmann::json::array();
     for (const auto& paragraph : paragraphs) {
@@ -90,7 +97,7 @@ void print_json(const std::string& id, const VersionFile& a, const VersionFile& 
 
 // Plain text marks removed and added runs as [-...-] and {+...+}; on a terminal, colours do.
 class TextStyle {
-public:
+  public:
     explicit TextStyle(bool colour) : m_colour(colour) {}
     [[nodiscard]] std::string removed(std::string_view text, bool inline_run) const
     {
@@ -107,7 +114,7 @@ public:
         return m_colour ? "\033[1m" + std::string(text) + "\033[m" : std::string(text);
     }
 
-private:
+  private:
     bool m_colour;
 };
 

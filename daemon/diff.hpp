@@ -11,11 +11,11 @@ namespace sillok::daemon {
 struct DiffRequest {
     std::filesystem::path archive;
     std::filesystem::path ledger;
-    std::string article;        // OID_AID or URL
-    std::optional<int> from;    // default: the version before `to`
-    std::optional<int> to;      // default: the last version
-    bool json = false;          // --format json
-    bool colour = false;        // ANSI colours (a terminal)
+    std::string article;     // OID_AID or URL
+    std::optional<int> from; // default: the version before `to`
+    std::optional<int> to;   // default: the last version
+    bool json = false;       // --format json
+    bool colour = false;     // ANSI colours (a terminal)
 };
 
 // Prints the diff on out; returns the exit code: 1 for an unknown article or version, or an

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,9 +25,8 @@ namespace fs = std::filesystem;
 // The six main sections by sid1, as Naver names them on article pages.
 const std::map<std::string, std::string>& section_names()
 {
-    static const std::map<std::string, std::string> k_names = {{"100", "정치"},      {"101", "경제"},
-                                                                {"102", "사회"},      {"103", "생활/문화"},
-                                                                {"104", "세계"},      {"105", "IT/과학"}};
+    static const std::map<std::string, std::string> k_names = {
+        {"100", "정치"}, {"101", "경제"}, {"102", "사회"}, {"103", "생활/문화"}, {"104", "세계"}, {"105", "IT/과학"}};
     return k_names;
 }
 
@@ -58,8 +58,8 @@ std::expected<std::optional<std::string>, std::string> check_date(const std::opt
     }
     auto date = parse_kst_date(*text, WallClock::now());
     if (!date) {
-        return std::unexpected(fmt::format("{} '{}' is not a date: YYYY-MM-DD (KST), today, yesterday or today-N",
-                                           option, *text));
+        return std::unexpected(
+            fmt::format("{} '{}' is not a date: YYYY-MM-DD (KST), today, yesterday or today-N", option, *text));
     }
     return std::optional(iso_date(*date));
 }
@@ -108,7 +108,7 @@ sql::Bound bind_filters(sqlite3_stmt* stmt, const Filters& filters, bool all_ver
 
 // A bar on standard error, redrawn when the percentage moves.
 class ProgressBar {
-public:
+  public:
     ProgressBar(bool shown, size_t total) : m_shown(shown), m_total(total) {}
     void advance(size_t done)
     {
@@ -133,7 +133,7 @@ public:
         }
     }
 
-private:
+  private:
     bool m_shown;
     size_t m_total;
     int m_percent = -1;
@@ -144,9 +144,8 @@ private:
 const std::vector<std::string>& export_fields()
 {
     static const std::vector<std::string> k_fields = {
-        "id",        "version", "title",        "category",   "publisher",    "author",
-        "published_at", "crawled_at", "url",     "oid",        "aid",          "content_hash",
-        "modified_at", "original_url", "content"};
+        "id",  "version", "title", "category",     "publisher",   "author",       "published_at", "crawled_at",
+        "url", "oid",     "aid",   "content_hash", "modified_at", "original_url", "content"};
     return k_fields;
 }
 
@@ -217,7 +216,7 @@ void write_record(std::ostream& out, ExportFormat format, const nlohmann::ordere
 }
 
 class Exporter {
-public:
+  public:
     Exporter(const ExportRequest& request, History& history, Filters filters)
         : m_request(request), m_history(history), m_filters(std::move(filters))
     {
@@ -225,7 +224,7 @@ public:
 
     std::expected<ExportReport, std::string> write(std::ostream& out);
 
-private:
+  private:
     std::expected<size_t, std::string> count();
 
     const ExportRequest& m_request;

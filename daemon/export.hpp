@@ -17,8 +17,8 @@ struct ExportRequest {
     std::filesystem::path archive;
     std::filesystem::path ledger;
     ExportFormat format = ExportFormat::jsonl;
-    std::optional<std::string> from; // YYYY-MM-DD: publication date (KST) on or after
-    std::optional<std::string> to;   // YYYY-MM-DD: on or before
+    std::optional<std::string> from;   // YYYY-MM-DD: publication date (KST) on or after
+    std::optional<std::string> to;     // YYYY-MM-DD: on or before
     std::vector<std::string> sections; // category names, or sid1 100..105
     std::vector<std::string> presses;  // oids
     std::vector<std::string> states;   // archived, gone, skipped

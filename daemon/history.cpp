@@ -128,9 +128,12 @@ std::expected<std::optional<ArticleHistory>, std::string> History::article(const
     bound.integer(sqlite3_column_int64(found.get(), 0));
     while ((rc = bound.step()) == SQLITE_ROW) {
         auto* stmt = versions.get();
-        HistoryVersion version{sqlite3_column_int(stmt, 0), sql::column_text(stmt, 1).value_or(""),
-                               sqlite3_column_int(stmt, 2), sql::column_text(stmt, 3).value_or(""),
-                               sql::column_text(stmt, 4).value_or(""), {}};
+        HistoryVersion version{sqlite3_column_int(stmt, 0),
+                               sql::column_text(stmt, 1).value_or(""),
+                               sqlite3_column_int(stmt, 2),
+                               sql::column_text(stmt, 3).value_or(""),
+                               sql::column_text(stmt, 4).value_or(""),
+                               {}};
         auto reason = sql::column_text(stmt, 6);
         version.change = reason ? VersionChange{split_changed(sql::column_text(stmt, 5).value_or("")), *reason}
                                 : inferred_change(version.version, history.versions.empty() ? version.version : 0);

@@ -34,7 +34,7 @@ struct ArticleHistory {
 std::expected<parsers::ArticleRef, std::string> parse_article_id(std::string_view text);
 
 class History {
-public:
+  public:
     // Fails with a message when the ledger does not exist or cannot be read.
     static std::expected<History, std::string> open(const std::filesystem::path& ledger);
 
@@ -48,7 +48,7 @@ public:
     // The error message of the last failed call on db().
     [[nodiscard]] std::string error(std::string_view what) const;
 
-private:
+  private:
     explicit History(SqliteDb db) : m_db(std::move(db)) {}
 
     SqliteDb m_db;

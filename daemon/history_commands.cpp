@@ -23,7 +23,8 @@ int run_log_command(const LogCommand& command, const Config& config)
 
 CLI::App* add_diff_command(CLI::App& app, DiffCommand& command)
 {
-    auto* diff = app.add_subcommand("diff", "Show what changed between two versions of an article (default: the last two)");
+    auto* diff =
+        app.add_subcommand("diff", "Show what changed between two versions of an article (default: the last two)");
     diff->add_option("article", command.article, "OID_AID (e.g. 015_0005230666) or article URL")->required();
     diff->add_option("versions", command.versions, "V1 [V2]: compare V1 with V2 (default: the last version)")
         ->expected(0, 2)
@@ -56,10 +57,12 @@ CLI::App* add_export_command(CLI::App& app, ExportCommand& command)
     cmd->add_option("--format", command.format, "jsonl (default) or csv")->check(CLI::IsMember({"jsonl", "csv"}));
     cmd->add_option("--from", command.from, "First publication date, YYYY-MM-DD (KST), or today, yesterday, today-N");
     cmd->add_option("--to", command.to, "Last publication date, same forms");
-    cmd->add_option("--section", command.sections, "Section name as the page shows it (경제) or sid1 100-105 (repeatable)");
+    cmd->add_option("--section", command.sections,
+                    "Section name as the page shows it (경제) or sid1 100-105 (repeatable)");
     cmd->add_option("--press", command.presses, "Press id (oid, e.g. 015) (repeatable)");
     cmd->add_option("--state", command.states, "archived, gone or skipped (repeatable)");
-    cmd->add_option("--versions", command.versions, "current (default) or all")->check(CLI::IsMember({"current", "all"}));
+    cmd->add_option("--versions", command.versions, "current (default) or all")
+        ->check(CLI::IsMember({"current", "all"}));
     cmd->add_option("-o,--output", command.output, "Write to FILE (complete or not at all) instead of standard output");
     cmd->add_flag("--no-progress", command.no_progress, "No progress bar, even on a terminal");
     return cmd;

@@ -29,9 +29,12 @@ std::optional<Record> record_of(const FrontMatter& front)
 
 std::vector<std::pair<std::string_view, std::optional<std::string>>> record_fields(const Record& record)
 {
-    return {{"content", record.content_hash},   {"title", record.title},
-            {"author", record.author},          {"category", record.category},
-            {"published_at", record.published_at}, {"modified_at", record.modified_at},
+    return {{"content", record.content_hash},
+            {"title", record.title},
+            {"author", record.author},
+            {"category", record.category},
+            {"published_at", record.published_at},
+            {"modified_at", record.modified_at},
             {"original_url", record.original_url}};
 }
 

@@ -158,10 +158,14 @@ void append_replacement(std::vector<DiffPart>& parts, const std::string& removed
 std::string_view to_string(DiffOp op)
 {
     switch (op) {
-    case DiffOp::same: return "same";
-    case DiffOp::removed: return "removed";
-    case DiffOp::added: return "added";
-    case DiffOp::changed: return "changed";
+    case DiffOp::same:
+        return "same";
+    case DiffOp::removed:
+        return "removed";
+    case DiffOp::added:
+        return "added";
+    case DiffOp::changed:
+        return "changed";
     }
     return "same";
 }

@@ -123,9 +123,10 @@ TEST_CASE("daemon::export of a made-up archive")
         auto result = export_with(request);
         REQUIRE(result.exit_code == 0);
         auto header = result.out.substr(0, result.out.find("\r\n"));
-        CHECK(header == "\"id\",\"version\",\"title\",\"category\",\"publisher\",\"author\",\"published_at\","
-                        "\"crawled_at\",\"url\",\"oid\",\"aid\",\"content_hash\",\"modified_at\",\"original_url\","
-                        "\"content\"");
+        CHECK(header
+              == "\"id\",\"version\",\"title\",\"category\",\"publisher\",\"author\",\"published_at\","
+                 "\"crawled_at\",\"url\",\"oid\",\"aid\",\"content_hash\",\"modified_at\",\"original_url\","
+                 "\"content\"");
         auto row = "\"001_0000000000\",\"1\",\"합성 기사 0 \"\"따옴표\"\", 쉼표\",\"경제\",\"합성일보\",\"기자 0\","
                    "\"2024-01-01T09:00:00+09:00\"";
         CHECK(result.out.substr(header.size() + 2, std::string_view(row).size()) == row);

@@ -5,7 +5,6 @@
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
-
 #include <sqlite3.h>
 
 using sillok::daemon::Ledger;
@@ -53,15 +52,18 @@ void write_old_ledger(const std::filesystem::path& ledger)
     exec(db, "INSERT INTO articles (id, oid, aid, url, state, title, publisher, author, category, published_at,"
              " content_hash, current_version, path, first_seen, last_checked) VALUES (7, '003', '0012577249',"
              " 'https://n.news.naver.com/mnews/article/003/0012577249', 'archived', '제목', '뉴시스', '기자', '경제',"
-             " '2024-05-30T11:40:08+09:00', '" + std::string(64, 'c') + "', 3, '2024/05/30/003_0012577249.md',"
-             " '2024-05-30T12:00:00+09:00', '2024-06-01T12:00:00+09:00')");
+             " '2024-05-30T11:40:08+09:00', '"
+                 + std::string(64, 'c')
+                 + "', 3, '2024/05/30/003_0012577249.md',"
+                   " '2024-05-30T12:00:00+09:00', '2024-06-01T12:00:00+09:00')");
     for (int v = 1; v <= 3; ++v) {
         auto hash = std::string(64, static_cast<char>('a' + v - 1));
         auto path = v == 3 ? std::string("2024/05/30/003_0012577249.md")
                            : "2024/05/30/003_0012577249." + hash.substr(0, 12) + ".md";
         exec(db, "INSERT INTO versions (article_id, version, content_hash, rules_version, first_seen, path)"
-                 " VALUES (7, " + std::to_string(v) + ", '" + hash + "', " + (v == 3 ? "2" : "1")
-                     + ", '2024-05-3" + std::to_string(v - 1) + "T12:00:00+09:00', '" + path + "')");
+                 " VALUES (7, "
+                     + std::to_string(v) + ", '" + hash + "', " + (v == 3 ? "2" : "1") + ", '2024-05-3"
+                     + std::to_string(v - 1) + "T12:00:00+09:00', '" + path + "')");
     }
     sqlite3_close(db);
 }

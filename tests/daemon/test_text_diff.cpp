@@ -2,10 +2,10 @@
 
 #include <doctest/doctest.h>
 
-using sillok::daemon::DiffOp;
-using sillok::daemon::DiffPart;
 using sillok::daemon::diff_inline;
 using sillok::daemon::diff_paragraphs;
+using sillok::daemon::DiffOp;
+using sillok::daemon::DiffPart;
 
 namespace {
 

@@ -117,14 +117,16 @@ TEST_CASE("e2e::every edit of an article is a version: log, diff, verify and exp
 
     // The ledger's article row holds the current fields.
     const auto ledger = archive / "ledger.sqlite3";
-    CHECK(ledger_count(ledger, "SELECT count(*) FROM articles WHERE title = ? AND author = ? AND modified_at = ?"
-                               " AND current_version = 5",
+    CHECK(ledger_count(ledger,
+                       "SELECT count(*) FROM articles WHERE title = ? AND author = ? AND modified_at = ?"
+                       " AND current_version = 5",
                        {k_new_title, "이현주 김철수 기자(lovelypsyche@newsis.com)", "2024-05-30T15:02:00+09:00"})
           == 1);
 
     SUBCASE("diff shows exactly the change")
     {
-        auto headline_diff = run_sillok({"diff", "--archive", archive.string(), article.id, "1", "2", "--format", "json"});
+        auto headline_diff =
+            run_sillok({"diff", "--archive", archive.string(), article.id, "1", "2", "--format", "json"});
         REQUIRE(headline_diff.exit_code == 0);
         auto json = nlohmann::json::parse(headline_diff.out);
         REQUIRE(json["fields"].size() == 1);
@@ -144,7 +146,8 @@ TEST_CASE("e2e::every edit of an article is a version: log, diff, verify and exp
         auto changed = std::ranges::count(body_diff.out, '~');
         CHECK(changed == 1);
 
-        auto byline_diff = run_sillok({"diff", "--archive", archive.string(), article.id, "3", "4", "--format", "json"});
+        auto byline_diff =
+            run_sillok({"diff", "--archive", archive.string(), article.id, "3", "4", "--format", "json"});
         json = nlohmann::json::parse(byline_diff.out);
         REQUIRE(json["fields"].size() == 2);
         CHECK(json["fields"][0]["field"] == "author");

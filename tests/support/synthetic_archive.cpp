@@ -22,8 +22,8 @@ SyntheticArticle synthetic_article(std::size_t n)
     a.author = fmt::format("기자 {}", n % 97);
     a.published_at = fmt::format("2024-01-{:02}T09:{:02}:00+09:00", 1 + n % 28, n % 60);
     a.content = fmt::format("첫 문단 {} &amp; 둘째 줄.\n\n둘째 문단, \"인용\" &lt;표&gt;\n줄바꿈 뒤.", n);
-    a.path = a.published_at.substr(0, 4) + "/" + a.published_at.substr(5, 2) + "/" + a.published_at.substr(8, 2)
-             + "/" + a.id + ".md";
+    a.path = a.published_at.substr(0, 4) + "/" + a.published_at.substr(5, 2) + "/" + a.published_at.substr(8, 2) + "/"
+             + a.id + ".md";
     return a;
 }
 
@@ -77,8 +77,18 @@ void write_synthetic_archive(const std::filesystem::path& archive, std::size_t c
         auto hash = daemon::content_hash(s.content);
         fs::create_directories((archive / s.path).parent_path());
         std::ofstream(archive / s.path, std::ios::binary) << daemon::render_archive_file(article, hash, crawled_at);
-        daemon::sql::Bound(article_row.get()).text(s.oid).text(s.aid).text(article.ref.canonical_url()).text(s.title)
-            .text(s.author).text(s.category).text(s.published_at).text(hash).text(s.path).text(crawled_at).step();
+        daemon::sql::Bound(article_row.get())
+            .text(s.oid)
+            .text(s.aid)
+            .text(article.ref.canonical_url())
+            .text(s.title)
+            .text(s.author)
+            .text(s.category)
+            .text(s.published_at)
+            .text(hash)
+            .text(s.path)
+            .text(crawled_at)
+            .step();
         if (daemon::sql::Bound(version_row.get()).text(hash).text(crawled_at).text(s.path).step() != SQLITE_DONE) {
             throw std::runtime_error(std::string("synthetic ledger: ") + sqlite3_errmsg(db.get()));
         }
