@@ -3,9 +3,10 @@
 --   changed:       the fields that differ from the version before, comma-separated in that
 --                  order ("content" for the content); empty for a first version.
 --   change_reason: new (the first version), edit (the page changed), rules (the content
---                  rules changed since the version before, so the difference may be theirs).
+--                  rules changed since the version before, so the difference may be theirs),
+--                  unknown (a row written without saying, e.g. re-derived from a file).
 ALTER TABLE versions ADD COLUMN changed TEXT NOT NULL DEFAULT '';
-ALTER TABLE versions ADD COLUMN change_reason TEXT NOT NULL DEFAULT 'edit';
+ALTER TABLE versions ADD COLUMN change_reason TEXT NOT NULL DEFAULT 'unknown';
 
 -- Earlier ledgers made a version only for new content.
 UPDATE versions SET changed = 'content',
