@@ -1,6 +1,7 @@
 // `sillok export` of a crawled archive, read back by an independent reader: Python's json and
 // csv modules, with PyYAML for the files' front matter.
 #include "tests/e2e/crawl_session.hpp"
+#include "tests/support/synthetic_archive.hpp"
 
 #include <doctest/doctest.h>
 
@@ -71,4 +72,27 @@ TEST_CASE("e2e::export refuses bad options before reading anything")
     auto bad_state = run_command({SILLOK_BINARY, "export", "--archive", archive.string(), "--state", "lost"});
     CHECK(bad_state.exit_code == 64);
     CHECK(bad_state.err.contains("--state 'lost'"));
+}
+
+TEST_CASE("e2e::export shows a progress bar on a terminal only")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    write_synthetic_archive(archive, 300);
+    const auto output = scratch.path() / "out.jsonl";
+    const std::string command =
+        std::string(SILLOK_BINARY) + " export --archive " + archive.string() + " -o " + output.string();
+
+    // script(1) runs the command on a pseudo-terminal and copies what it shows.
+    auto on_terminal = run_command({"/usr/bin/script", "-qec", command, "/dev/null"});
+    INFO("terminal:\n" << on_terminal.out << on_terminal.err);
+    CHECK(on_terminal.exit_code == 0);
+    CHECK(on_terminal.out.contains("export ["));
+    CHECK(on_terminal.out.contains("100% 300/300"));
+    CHECK(std::ranges::count(read_file(output), '\n') == 300);
+
+    auto piped = run_command({SILLOK_BINARY, "export", "--archive", archive.string(), "-o", output.string()});
+    CHECK(piped.exit_code == 0);
+    CHECK_FALSE(piped.err.contains("export ["));
+    CHECK(std::ranges::count(read_file(output), '\n') == 300);
 }
