@@ -375,10 +375,10 @@ int sillok_main(int argc, char** argv)
     if (diff->parsed()) {
         return run_diff_command(diff_command, config);
     }
-    if (export_cmd->parsed()) {
-        return run_export_command(export_command, config);
-    }
     install_signal_handlers(run->parsed());
+    if (export_cmd->parsed()) {
+        return run_export_command(export_command, config, &g_stop_requested);
+    }
     if (crawl->parsed()) {
         return crawl_command(config, urls, url_file);
     }

@@ -263,7 +263,7 @@ std::expected<ExportReport, std::string> Exporter::write(std::ostream& out)
     ProgressBar bar(m_request.progress, *total);
     auto bound = bind_filters(stmt.get(), m_filters, m_request.all_versions);
     int rc = 0;
-    while ((rc = bound.step()) == SQLITE_ROW) {
+    while (!(m_request.stop != nullptr && m_request.stop->load()) && (rc = bound.step()) == SQLITE_ROW) {
         IndexedVersion row{sql::column_text(stmt.get(), 0).value_or(""), sqlite3_column_int(stmt.get(), 1),
                            sql::column_text(stmt.get(), 2).value_or(""), sql::column_text(stmt.get(), 3).value_or("")};
         auto record = read_record(m_request.archive, row);
@@ -278,10 +278,22 @@ std::expected<ExportReport, std::string> Exporter::write(std::ostream& out)
         bar.advance(report.exported + report.failed);
     }
     bar.finish();
+    if (m_request.stop != nullptr && m_request.stop->load()) {
+        report.stopped = true;
+        return report;
+    }
     if (rc != SQLITE_DONE) {
         return std::unexpected(m_history.error("cannot read the index"));
     }
     return report;
+}
+
+int finished(const ExportReport& report)
+{
+    if (report.stopped) {
+        return fail(k_exit_some_failed, "export stopped before its end");
+    }
+    return report.complete() ? k_exit_ok : k_exit_some_failed;
 }
 
 // The output file is written under a temporary name beside it and renamed when complete.
@@ -302,13 +314,17 @@ int export_to_file(Exporter& exporter, const fs::path& output)
         fs::remove(temp, ec);
         return fail(k_exit_io, !report ? report.error() : "cannot write " + output.string());
     }
+    if (report->stopped) {
+        fs::remove(temp, ec);
+        return fail(k_exit_some_failed, "export stopped; " + output.string() + " was not written");
+    }
     fs::rename(temp, output, ec);
     if (ec) {
         fs::remove(temp, ec);
         return fail(k_exit_io, "cannot rename the export into " + output.string() + ": " + ec.message());
     }
     std::cerr << "sillok: exported " << report->exported << " records to " << output.string() << '\n';
-    return report->failed > 0 ? k_exit_some_failed : k_exit_ok;
+    return report->complete() ? k_exit_ok : k_exit_some_failed;
 }
 
 // A device or pipe (/dev/null, /dev/stdout, a FIFO) is written as it is: it cannot be
@@ -321,7 +337,7 @@ int export_to_stream_file(Exporter& exporter, const fs::path& output)
     if (!report || !file) {
         return fail(k_exit_io, !report ? report.error() : "cannot write " + output.string());
     }
-    return report->failed > 0 ? k_exit_some_failed : k_exit_ok;
+    return finished(*report);
 }
 
 } // namespace
@@ -350,7 +366,7 @@ int run_export(const ExportRequest& request, std::ostream& out)
     if (!out) {
         return fail(k_exit_io, "cannot write the export to standard output");
     }
-    return report->failed > 0 ? k_exit_some_failed : k_exit_ok;
+    return finished(*report);
 }
 
 } // namespace sillok::daemon

@@ -68,7 +68,7 @@ CLI::App* add_export_command(CLI::App& app, ExportCommand& command)
     return cmd;
 }
 
-int run_export_command(const ExportCommand& command, const Config& config)
+int run_export_command(const ExportCommand& command, const Config& config, const std::atomic<bool>* stop)
 {
     ExportRequest request;
     request.archive = config.archive;
@@ -88,6 +88,7 @@ int run_export_command(const ExportCommand& command, const Config& config)
     // The bar goes to standard error, and only when the data does not go to the same terminal.
     bool data_on_terminal = command.output.empty() && isatty(STDOUT_FILENO) == 1;
     request.progress = !command.no_progress && isatty(STDERR_FILENO) == 1 && !data_on_terminal;
+    request.stop = stop;
     return run_export(request, std::cout);
 }
 

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,6 @@ struct ExportCommand {
     bool no_progress = false;
 };
 CLI::App* add_export_command(CLI::App& app, ExportCommand& command);
-int run_export_command(const ExportCommand& command, const Config& config);
+int run_export_command(const ExportCommand& command, const Config& config, const std::atomic<bool>* stop);
 
 } // namespace sillok::daemon

@@ -145,6 +145,17 @@ TEST_CASE("daemon::export of a made-up archive")
         CHECK(export_with(request).exit_code == 64);
         CHECK_FALSE(std::filesystem::exists(request.output));
     }
+    SUBCASE("stopped by a signal: exit 1 and no output file")
+    {
+        std::atomic<bool> stop{true};
+        request.stop = &stop;
+        request.output = dir.path() / "stopped.jsonl";
+        CHECK(export_with(request).exit_code == 1);
+        CHECK_FALSE(std::filesystem::exists(request.output));
+        for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+            CHECK_FALSE(entry.path().filename().string().contains(".partial-"));
+        }
+    }
     SUBCASE("a missing file is named, the rest exported, exit 1")
     {
         std::filesystem::remove(archive / synthetic_article(3).path);
