@@ -57,7 +57,7 @@ std::vector<FieldChange> changed_field_values(const Record& before, const Record
     return out;
 }
 
-nlohmann::json version_json(const VersionFile& file)
+nlohmann::ordered_json version_json(const VersionFile& file)
 {
     return {{"version", file.version.version},
             {"first_seen", file.version.first_seen},
@@ -71,19 +71,19 @@ void print_json(const std::string& id, const VersionFile& a, const VersionFile& 
                 const std::vector<FieldChange>& fields, const std::vector<ParagraphDiff>& paragraphs, std::ostream& out)
 {
     auto optional = [](const std::optional<std::string>& v) {
-        return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+        return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
     };
-    nlohmann::json json{{"id", id}, {"from", version_json(a)}, {"to", version_json(b)}};
-    json["fields"] = nlohmann::json::array();
+    nlohmann::ordered_json json{{"id", id}, {"from", version_json(a)}, {"to", version_json(b)}};
+    json["fields"] = nlohmann::ordered_json::array();
     for (const auto& field : fields) {
         json["fields"].push_back(
             {{"field", field.name}, {"from", optional(field.before)}, {"to", optional(field.after)}});
     }
-    json["content"] = nlohmann::json::array();
+    json["content"] = nlohmann::ordered_json::array();
     for (const auto& paragraph : paragraphs) {
-        nlohmann::json entry{{"op", to_string(paragraph.op)}};
+        nlohmann::ordered_json entry{{"op", to_string(paragraph.op)}};
         if (paragraph.op == DiffOp::changed) {
-            entry["parts"] = nlohmann::json::array();
+            entry["parts"] = nlohmann::ordered_json::array();
             for (const auto& part : paragraph.parts) {
                 entry["parts"].push_back({{"op", to_string(part.op)}, {"text", part.text}});
             }
