@@ -1,4 +1,4 @@
-// log, diff and export on an archive on read-only media: a read-only bind mount of a crawled
+// diff on a terminal, and log, diff and export on an archive on read-only media: a read-only bind mount of a crawled
 // archive, where SQLite cannot create the ledger's shared-memory file. Needs the right to
 // mount (root); without it the test says so and checks nothing.
 #include "tests/e2e/crawl_session.hpp"
@@ -47,9 +47,27 @@ class ReadOnlyMount {
     std::string m_error;
 };
 
+// log, diff and export of the two versions, on the read-only mount.
+void check_read_only(const fs::path& mounted, const std::string& id)
+{
+    REQUIRE_FALSE(fs::exists(mounted / "ledger.sqlite3-shm"));
+    auto log = run_command({SILLOK_BINARY, "log", "--archive", mounted.string(), id});
+    INFO("log: " << log.out << log.err);
+    CHECK(log.exit_code == 0);
+    CHECK(std::ranges::count(log.out, '\n') == 2);
+    auto diff = run_command({SILLOK_BINARY, "diff", "--archive", mounted.string(), id});
+    INFO("diff: " << diff.out << diff.err);
+    CHECK(diff.exit_code == 0);
+    CHECK(diff.out.contains("삼성전자는 [-신제품-]{+새+} 노트북인"));
+    auto exported = run_command({SILLOK_BINARY, "export", "--archive", mounted.string(), "--versions", "all"});
+    INFO("export: " << exported.err);
+    CHECK(exported.exit_code == 0);
+    CHECK(std::ranges::count(exported.out, '\n') == 2);
+}
+
 } // namespace
 
-TEST_CASE("e2e::log, diff and export work on a read-only archive")
+TEST_CASE("e2e::log, diff and export work on a read-only archive; diff is coloured on a terminal")
 {
     ScratchDir scratch;
     NaverStandIn server;
@@ -66,22 +84,21 @@ TEST_CASE("e2e::log, diff and export work on a read-only archive")
     REQUIRE_FALSE(fs::exists(archive / "ledger.sqlite3-shm")); // the crawl's last connection removed it
 
     const auto mounted = scratch.path() / "read-only";
-    ReadOnlyMount read_only(archive, mounted);
-    if (!read_only.error().empty()) {
-        MESSAGE("skipped: cannot mount the archive read-only: " << read_only.error());
-        return;
+    {
+        ReadOnlyMount read_only(archive, mounted);
+        if (read_only.error().empty()) {
+            check_read_only(mounted, article.id);
+        } else {
+            MESSAGE("not checked: cannot mount the archive read-only: " << read_only.error());
+        }
     }
-    REQUIRE_FALSE(fs::exists(mounted / "ledger.sqlite3-shm"));
-    auto log = run_command({SILLOK_BINARY, "log", "--archive", mounted.string(), article.id});
-    INFO("log: " << log.out << log.err);
-    CHECK(log.exit_code == 0);
-    CHECK(std::ranges::count(log.out, '\n') == 2);
-    auto diff = run_command({SILLOK_BINARY, "diff", "--archive", mounted.string(), article.id});
-    INFO("diff: " << diff.out << diff.err);
-    CHECK(diff.exit_code == 0);
-    CHECK(diff.out.contains("삼성전자는 [-신제품-]{+새+} 노트북인"));
-    auto exported = run_command({SILLOK_BINARY, "export", "--archive", mounted.string(), "--versions", "all"});
-    INFO("export: " << exported.err);
-    CHECK(exported.exit_code == 0);
-    CHECK(std::ranges::count(exported.out, '\n') == 2);
+
+    // On a terminal, diff colours the changes instead of marking them.
+    const std::string diff_command =
+        std::string(SILLOK_BINARY) + " diff --archive " + archive.string() + " " + article.id;
+    auto coloured = run_command({"/usr/bin/script", "-qec", diff_command, "/dev/null"});
+    INFO("terminal:\n" << coloured.out);
+    CHECK(coloured.exit_code == 0);
+    CHECK(coloured.out.contains("삼성전자는 \033[31m신제품\033[m\033[32m새\033[m 노트북인"));
+    CHECK_FALSE(coloured.out.contains("[-"));
 }
