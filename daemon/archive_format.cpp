@@ -70,6 +70,11 @@ std::string escape_body(std::string_view text)
 
 std::string content_hash(std::string_view written_content)
 {
+    return sha256_hex(unescape_body(written_content));
+}
+
+std::string unescape_body(std::string_view written_content)
+{
     std::string plain;
     plain.reserve(written_content.size());
     for (size_t i = 0; i < written_content.size(); ++i) {
@@ -87,7 +92,7 @@ std::string content_hash(std::string_view written_content)
             plain.push_back(written_content[i]);
         }
     }
-    return sha256_hex(plain);
+    return plain;
 }
 
 std::string render_archive_file(const parsers::Article& article, std::string_view content_hash,
@@ -130,13 +135,13 @@ std::string archive_relative_path(const parsers::Article& article)
         + ".md";
 }
 
-std::string version_relative_path(std::string_view current_path, std::string_view content_hash)
+std::string version_relative_path(std::string_view current_path, std::string_view hash)
 {
     std::string path(current_path);
     if (path.ends_with(".md")) {
         path.resize(path.size() - 3);
     }
-    return path + "." + std::string(content_hash.substr(0, k_version_hash_prefix)) + ".md";
+    return path + "." + std::string(hash.substr(0, k_version_hash_prefix)) + ".md";
 }
 
 std::optional<std::string> front_matter_hash(std::string_view text)

@@ -18,13 +18,16 @@ std::string render_archive_file(const parsers::Article& article, std::string_vie
 std::string yaml_quote(std::string_view text);
 // The Markdown body's only escapes: &, <, > as &amp;, &lt;, &gt;.
 std::string escape_body(std::string_view text);
+// The body's escapes undone: the plain content, as content_hash hashes it.
+std::string unescape_body(std::string_view written_content);
 // FORMAT.md's content_hash: SHA-256 of the written content with &amp;, &lt;, &gt; turned back.
 std::string content_hash(std::string_view written_content);
 
 // "<YYYY>/<MM>/<DD>/<oid>_<aid>.md" by publication date (KST), relative to the archive.
 std::string archive_relative_path(const parsers::Article& article);
-// An earlier version's file, beside the current one: "<...>/<oid>_<aid>.<hash[0:12]>.md".
-std::string version_relative_path(std::string_view current_path, std::string_view content_hash);
+// An earlier version's file, beside the current one: "<...>/<oid>_<aid>.<hash[0:12]>.md", by
+// the version's record_hash (record.hpp); earlier ledgers named them by the content_hash.
+std::string version_relative_path(std::string_view current_path, std::string_view hash);
 
 // content_hash from a file's front matter (ours, or an older crawler's unquoted one).
 std::optional<std::string> front_matter_hash(std::string_view file_text);

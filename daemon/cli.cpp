@@ -5,6 +5,7 @@
 #include "daemon/backfill.hpp"
 #include "daemon/config.hpp"
 #include "daemon/crawl.hpp"
+#include "daemon/history_commands.hpp"
 #include "daemon/service.hpp"
 #include "daemon/status.hpp"
 #include "daemon/stores.hpp"
@@ -340,6 +341,16 @@ int sillok_main(int argc, char** argv)
     adopt->add_flag("--recrawl", adopt_request.recrawl, "Queue and crawl again every article whose text is adopted");
     add_network_options(*adopt, common);
 
+    LogCommand log_command;
+    auto* log = add_log_command(app, log_command);
+    add_storage_options(*log, common);
+    DiffCommand diff_command;
+    auto* diff = add_diff_command(app, diff_command);
+    add_storage_options(*diff, common);
+    ExportCommand export_command;
+    auto* export_cmd = add_export_command(app, export_command);
+    add_storage_options(*export_cmd, common);
+
     auto* config_command = app.add_subcommand("config", "Print the effective configuration as TOML");
     add_network_options(*config_command, common);
     add_discovery_options(*config_command, common);
@@ -366,7 +377,16 @@ int sillok_main(int argc, char** argv)
     if (verify->parsed()) {
         return verify_command(config, repair);
     }
+    if (log->parsed()) {
+        return run_log_command(log_command, config);
+    }
+    if (diff->parsed()) {
+        return run_diff_command(diff_command, config);
+    }
     install_signal_handlers(run->parsed());
+    if (export_cmd->parsed()) {
+        return run_export_command(export_command, config, &g_stop_requested);
+    }
     if (crawl->parsed()) {
         return crawl_command(config, urls, url_file);
     }

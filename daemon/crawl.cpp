@@ -1,8 +1,8 @@
 #include "daemon/crawl.hpp"
 
 #include "daemon/archive_format.hpp"
-#include "daemon/digest.hpp"
 #include "daemon/kst.hpp"
+#include "daemon/record.hpp"
 #include "parsers/article.hpp"
 
 #include <spdlog/spdlog.h>
@@ -111,38 +111,40 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
         return std::unexpected(storage_error(stored.error().message));
     }
     const auto& current = *stored;
-    bool same_content = current && current->content_hash == hash && current->path;
-    if (same_content) {
+    auto record = record_of(article, hash);
+    auto this_record = record_hash(record);
+    bool same_record = current && current->record == record && current->path;
+    if (same_record) {
         path = *current->path;
     }
 
-    // Whatever sits at the target path with other content is an earlier version: keep it.
+    // Whatever sits at the target path with another record is an earlier version: keep it,
+    // named by the record it holds (after a crash it may not be the ledger's).
     std::optional<std::string> previous_path;
-    if (current && current->content_hash && current->path && !same_content) {
-        previous_path = version_relative_path(*current->path, *current->content_hash);
+    if (current && current->record && current->path && !same_record) {
+        previous_path = version_relative_path(*current->path, record_hash(*current->record));
     }
     if (auto on_disk = m_archive.read(path)) {
-        auto disk_hash = front_matter_hash(*on_disk).value_or(sha256_hex(*on_disk));
-        if (disk_hash == hash && same_content) {
+        auto disk_record = file_record_hash(*on_disk);
+        if (disk_record == this_record && same_record) {
             if (auto done = m_ledger.record_unchanged(ref, crawled_at, fetched.attempts); !done) {
                 return std::unexpected(storage_error(done.error().message));
             }
             return ArticleReport{Outcome::unchanged, ref.id(), path, hash, {}, article.published_at};
         }
-        if (disk_hash != hash) {
-            if (auto kept = m_archive.keep_as(path, version_relative_path(path, disk_hash)); !kept) {
+        if (disk_record != this_record) {
+            if (auto kept = m_archive.keep_as(path, version_relative_path(path, disk_record)); !kept) {
                 return std::unexpected(storage_error(kept.error().message));
             }
         }
-    } else if (same_content) {
+    } else if (same_record) {
         spdlog::warn("{}: file {} was missing; rewriting it", ref.id(), path);
     }
     if (previous_path && *current->path != path) {
-        // The publication date moved: the earlier file leaves its old name for a version
-        // name, by the hash it holds (after a crash it may not be the ledger's).
+        // The publication date moved: the earlier file leaves its old name for a version name.
         if (auto old_file = m_archive.read(*current->path)) {
-            auto old_hash = front_matter_hash(*old_file).value_or(sha256_hex(*old_file));
-            auto kept = m_archive.keep_as(*current->path, version_relative_path(*current->path, old_hash), true);
+            auto kept = m_archive.keep_as(*current->path,
+                                          version_relative_path(*current->path, file_record_hash(*old_file)), true);
             if (!kept) {
                 return std::unexpected(storage_error(kept.error().message));
             }
@@ -162,7 +164,7 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
         return std::unexpected(storage_error(recorded.error().message));
     }
     if (*recorded == SaveResult::already_current) {
-        return ArticleReport{same_content ? Outcome::saved : Outcome::unchanged, ref.id(), path, hash, {},
+        return ArticleReport{same_record ? Outcome::saved : Outcome::unchanged, ref.id(), path, hash, {},
                              article.published_at};
     }
     if (current && current->content_hash) {

@@ -17,6 +17,18 @@ using sql::Transaction;
 
 constexpr int k_busy_timeout_ms = 30000;
 
+// What a new record changes against the article's current version.
+VersionChange version_change(const StoredArticle* stored, const Record& record)
+{
+    if (stored == nullptr || !stored->record) {
+        return VersionChange{{}, std::string(k_reason_new)};
+    }
+    auto fields = changed_fields(*stored->record, record);
+    bool new_rules = stored->rules_version != parsers::k_content_rules_version
+                     && stored->record->content_hash != record.content_hash;
+    return VersionChange{std::move(fields), std::string(new_rules ? k_reason_rules : k_reason_edit)};
+}
+
 } // namespace
 
 LedgerError Ledger::error(std::string_view what) const
@@ -125,7 +137,8 @@ std::expected<std::optional<StoredArticle>, LedgerError> Ledger::find(const pars
 {
     auto stmt = prepare(
         "SELECT a.id, a.state, a.content_hash, a.path, coalesce(a.current_version, 0),"
-        " coalesce(v.rules_version, 0) FROM articles a"
+        " coalesce(v.rules_version, 0), a.title, a.author, a.category, a.published_at, a.modified_at,"
+        " a.original_url FROM articles a"
         " LEFT JOIN versions v ON v.article_id = a.id AND v.version = a.current_version"
         " WHERE a.oid = ?1 AND a.aid = ?2");
     if (!stmt) {
@@ -145,13 +158,19 @@ std::expected<std::optional<StoredArticle>, LedgerError> Ledger::find(const pars
     found.path = column_text(stmt->get(), 3);
     found.current_version = sqlite3_column_int(stmt->get(), 4);
     found.rules_version = sqlite3_column_int(stmt->get(), 5);
+    if (found.content_hash) {
+        auto text = [&](int column) { return column_text(stmt->get(), column); };
+        found.record = Record{*found.content_hash, text(6).value_or(""), text(7).value_or(""), text(8).value_or(""),
+                              text(9).value_or(""), text(10), text(11)};
+    }
     return found;
 }
 
 std::expected<std::vector<StoredVersion>, LedgerError> Ledger::versions(const parsers::ArticleRef& ref)
 {
     auto stmt = prepare(
-        "SELECT v.version, v.content_hash, v.rules_version, v.first_seen, v.path FROM versions v"
+        "SELECT v.version, v.content_hash, v.rules_version, v.first_seen, v.path, v.changed, v.change_reason"
+        " FROM versions v"
         " JOIN articles a ON a.id = v.article_id WHERE a.oid = ?1 AND a.aid = ?2 ORDER BY v.version");
     if (!stmt) {
         return std::unexpected(stmt.error());
@@ -163,7 +182,9 @@ std::expected<std::vector<StoredVersion>, LedgerError> Ledger::versions(const pa
     while ((rc = bound.step()) == SQLITE_ROW) {
         found.push_back(StoredVersion{sqlite3_column_int(stmt->get(), 0), column_text(stmt->get(), 1).value_or(""),
                                       sqlite3_column_int(stmt->get(), 2), column_text(stmt->get(), 3).value_or(""),
-                                      column_text(stmt->get(), 4).value_or("")});
+                                      column_text(stmt->get(), 4).value_or(""),
+                                      VersionChange{split_changed(column_text(stmt->get(), 5).value_or("")),
+                                                    column_text(stmt->get(), 6).value_or("")}});
     }
     if (rc != SQLITE_DONE) {
         return std::unexpected(error("cannot read versions"));
@@ -221,7 +242,8 @@ std::expected<SaveResult, LedgerError> Ledger::record_version(const SavedVersion
         return std::unexpected(current.error());
     }
     const auto& stored = *current;
-    bool already = stored && stored->state == "archived" && stored->content_hash == saved.content_hash;
+    auto record = record_of(article, saved.content_hash);
+    bool already = stored && stored->record == record;
     if (already) {
         if (auto done = record_unchanged_in_tx(article.ref, saved.crawled_at); !done) {
             return std::unexpected(done.error());
@@ -250,9 +272,10 @@ std::expected<SaveResult, LedgerError> Ledger::record_version(const SavedVersion
             return std::unexpected(error("cannot record article"));
         }
         auto version = prepare(
-            "INSERT INTO versions (article_id, version, content_hash, rules_version, first_seen, path, fetch_id)"
+            "INSERT INTO versions (article_id, version, content_hash, rules_version, first_seen, path, fetch_id,"
+            " changed, change_reason)"
             " SELECT a.id, coalesce((SELECT max(version) FROM versions WHERE article_id = a.id), 0) + 1,"
-            " ?3, ?4, ?5, ?6, ?7 FROM articles a WHERE a.oid = ?1 AND a.aid = ?2"
+            " ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM articles a WHERE a.oid = ?1 AND a.aid = ?2"
             " RETURNING version");
         if (!version) {
             return std::unexpected(version.error());
@@ -261,6 +284,8 @@ std::expected<SaveResult, LedgerError> Ledger::record_version(const SavedVersion
         bound.text(article.ref.oid).text(article.ref.aid).text(saved.content_hash)
             .integer(int64_t{parsers::k_content_rules_version}).text(saved.crawled_at).text(saved.path);
         *fetch_id > 0 ? bound.integer(*fetch_id) : bound.null();
+        auto change = version_change(stored ? &*stored : nullptr, record);
+        bound.text(change.joined()).text(change.reason);
         if (bound.step() != SQLITE_ROW) {
             return std::unexpected(error("cannot record version"));
         }

@@ -2,6 +2,7 @@
 // The ledger (SQLite, WAL): articles, their versions and every fetch. Each article's
 // outcome is one transaction. Migrations come from schema/*.sql by PRAGMA user_version.
 #include "daemon/c_handles.hpp"
+#include "daemon/record.hpp"
 #include "parsers/article.hpp"
 
 #include <cstdint>
@@ -36,6 +37,7 @@ struct StoredArticle {
     std::optional<std::string> path;
     int current_version = 0;
     int rules_version = 0; // of the current version
+    std::optional<Record> record; // the current fields, when there is a current version
 };
 
 struct StoredVersion {
@@ -44,6 +46,7 @@ struct StoredVersion {
     int rules_version = 0;
     std::string first_seen;
     std::string path;
+    VersionChange change;
 };
 
 // What a saved version changes in the ledger.
@@ -66,8 +69,9 @@ public:
     std::expected<std::vector<StoredVersion>, LedgerError> versions(const parsers::ArticleRef& ref);
 
     // One transaction: the fetches, the article's current fields and a new version row.
+    // The version records what changed against the current one (VersionChange).
     // Re-reads the article inside the transaction: when another process saved the same
-    // hash meanwhile, only the fetches and last_checked are recorded (already_current).
+    // record meanwhile, only the fetches and last_checked are recorded (already_current).
     std::expected<SaveResult, LedgerError> record_version(const SavedVersion& saved,
                                                           const std::vector<FetchRecord>& fetches);
     // One transaction: the fetches and the article's last_checked.

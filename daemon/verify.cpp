@@ -5,6 +5,7 @@
 #include "daemon/front_matter.hpp"
 #include "daemon/ledger.hpp"
 #include "daemon/ledger_repair.hpp"
+#include "daemon/record.hpp"
 #include "daemon/sql.hpp"
 #include "daemon/verify_adopted.hpp"
 
@@ -300,7 +301,8 @@ CheckedFile Verifier::read_facts(const std::string& text, const std::string& rel
     const auto* crawled_at = front.find("crawled_at");
     if (name && crawled_at != nullptr && !crawled_at->empty() && front.value("oid") == name->oid
         && front.value("aid") == name->aid && front.value("id") == name->oid + "_" + name->aid
-        && (name->version_prefix.empty() || hash->starts_with(name->version_prefix))) {
+        && (name->version_prefix.empty() || hash->starts_with(name->version_prefix)
+            || record_hash(record_of(front).value_or(Record{})).starts_with(name->version_prefix))) {
         facts.article_id = name->oid + "_" + name->aid;
         facts.crawled_at = *crawled_at;
         facts.current_name = name->version_prefix.empty();

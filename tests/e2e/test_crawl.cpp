@@ -146,13 +146,21 @@ TEST_CASE("e2e::crawl of an edited page updates the file and keeps the earlier v
     CHECK_FALSE(current.contains(old_sentence));
     CHECK(field(front_matter(current), "content_hash") == line.hash);
 
-    const auto kept = archive / "2024/05/30" / (article.id + "." + old_hash.substr(0, 12) + ".md");
-    REQUIRE_MESSAGE(fs::is_regular_file(kept), "earlier version not kept as " << kept);
-    CHECK(read_file(kept) == old_text);
-    CHECK(files_under(archive / "2024").size() == 2);
+    // The earlier file is kept beside the current one, as "<id>.<12 hex digits>.md", and
+    // the ledger's first version names it.
+    auto files = files_under(archive / "2024");
+    REQUIRE(files.size() == 2);
+    std::erase(files, "05/30/" + article.id + ".md");
+    REQUIRE(files.size() == 1);
+    const auto kept = "2024/" + files[0];
+    CHECK(kept.size() == article.archive_path.size() + 13);
+    CHECK(kept.starts_with("2024/05/30/" + article.id + "."));
+    CHECK(read_file(archive / kept) == old_text);
 
     const auto ledger = archive / "ledger.sqlite3";
     CHECK(ledger_count(ledger, "SELECT count(*) FROM versions") == 2);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM versions WHERE version = 1 AND path = ? AND content_hash = ?",
+                       {kept, old_hash}) == 1);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM articles") == 1);
 }
 

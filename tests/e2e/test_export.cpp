@@ -1,0 +1,98 @@
+// `sillok export` of a crawled archive, read back by an independent reader: Python's json and
+// csv modules, with PyYAML for the files' front matter.
+#include "tests/e2e/crawl_session.hpp"
+#include "tests/support/synthetic_archive.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace sillok::test;
+
+// The archive's files, without SQLite's -wal and -shm files, which any reader of a WAL
+// ledger may create (empty) beside it.
+std::vector<std::string> archive_files(const fs::path& archive)
+{
+    auto files = files_under(archive);
+    std::erase_if(files, [](const std::string& name) { return name.starts_with("ledger.sqlite3-"); });
+    return files;
+}
+
+} // namespace
+
+TEST_CASE("e2e::export of the fixture archive is read back by Python with every field equal to the files")
+{
+    ScratchDir scratch;
+    NaverStandIn server;
+    std::vector<std::string> args;
+    for (const auto& article : fixture_articles()) {
+        serve_fixture(server, article.id);
+        args.insert(args.end(), {"--url", canonical_url(article.oid, article.aid)});
+    }
+    const auto archive = scratch.path() / "archive";
+    auto run = crawl(server, archive, args);
+    REQUIRE(run.result.exit_code == 0);
+    const auto ledger_bytes = read_file(archive / "ledger.sqlite3");
+    const auto files = archive_files(archive);
+
+    const auto jsonl = scratch.path() / "archive.jsonl";
+    auto to_file = run_command({SILLOK_BINARY, "export", "--archive", archive.string(), "-o", jsonl.string()});
+    INFO("stderr:\n" << to_file.err);
+    CHECK(to_file.exit_code == 0);
+    CHECK(to_file.out.empty());
+    auto to_stdout = run_command({SILLOK_BINARY, "export", "--archive", archive.string(), "--format", "csv"});
+    INFO("stderr:\n" << to_stdout.err);
+    CHECK(to_stdout.exit_code == 0);
+    const auto csv = scratch.path() / "archive.csv";
+    write_file(csv, to_stdout.out);
+
+    auto check = run_command({"/usr/bin/python3", std::string(SILLOK_E2E_DIR) + "/check_export.py", archive.string(),
+                              jsonl.string(), csv.string()});
+    INFO("python:\n" << check.out << check.err);
+    CHECK(check.exit_code == 0);
+    CHECK(check.out.contains("checked 3 json lines and 3 csv rows against 3 files"));
+
+    // Exporting changed nothing in the archive.
+    CHECK(archive_files(archive) == files);
+    CHECK(read_file(archive / "ledger.sqlite3") == ledger_bytes);
+}
+
+TEST_CASE("e2e::export refuses bad options before reading anything")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    auto no_ledger = run_command({SILLOK_BINARY, "export", "--archive", archive.string()});
+    CHECK(no_ledger.exit_code == 74);
+    CHECK(no_ledger.err.contains("no ledger"));
+    auto bad_format = run_command({SILLOK_BINARY, "export", "--archive", archive.string(), "--format", "xml"});
+    CHECK(bad_format.exit_code == 64);
+    auto bad_state = run_command({SILLOK_BINARY, "export", "--archive", archive.string(), "--state", "lost"});
+    CHECK(bad_state.exit_code == 64);
+    CHECK(bad_state.err.contains("--state 'lost'"));
+}
+
+TEST_CASE("e2e::export shows a progress bar on a terminal only")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    write_synthetic_archive(archive, 300);
+    const auto output = scratch.path() / "out.jsonl";
+    const std::string command =
+        std::string(SILLOK_BINARY) + " export --archive " + archive.string() + " -o " + output.string();
+
+    // script(1) runs the command on a pseudo-terminal and copies what it shows.
+    auto on_terminal = run_command({"/usr/bin/script", "-qec", command, "/dev/null"});
+    INFO("terminal:\n" << on_terminal.out << on_terminal.err);
+    CHECK(on_terminal.exit_code == 0);
+    CHECK(on_terminal.out.contains("export ["));
+    CHECK(on_terminal.out.contains("100% 300/300"));
+    CHECK(std::ranges::count(read_file(output), '\n') == 300);
+
+    auto piped = run_command({SILLOK_BINARY, "export", "--archive", archive.string(), "-o", output.string()});
+    CHECK(piped.exit_code == 0);
+    CHECK_FALSE(piped.err.contains("export ["));
+    CHECK(std::ranges::count(read_file(output), '\n') == 300);
+}
