@@ -1,9 +1,7 @@
 -- Files of an archive written by the earlier crawler, brought in by `sillok adopt`. Each
 -- row marks a version whose content came from such a file (its versions row has
 -- rules_version 0 and no fetch: sillok's content rules never saw the page).
--- IF NOT EXISTS: migrations count by position, so this one must not fail when a ledger
--- numbered before other migrations were added already holds the table.
-CREATE TABLE IF NOT EXISTS adoptions (
+CREATE TABLE adoptions (
     id               INTEGER PRIMARY KEY,
     article_id       INTEGER NOT NULL REFERENCES articles (id),
     version          INTEGER NOT NULL,          -- versions.version that holds the content
@@ -13,4 +11,4 @@ CREATE TABLE IF NOT EXISTS adoptions (
     copy_path        TEXT    NOT NULL,          -- its byte-exact copy, relative to the archive
     adopted_at       TEXT    NOT NULL
 );
-CREATE INDEX IF NOT EXISTS adoptions_article ON adoptions (article_id);
+CREATE INDEX adoptions_article ON adoptions (article_id);
