@@ -112,8 +112,10 @@ std::expected<int, LedgerError> Adoptions::insert_version(int64_t article_id, co
 {
     auto stmt = sql::prepare(
         m_db.get(),
-        "INSERT INTO versions (article_id, version, content_hash, rules_version, first_seen, path, fetch_id)"
-        " VALUES (?1, coalesce((SELECT max(version) FROM versions WHERE article_id = ?1), 0) + 1, ?2, 0, ?3, ?4, NULL)"
+        "INSERT INTO versions (article_id, version, content_hash, rules_version, first_seen, path, fetch_id,"
+        " changed, change_reason)"
+        " VALUES (?1, coalesce((SELECT max(version) FROM versions WHERE article_id = ?1), 0) + 1, ?2, 0, ?3, ?4, NULL,"
+        " '', 'adopted')"
         " RETURNING version");
     if (!stmt) {
         return std::unexpected(error("cannot prepare version"));
