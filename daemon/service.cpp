@@ -2,6 +2,7 @@
 
 #include "daemon/article_worker.hpp"
 #include "daemon/crawl.hpp"
+#include "daemon/discovery.hpp"
 #include "daemon/fetcher.hpp"
 #include "daemon/frontier.hpp"
 #include "daemon/politeness.hpp"
@@ -27,15 +28,6 @@ constexpr auto k_status_every = std::chrono::seconds(5);
 constexpr auto k_metrics_every = std::chrono::seconds(30);
 constexpr auto k_idle_claim_pause = std::chrono::seconds(1);
 
-// A listing page to fetch: a section's list (and its cursor pages) or a press's list.
-struct ListingTask {
-    std::string url;
-    std::string label;
-    std::optional<parsers::Section> section;
-    std::string press;
-    int page = 1;
-};
-
 std::vector<std::chrono::seconds> seconds_list(const std::vector<int64_t>& values)
 {
     std::vector<std::chrono::seconds> out;
@@ -43,12 +35,6 @@ std::vector<std::chrono::seconds> seconds_list(const std::vector<int64_t>& value
         out.emplace_back(value);
     }
     return out;
-}
-
-std::string today_yyyymmdd(WallClock::time_point now)
-{
-    auto iso = kst_iso(now);
-    return iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2);
 }
 
 // Written beside the target and renamed, so the collector never reads half a file.
@@ -71,10 +57,11 @@ void write_metrics(const std::string& path, const std::string& text)
 class ServiceFeed final : public FetchFeed {
 public:
     ServiceFeed(Config config, const ConfigLoader& reload, ServiceSignals signals, Frontier& frontier,
-                Politeness& politeness, ArticleWorker& worker, Notifier& notifier)
+                Politeness& politeness, ArticleWorker& worker, Notifier& notifier, Discovery& discovery)
         : m_config(std::move(config)), m_reload(reload), m_signals(signals), m_frontier(frontier),
-          m_politeness(politeness), m_worker(worker), m_notifier(notifier)
+          m_politeness(politeness), m_worker(worker), m_notifier(notifier), m_discovery(discovery)
     {
+        m_discovery.watch(m_config.sections, m_config.presses);
     }
 
     void tick() override
@@ -99,7 +86,8 @@ public:
         std::vector<FetchRequest> requests;
         while (requests.size() < room && !m_listings.empty()) {
             auto tag = m_next_tag++;
-            requests.push_back(FetchRequest{m_listings.front().url, tag});
+            requests.push_back(
+                FetchRequest{next_url(m_listings.front().walk), tag, referer(m_listings.front().walk)});
             m_pending.emplace(tag, std::move(m_listings.front()));
             m_listings.pop_front();
         }
@@ -135,7 +123,9 @@ public:
         if (auto* item = std::get_if<FrontierItem>(&node.mapped())) {
             m_worker.push(std::move(*item), std::move(result));
         } else {
-            discovered(std::get<ListingTask>(node.mapped()), result);
+            if (auto next = m_discovery.page_done(std::move(std::get<DiscoveryTask>(node.mapped())), result)) {
+                m_listings.push_back(std::move(*next));
+            }
             m_worker.record(std::move(result.attempts));
         }
     }
@@ -176,55 +166,8 @@ private:
         if (!m_listings.empty() || long_wait(parsers::k_listing_host)) {
             return;
         }
-        for (const auto& text : m_config.sections) {
-            auto section = parsers::parse_section(text);
-            if (!section) {
-                continue; // validated at load
-            }
-            m_listings.push_back(ListingTask{parsers::breaking_news_url(*section), "section " + text, *section, {}, 1});
-        }
-        auto today = today_yyyymmdd(WallClock::now());
-        for (const auto& oid : m_config.presses) {
-            m_listings.push_back(ListingTask{parsers::press_list_url(oid, today, 1), "press " + oid, std::nullopt, oid, 1});
-        }
-    }
-
-    void discovered(const ListingTask& task, const FetchResult& result)
-    {
-        if (result.error) {
-            if (result.error->kind != FetchErrorKind::interrupted) {
-                spdlog::warn("listing {} ({}) failed: {}: {}", task.label, result.url, to_string(result.error->kind),
-                             result.error->message);
-            }
-            return;
-        }
-        auto listing = parsers::parse_listing(result.body, result.final_url);
-        if (!listing) {
-            spdlog::warn("listing {} ({}): {}", task.label, result.url, listing.error().message);
-            return;
-        }
-        const auto& refs = listing->listed.empty() ? listing->refs : listing->listed;
-        auto added = m_frontier.enqueue(refs, "discovery", k_priority_discovery, WallClock::now());
-        if (!added) {
-            spdlog::error("cannot queue discovered articles: {}", added.error().message);
-            return;
-        }
-        if (*added > 0) {
-            spdlog::info("{}: {} new of {} listed", task.label, *added, refs.size());
-        }
-        // A page of nothing but new articles means more may be behind it (after downtime).
-        if (*added == 0 || *added < refs.size() || task.page >= m_config.max_listing_pages) {
-            return;
-        }
-        auto next = task;
-        ++next.page;
-        if (task.section && listing->has_next && listing->next_cursor) {
-            next.url = parsers::latest_fragment_url(*task.section, next.page, "", *listing->next_cursor);
-            m_listings.push_back(std::move(next));
-        } else if (!task.press.empty() && listing->next_page) {
-            next.url = parsers::press_list_url(task.press, today_yyyymmdd(WallClock::now()), *listing->next_page);
-            next.page = *listing->next_page;
-            m_listings.push_back(std::move(next));
+        for (auto& task : m_discovery.poll(WallClock::now())) {
+            m_listings.push_back(std::move(task));
         }
     }
 
@@ -253,6 +196,7 @@ private:
         m_config.presses = loaded->presses;
         m_config.poll_interval = loaded->poll_interval;
         m_config.revisit_after = loaded->revisit_after;
+        m_discovery.watch(m_config.sections, m_config.presses);
         if (poll_changed) {
             m_next_poll = Steady::now();
         }
@@ -268,8 +212,9 @@ private:
     Politeness& m_politeness;
     ArticleWorker& m_worker;
     Notifier& m_notifier;
-    std::deque<ListingTask> m_listings;
-    std::map<uint64_t, std::variant<FrontierItem, ListingTask>> m_pending;
+    Discovery& m_discovery;
+    std::deque<DiscoveryTask> m_listings;
+    std::map<uint64_t, std::variant<FrontierItem, DiscoveryTask>> m_pending;
     uint64_t m_next_tag = 0;
     Steady::time_point m_next_poll{};
     Steady::time_point m_next_status{};
@@ -285,16 +230,23 @@ int run_service(const Config& config, const ConfigLoader& reload, ServiceSignals
     if (!stores) {
         return fail(k_exit_io, stores.error());
     }
+    auto health = SourceHealth::open(config.ledger_path());
+    if (!health) {
+        return fail(k_exit_io, health.error().message);
+    }
     Notifier notifier;
     ArticlePipeline pipeline(stores->archive, stores->ledger);
     std::optional<std::string> storage_failure;
     {
         ArticleWorker worker(pipeline, stores->worker_frontier, seconds_list(config.revisit_after), FrontierRetryPolicy{});
-        ServiceFeed feed(config, reload, signals, stores->loop_frontier, *stores->politeness, worker, notifier);
+        Discovery discovery(stores->loop_frontier, *health, config.discovery == "latest", config.max_listing_pages);
+        ServiceFeed feed(config, reload, signals, stores->loop_frontier, *stores->politeness, worker, notifier,
+                         discovery);
         Fetcher fetcher(fetch_options(config), *stores->politeness);
-        spdlog::info("sillok {} running: archive {}, {} sections, {} presses, rate {}/s, poll every {} s",
+        spdlog::info("sillok {} running: archive {}, {} sections, {} presses, rate {}/s, poll every {} s, "
+                     "discovery {} first",
                      SILLOK_VERSION, config.archive.string(), config.sections.size(), config.presses.size(),
-                     config.rate, config.poll_interval);
+                     config.rate, config.poll_interval, config.discovery);
         notifier.ready();
         fetcher.run(feed);
         notifier.stopping();

@@ -33,6 +33,44 @@ std::string kst_midnight(WallClock::time_point now)
     return kst_iso(now).substr(0, 10) + "T00:00:00+09:00";
 }
 
+void render_sources(const LedgerStats& s, std::string& out)
+{
+    if (!s.sources_error.empty()) {
+        out += "sources: unreadable: " + s.sources_error + "\n";
+    }
+    for (const auto& source : s.sources) {
+        out += fmt::format("source {}: last success {}, {} new articles in the last 24 h, {} empty polls in a row{}\n",
+                           source.source, source.last_success ? kst_iso(*source.last_success) : "never",
+                           source.new_last_24h, source.consecutive_empty, source.stalled() ? " (STALLED)" : "");
+        if (!source.last_failure.empty()) {
+            out += fmt::format("source {}: last failure: {}\n", source.source, source.last_failure);
+        }
+    }
+}
+
+void render_source_metrics(const LedgerStats& s, std::string& out)
+{
+    if (s.sources.empty()) {
+        return;
+    }
+    out += "# HELP sillok_source_new_articles_last_24h Articles a discovery source found new in the last 24 hours.\n"
+           "# TYPE sillok_source_new_articles_last_24h gauge\n";
+    for (const auto& source : s.sources) {
+        out += fmt::format("sillok_source_new_articles_last_24h{{source=\"{}\"}} {}\n", source.source, source.new_last_24h);
+    }
+    out += "# HELP sillok_source_consecutive_empty_polls Failed or empty polls of a source since its last success.\n"
+           "# TYPE sillok_source_consecutive_empty_polls gauge\n";
+    for (const auto& source : s.sources) {
+        out += fmt::format("sillok_source_consecutive_empty_polls{{source=\"{}\"}} {}\n", source.source,
+                           source.consecutive_empty);
+    }
+    out += "# HELP sillok_source_stalled 1 when a source's last polls in a row were failed or empty.\n"
+           "# TYPE sillok_source_stalled gauge\n";
+    for (const auto& source : s.sources) {
+        out += fmt::format("sillok_source_stalled{{source=\"{}\"}} {}\n", source.source, source.stalled() ? 1 : 0);
+    }
+}
+
 } // namespace
 
 std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& ledger, WallClock::time_point now)
@@ -99,6 +137,11 @@ std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& 
                                     column_text(paused.get(), 2).value_or("")});
         } while (sqlite3_step(paused.get()) == SQLITE_ROW);
     }
+    if (auto sources = read_sources(db.get(), now)) {
+        stats.sources = std::move(*sources);
+    } else {
+        stats.sources_error = sources.error();
+    }
     return stats;
 }
 
@@ -122,6 +165,7 @@ std::string render_status(const LedgerStats& s, WallClock::time_point now)
     for (const auto& [at, error] : s.last_errors) {
         out += "recent error: " + at + " " + error + "\n";
     }
+    render_sources(s, out);
     static_cast<void>(now);
     return out;
 }
@@ -132,6 +176,11 @@ std::string status_line(const LedgerStats& s)
                             s.frontier.at("in_flight"), s.versions_today, s.articles);
     for (const auto& host : s.paused) {
         line += "; paused " + host.host;
+    }
+    for (const auto& source : s.sources) {
+        if (source.stalled()) {
+            line += "; discovery stalled: " + source.source;
+        }
     }
     return line;
 }
@@ -161,6 +210,7 @@ std::string render_prometheus(const LedgerStats& s, WallClock::time_point now)
             out += fmt::format("sillok_last_success_timestamp_seconds {}\n", unix_ms(*at) / 1000);
         }
     }
+    render_source_metrics(s, out);
     out += fmt::format("# HELP sillok_status_timestamp_seconds When this file was written.\n"
                        "# TYPE sillok_status_timestamp_seconds gauge\nsillok_status_timestamp_seconds {}\n",
                        unix_ms(now) / 1000);

@@ -4,6 +4,7 @@
 #include "daemon/kst.hpp"
 #include "daemon/ledger.hpp"
 #include "daemon/politeness.hpp"
+#include "daemon/source_health.hpp"
 
 #include <expected>
 #include <filesystem>
@@ -26,6 +27,8 @@ struct LedgerStats {
     int64_t failed_fetches_last_24h = 0;
     std::vector<PausedHost> paused;
     std::vector<std::pair<std::string, std::string>> last_errors; // (time, "url: error")
+    std::vector<SourceSummary> sources; // discovery's sources, by name
+    std::string sources_error;          // why the sources could not be read, if so
 };
 
 std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& ledger, WallClock::time_point now);

@@ -20,11 +20,12 @@
 
 namespace sillok::test {
 
-// Section 100 (정치) as the service polls it, and where its list continues.
+// Section 100 (정치) as the service polls it, and where its list continues: the template its
+// wrapper names (data-template="SECTION_ARTICLE_LIST" on the saved page).
 inline constexpr std::string_view k_section_host = "news.naver.com";
 inline constexpr std::string_view k_section_path = "/section/100";
 inline constexpr std::string_view k_section_url = "https://news.naver.com/section/100";
-inline constexpr std::string_view k_next_page_path = "/section/template/SECTION_ARTICLE_LIST_FOR_LATEST";
+inline constexpr std::string_view k_next_page_path = "/section/template/SECTION_ARTICLE_LIST";
 inline constexpr std::string_view k_article_host = "n.news.naver.com";
 // The stand-in's HTTP library compresses text/* answers with brotli at its slowest setting,
 // about half a second of CPU per saved page, and the service polls and fetches dozens of them.
