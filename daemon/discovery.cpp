@@ -24,6 +24,16 @@ DiscoveryTask walk_task(std::string source, WalkForm form, const parsers::Sectio
     return task;
 }
 
+std::string mark_key(const DiscoveryTask& task)
+{
+    return task.source + "@" + task.walk.date;
+}
+
+bool supplementary(const DiscoveryTask& task)
+{
+    return task.source.starts_with("home ");
+}
+
 } // namespace
 
 std::vector<std::string> dates_to_walk(const std::string& previous_poll_date, const std::string& today)
@@ -62,6 +72,10 @@ std::vector<DiscoveryTask> Discovery::poll(WallClock::time_point now)
         spdlog::info("a new day in Korea ({}): finishing the lists of {}", today, dates.back());
     }
     m_last_poll_date = today;
+    std::erase_if(m_marks, [&](const auto& mark) {
+        auto date = mark.first.substr(mark.first.rfind('@') + 1);
+        return std::ranges::find(dates, date) == dates.end();
+    });
     std::vector<DiscoveryTask> tasks;
     for (const auto& watched : m_sections) {
         for (const auto& date : dates) {
@@ -180,7 +194,10 @@ std::optional<DiscoveryTask> Discovery::page_done(DiscoveryTask task, const Fetc
     }
     task.found += step->refs.size();
     task.added += *added;
-    stop_at_known(task.walk, *step, *added);
+    if (task.first_page.empty()) {
+        task.first_page = step->refs;
+    }
+    stop_at_known(task.walk, *step, reached_known(task, *step, *added));
     if (step->end == WalkEnd::more && --task.page_budget > 0) {
         return task;
     }
@@ -189,9 +206,25 @@ std::optional<DiscoveryTask> Discovery::page_done(DiscoveryTask task, const Fetc
                ListingFailure{ListingFailureKind::cursor_stuck, result.url,
                               "the next cursor is the one requested (" + task.walk.state.cursor + ")"});
     } else {
+        m_marks[mark_key(task)] = std::set<parsers::ArticleRef>(task.first_page.begin(), task.first_page.end());
         finish(task, result.url, std::nullopt);
     }
     return std::nullopt;
+}
+
+// The AiRS page stops at any known article (it only adds links). A complete list stops at the
+// first page of its own previous complete walk: everything older was walked then. Without one
+// (the first walk since start), at a page with nothing new.
+bool Discovery::reached_known(const DiscoveryTask& task, const WalkStep& step, size_t added) const
+{
+    if (supplementary(task)) {
+        return added < step.refs.size();
+    }
+    auto mark = m_marks.find(mark_key(task));
+    if (mark == m_marks.end() || mark->second.empty()) {
+        return added == 0;
+    }
+    return std::ranges::any_of(step.refs, [&](const parsers::ArticleRef& ref) { return mark->second.contains(ref); });
 }
 
 void Discovery::finish(const DiscoveryTask& task, const std::string& url, std::optional<ListingFailure> failure)

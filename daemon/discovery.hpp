@@ -2,7 +2,8 @@
 // The service's discovery: for each watched section, the walks of one poll and what each
 // fetched page adds. Sources:
 //   - "date S": the per-date list of section S, today's (KST), newest first, paged until a
-//     page holds articles already known; after KST midnight yesterday's is finished too.
+//     page holds an article of the first page of the previous complete walk of the same list
+//     (without one: until a page of nothing new); after KST midnight yesterday's is finished.
 //   - "latest S/T": the breaking-news list of sub-section T (learned from the pages, never a
 //     table here) and the paging endpoint behind its cursor, until known articles, a
 //     repeated cursor or yesterday's cursor.
@@ -18,6 +19,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,7 @@ struct DiscoveryTask {
     int page_budget = k_walk_page_limit;     // pages this walk may take in one poll
     size_t found = 0;                        // refs listed on the pages walked so far
     size_t added = 0;                        // of them, new to the frontier
+    std::vector<parsers::ArticleRef> first_page; // the refs of the walk's first page
 };
 
 // The dates a poll walks: today, and the day before when the previous poll was on it
@@ -60,6 +63,7 @@ private:
     bool failing(const std::string& source);
     bool failing_latest(const Watched& watched);
     void learn(const DiscoveryTask& task, const std::vector<parsers::Section>& subsections);
+    bool reached_known(const DiscoveryTask& task, const WalkStep& step, size_t added) const;
     void finish(const DiscoveryTask& task, const std::string& url, std::optional<ListingFailure> failure);
 
     Frontier& m_frontier;
@@ -69,6 +73,8 @@ private:
     std::vector<Watched> m_sections;
     std::vector<std::string> m_presses;
     std::string m_last_poll_date;
+    // By source and date: the first page of the last complete walk of that list.
+    std::map<std::string, std::set<parsers::ArticleRef>> m_marks;
     bool m_storage_failed = false;
 };
 

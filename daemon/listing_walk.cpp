@@ -121,9 +121,9 @@ std::expected<WalkStep, ListingFailure> advance(ListingWalk& walk, const std::st
     return step;
 }
 
-void stop_at_known(ListingWalk& walk, WalkStep& step, size_t added)
+void stop_at_known(ListingWalk& walk, WalkStep& step, bool reached_known)
 {
-    if (added < step.refs.size() && step.end == WalkEnd::more) {
+    if (reached_known && step.end == WalkEnd::more) {
         step.end = WalkEnd::known_articles;
         walk.state.done = true;
     }

@@ -80,8 +80,10 @@ inline constexpr int k_walk_page_limit = 1000; // far more than any section list
 std::expected<WalkStep, ListingFailure> advance(ListingWalk& walk, const std::string& url,
                                                 const std::expected<parsers::Listing, parsers::ListingError>& listing);
 
-// The known-articles rule: a page on which some listed articles were already known ends a
-// walk that stops at known articles (the list is newest first).
-void stop_at_known(ListingWalk& walk, WalkStep& step, size_t added);
+// The known-articles rule: a page on which the caller reached articles it already knew ends
+// the walk (the list is newest first). What "known" means is the caller's: discovery uses the
+// first page of its previous complete walk of the same list, so that articles another source
+// queued out of order do not end a walk early.
+void stop_at_known(ListingWalk& walk, WalkStep& step, bool reached_known);
 
 } // namespace sillok::daemon

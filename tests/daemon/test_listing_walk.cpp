@@ -82,13 +82,13 @@ TEST_CASE("daemon::listing_walk per-date list")
     }
     SUBCASE("known articles end a walk that stops at them")
     {
-        stop_at_known(walk, *first, 19);
+        stop_at_known(walk, *first, true);
         CHECK(first->end == WalkEnd::known_articles);
         CHECK(walk.state.done);
     }
     SUBCASE("a page of nothing but new articles goes on")
     {
-        stop_at_known(walk, *first, 20);
+        stop_at_known(walk, *first, false);
         CHECK(first->end == WalkEnd::more);
         CHECK_FALSE(walk.state.done);
     }
