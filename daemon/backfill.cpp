@@ -30,6 +30,7 @@ struct Walk {
     size_t day = 0; // index of the date in the range
     std::string label;
     ListingWalk walk;
+    std::string listing; // "section 100", "press 015"
 };
 
 class BackfillFeed final : public FetchFeed {
@@ -171,6 +172,9 @@ private:
     bool queue(const Walk& walk, const std::vector<parsers::ArticleRef>& refs)
     {
         auto now = WallClock::now();
+        if (m_request.listed != nullptr) {
+            (*m_request.listed)[walk.listing].insert(refs.begin(), refs.end());
+        }
         if (m_request.dry_run) {
             auto fresh = m_frontier.unknown(refs);
             if (!fresh) {
@@ -260,7 +264,7 @@ std::expected<std::vector<Walk>, std::string> plan_walks(const BackfillRequest& 
             listing.section = *section;
             listing.endpoint_first = true;
             auto added = add(Walk{"section:" + text + ":" + yyyymmdd_text, day, iso_date(ymd) + " section " + text,
-                                  std::move(listing)});
+                                  std::move(listing), "section " + text});
             if (!added) {
                 return std::unexpected(added.error());
             }
@@ -269,7 +273,7 @@ std::expected<std::vector<Walk>, std::string> plan_walks(const BackfillRequest& 
             ListingWalk listing;
             listing.press = oid;
             auto added = add(Walk{"press:" + oid + ":" + yyyymmdd_text, day, iso_date(ymd) + " press " + oid,
-                                  std::move(listing)});
+                                  std::move(listing), "press " + oid});
             if (!added) {
                 return std::unexpected(added.error());
             }
