@@ -6,6 +6,7 @@
 #include "daemon/fetcher.hpp"
 #include "daemon/frontier.hpp"
 #include "daemon/politeness.hpp"
+#include "daemon/robots.hpp"
 #include "daemon/status.hpp"
 #include "daemon/stores.hpp"
 #include "daemon/systemd.hpp"
@@ -13,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <fstream>
@@ -27,6 +29,12 @@ using Steady = std::chrono::steady_clock;
 constexpr auto k_status_every = std::chrono::seconds(5);
 constexpr auto k_metrics_every = std::chrono::seconds(30);
 constexpr auto k_idle_claim_pause = std::chrono::seconds(1);
+constexpr auto k_robots_check_every = std::chrono::hours(1);
+
+// A host's robots.txt to fetch.
+struct RobotsTask {
+    std::string host;
+};
 
 std::vector<std::chrono::seconds> seconds_list(const std::vector<int64_t>& values)
 {
@@ -57,9 +65,10 @@ void write_metrics(const std::string& path, const std::string& text)
 class ServiceFeed final : public FetchFeed {
 public:
     ServiceFeed(Config config, const ConfigLoader& reload, ServiceSignals signals, Frontier& frontier,
-                Politeness& politeness, ArticleWorker& worker, Notifier& notifier, Discovery& discovery)
+                Politeness& politeness, ArticleWorker& worker, Notifier& notifier, Discovery& discovery,
+                RobotsLedger& robots)
         : m_config(std::move(config)), m_reload(reload), m_signals(signals), m_frontier(frontier),
-          m_politeness(politeness), m_worker(worker), m_notifier(notifier), m_discovery(discovery)
+          m_politeness(politeness), m_worker(worker), m_notifier(notifier), m_discovery(discovery), m_robots(robots)
     {
         m_discovery.watch(m_config.sections, m_config.presses);
     }
@@ -75,6 +84,10 @@ public:
             publish_status();
             m_next_status = now + k_status_every;
         }
+        if (now >= m_next_robots_check && !stopping()) {
+            check_robots();
+            m_next_robots_check = now + k_robots_check_every;
+        }
         if (now >= m_next_poll && !stopping()) {
             schedule_discovery();
             m_next_poll = now + std::chrono::seconds(m_config.poll_interval);
@@ -84,6 +97,12 @@ public:
     std::vector<FetchRequest> take(size_t room) override
     {
         std::vector<FetchRequest> requests;
+        while (requests.size() < room && !m_robots_due.empty()) {
+            auto tag = m_next_tag++;
+            requests.push_back(FetchRequest{"https://" + m_robots_due.front() + "/robots.txt", tag});
+            m_pending.emplace(tag, RobotsTask{m_robots_due.front()});
+            m_robots_due.pop_front();
+        }
         while (requests.size() < room && !m_listings.empty()) {
             auto tag = m_next_tag++;
             requests.push_back(
@@ -122,6 +141,9 @@ public:
         auto node = m_pending.extract(result.tag);
         if (auto* item = std::get_if<FrontierItem>(&node.mapped())) {
             m_worker.push(std::move(*item), std::move(result));
+        } else if (auto* robots = std::get_if<RobotsTask>(&node.mapped())) {
+            robots_fetched(robots->host, result);
+            m_worker.record(std::move(result.attempts));
         } else {
             if (auto next = m_discovery.page_done(std::move(std::get<DiscoveryTask>(node.mapped())), result)) {
                 m_listings.push_back(std::move(*next));
@@ -171,6 +193,38 @@ private:
         }
     }
 
+    void check_robots()
+    {
+        for (auto name : {parsers::k_listing_host, parsers::k_article_host}) {
+            auto host = std::string(name);
+            auto due = m_robots.due(host, WallClock::now());
+            if (!due) {
+                spdlog::error("{}", due.error().message);
+            } else if (*due) {
+                m_robots_due.push_back(std::move(host));
+            }
+        }
+    }
+
+    // Recorded whatever came back: a failure is an answer too, and the next try is a day later.
+    void robots_fetched(const std::string& host, const FetchResult& result)
+    {
+        if (result.error && result.error->kind == FetchErrorKind::interrupted) {
+            return;
+        }
+        const auto agent = m_config.user_agent.empty() ? default_user_agent() : m_config.user_agent;
+        auto rules = m_robots.record(host, result.status, result.error ? std::string() : result.body,
+                                     product_token(agent), WallClock::now());
+        if (!rules) {
+            spdlog::error("{}", rules.error().message);
+            return;
+        }
+        auto text = *rules;
+        std::ranges::replace(text, '\n', ';');
+        spdlog::info("robots.txt of {}: HTTP {}{}; asks of sillok: {}", host, result.status,
+                     result.error ? " (" + result.error->message + ")" : "", text.empty() ? "nothing" : text);
+    }
+
     void reload()
     {
         m_notifier.reloading();
@@ -213,10 +267,13 @@ private:
     ArticleWorker& m_worker;
     Notifier& m_notifier;
     Discovery& m_discovery;
+    RobotsLedger& m_robots;
+    std::deque<std::string> m_robots_due;
     std::deque<DiscoveryTask> m_listings;
-    std::map<uint64_t, std::variant<FrontierItem, DiscoveryTask>> m_pending;
+    std::map<uint64_t, std::variant<FrontierItem, DiscoveryTask, RobotsTask>> m_pending;
     uint64_t m_next_tag = 0;
     Steady::time_point m_next_poll{};
+    Steady::time_point m_next_robots_check{};
     Steady::time_point m_next_status{};
     Steady::time_point m_next_metrics{};
     Steady::time_point m_claim_after{};
@@ -231,8 +288,9 @@ int run_service(const Config& config, const ConfigLoader& reload, ServiceSignals
         return fail(k_exit_io, stores.error());
     }
     auto health = SourceHealth::open(config.ledger_path());
-    if (!health) {
-        return fail(k_exit_io, health.error().message);
+    auto robots = health ? RobotsLedger::open(config.ledger_path()) : std::unexpected(health.error());
+    if (!robots) {
+        return fail(k_exit_io, robots.error().message);
     }
     Notifier notifier;
     ArticlePipeline pipeline(stores->archive, stores->ledger);
@@ -241,7 +299,7 @@ int run_service(const Config& config, const ConfigLoader& reload, ServiceSignals
         ArticleWorker worker(pipeline, stores->worker_frontier, seconds_list(config.revisit_after), FrontierRetryPolicy{});
         Discovery discovery(stores->loop_frontier, *health, config.discovery == "latest", config.max_listing_pages);
         ServiceFeed feed(config, reload, signals, stores->loop_frontier, *stores->politeness, worker, notifier,
-                         discovery);
+                         discovery, *robots);
         Fetcher fetcher(fetch_options(config), *stores->politeness);
         spdlog::info("sillok {} running: archive {}, {} sections, {} presses, rate {}/s, poll every {} s, "
                      "discovery {} first",

@@ -8,6 +8,7 @@ namespace {
 using sql::Bound;
 
 constexpr auto k_keep_polls = std::chrono::days(7);
+constexpr auto k_prune_every = std::chrono::hours(1);
 
 } // namespace
 
@@ -44,6 +45,10 @@ std::expected<void, LedgerError> SourceHealth::record(const SourcePoll& poll, Wa
     if (bound.step() != SQLITE_DONE) {
         return std::unexpected(error("cannot record a listing poll"));
     }
+    if (now < m_next_prune) {
+        return {};
+    }
+    m_next_prune = now + k_prune_every;
     auto prune = sql::prepare(m_db.get(), "DELETE FROM source_polls WHERE at < ?1");
     if (!prune || Bound(prune.get()).integer(unix_ms(now - k_keep_polls)).step() != SQLITE_DONE) {
         return std::unexpected(error("cannot prune listing polls"));

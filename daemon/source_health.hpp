@@ -49,6 +49,7 @@ private:
     LedgerError error(std::string_view what) const;
 
     SqliteDb m_db;
+    WallClock::time_point m_next_prune{}; // polls older than a week are deleted once an hour
 };
 
 // Every source the ledger has seen, by name; for `status`, STATUS= and metrics.

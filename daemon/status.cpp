@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace sillok::daemon {
 namespace {
 
@@ -45,6 +47,19 @@ void render_sources(const LedgerStats& s, std::string& out)
         if (!source.last_failure.empty()) {
             out += fmt::format("source {}: last failure: {}\n", source.source, source.last_failure);
         }
+    }
+}
+
+void render_robots(const LedgerStats& s, std::string& out)
+{
+    for (const auto& entry : s.robots) {
+        std::string rules = entry.rules;
+        std::ranges::replace(rules, '\n', ';');
+        if (rules.ends_with(';')) {
+            rules.pop_back();
+        }
+        out += fmt::format("robots.txt {}: HTTP {}, fetched {}; asks of sillok: {}\n", entry.host, entry.status,
+                           kst_iso(entry.fetched_at), rules.empty() ? "nothing" : rules);
     }
 }
 
@@ -137,6 +152,9 @@ std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& 
                                     column_text(paused.get(), 2).value_or("")});
         } while (sqlite3_step(paused.get()) == SQLITE_ROW);
     }
+    if (auto robots = read_robots(db.get())) {
+        stats.robots = std::move(*robots);
+    }
     if (auto sources = read_sources(db.get(), now)) {
         stats.sources = std::move(*sources);
     } else {
@@ -166,6 +184,7 @@ std::string render_status(const LedgerStats& s, WallClock::time_point now)
         out += "recent error: " + at + " " + error + "\n";
     }
     render_sources(s, out);
+    render_robots(s, out);
     static_cast<void>(now);
     return out;
 }

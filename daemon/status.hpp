@@ -4,6 +4,7 @@
 #include "daemon/kst.hpp"
 #include "daemon/ledger.hpp"
 #include "daemon/politeness.hpp"
+#include "daemon/robots.hpp"
 #include "daemon/source_health.hpp"
 
 #include <expected>
@@ -29,6 +30,7 @@ struct LedgerStats {
     std::vector<std::pair<std::string, std::string>> last_errors; // (time, "url: error")
     std::vector<SourceSummary> sources; // discovery's sources, by name
     std::string sources_error;          // why the sources could not be read, if so
+    std::vector<RobotsEntry> robots;    // each host's latest robots.txt
 };
 
 std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& ledger, WallClock::time_point now);

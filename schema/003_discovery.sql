@@ -13,3 +13,13 @@ CREATE TABLE source_polls (
     message TEXT
 );
 CREATE INDEX source_polls_by_source ON source_polls (source, at);
+
+-- Each host's robots.txt, fetched at most once a day by the service; `status` and the log say
+-- what it asks of sillok.
+CREATE TABLE robots (
+    host       TEXT    PRIMARY KEY,
+    fetched_at INTEGER NOT NULL,   -- unix milliseconds
+    status     INTEGER NOT NULL,   -- HTTP status, 0 when no answer came
+    body       TEXT    NOT NULL,   -- as served (empty without a 2xx answer)
+    rules      TEXT    NOT NULL    -- the rules of the group that applies to sillok, one a line
+);

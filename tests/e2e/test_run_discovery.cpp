@@ -11,6 +11,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 #include <thread>
@@ -50,7 +51,10 @@ void check_archived_once(const NaverStandIn& server, const fs::path& ledger, con
         CAPTURE(ref.id());
         CHECK(server.count(k_article_host, canonical_path(ref.oid, ref.aid)) == 1);
     }
-    CHECK(server.count(k_article_host) == published.size());
+    CHECK(static_cast<size_t>(std::ranges::count_if(server.requests(), [](const SeenRequest& r) {
+              return r.host == k_article_host && r.path != "/robots.txt";
+          }))
+          == published.size());
     CHECK(ledger_number(ledger, "SELECT count(*) FROM versions") == static_cast<std::int64_t>(published.size()));
 }
 
@@ -81,6 +85,8 @@ TEST_CASE("e2e::run archives every article of its section while the per-date lis
     ScratchDir scratch;
     NaverStandIn server;
     DiscoveryStandIn day(server, korean_today(), article_page("003_0012577249"));
+    // news.naver.com asks generic crawlers to stay away; n.news.naver.com has no robots.txt.
+    server.serve_html(std::string(k_section_host), "/robots.txt", "User-agent: Yeti\nAllow: /\n\nUser-agent: *\nDisallow: /\n");
     day.publish(45); // three pages of the per-date list
     const auto archive = scratch.path() / "archive";
     const auto ledger = archive / "ledger.sqlite3";
@@ -116,6 +122,12 @@ TEST_CASE("e2e::run archives every article of its section while the per-date lis
     CHECK(status.contains("(STALLED)"));
     CHECK(status.contains("source latest 100/264: last success"));
     CHECK(status.contains("source home 100: last success"));
+    // robots.txt is fetched once a day per host, kept in the ledger and reported.
+    CHECK(status.contains("robots.txt news.naver.com: HTTP 200, fetched "));
+    CHECK(status.contains("asks of sillok: Disallow: /\n"));
+    CHECK(status.contains("robots.txt n.news.naver.com: HTTP 404, fetched "));
+    CHECK(status.contains("asks of sillok: nothing"));
+    CHECK(service.log().contains("robots.txt of news.naver.com: HTTP 200; asks of sillok: Disallow: /"));
     CHECK(ledger_number(ledger, "SELECT count(*) FROM source_polls WHERE source = 'date 100' AND failure = 'no_articles'")
               .value_or(0)
           >= 3);
@@ -124,6 +136,8 @@ TEST_CASE("e2e::run archives every article of its section while the per-date lis
     REQUIRE(service.wait(10s) == 0);
     check_archived_once(server, ledger, day.published());
     check_referers(server);
+    CHECK(server.count(k_section_host, "/robots.txt") == 1);
+    CHECK(server.count(k_article_host, "/robots.txt") == 1);
 }
 
 TEST_CASE("e2e::run with the latest lists first falls back to the per-date list when the endpoint sends empty shells")
