@@ -232,6 +232,7 @@ int status_command(const Config& config)
         return fail(k_exit_io, stats.error().message);
     }
     std::cout << render_status(*stats, WallClock::now());
+    std::cout << render_capacity(*stats, capacity(*stats, config.rate, config.revisit_after.size()));
     return k_exit_ok;
 }
 

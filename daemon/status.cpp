@@ -152,6 +152,16 @@ std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& 
                                     column_text(paused.get(), 2).value_or("")});
         } while (sqlite3_step(paused.get()) == SQLITE_ROW);
     }
+    auto listings_24h = count(db.get(), "SELECT count(*) FROM fetches WHERE started_at >= ?1"
+                                        " AND url LIKE 'https://news.naver.com/%'", day_ago);
+    stats.listing_fetches_last_24h = listings_24h.value_or(0);
+    auto due = sql::prepare(db.get(), "SELECT count(*), min(next_at) FROM frontier WHERE state = 'pending' AND next_at <= ?1");
+    if (due && Bound(due.get()).integer(unix_ms(now)).step() == SQLITE_ROW) {
+        stats.due_pending = sqlite3_column_int64(due.get(), 0);
+        if (sqlite3_column_type(due.get(), 1) != SQLITE_NULL) {
+            stats.queue_lag_seconds = (unix_ms(now) - sqlite3_column_int64(due.get(), 1)) / 1000;
+        }
+    }
     if (auto robots = read_robots(db.get())) {
         stats.robots = std::move(*robots);
     }
@@ -186,6 +196,31 @@ std::string render_status(const LedgerStats& s, WallClock::time_point now)
     render_sources(s, out);
     render_robots(s, out);
     static_cast<void>(now);
+    return out;
+}
+
+Capacity capacity(const LedgerStats& s, double rate, size_t revisits_per_article)
+{
+    Capacity c;
+    c.listings_per_hour = static_cast<double>(s.listing_fetches_last_24h) / 24.0;
+    c.articles_per_hour = static_cast<double>(s.articles_last_24h) / 24.0;
+    c.revisits_per_hour = c.articles_per_hour * static_cast<double>(revisits_per_article);
+    c.budget_per_hour = rate * 3600.0;
+    return c;
+}
+
+std::string render_capacity(const LedgerStats& s, const Capacity& c)
+{
+    auto out = fmt::format("capacity: demand {:.0f} requests/h ({:.0f} listings, {:.0f} new articles, {:.0f} revisits, "
+                           "at the last 24 h's rates) against a budget of {}\n",
+                           c.demand_per_hour(), c.listings_per_hour, c.articles_per_hour, c.revisits_per_hour,
+                           c.budget_per_hour > 0 ? fmt::format("{:.0f} requests/h", c.budget_per_hour)
+                                                 : std::string("no limit (rate 0)"));
+    if (c.over_budget()) {
+        out += "capacity: WARNING: the sections need more requests than the rate allows; the queue falls behind\n";
+    }
+    out += fmt::format("queue lag: {} items due, the oldest waiting {}\n", s.due_pending,
+                       s.queue_lag_seconds ? fmt::format("{} s", *s.queue_lag_seconds) : std::string("-"));
     return out;
 }
 
