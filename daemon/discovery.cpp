@@ -77,15 +77,17 @@ std::vector<DiscoveryTask> Discovery::poll(WallClock::time_point now)
         return std::ranges::find(dates, date) == dates.end();
     });
     std::vector<DiscoveryTask> tasks;
+    // The section page first: it stops at any known article, so it must see its links before
+    // the complete lists queue them.
     for (const auto& watched : m_sections) {
-        for (const auto& date : dates) {
-            add_complete_walks(watched, date, date == today, tasks);
-        }
         if (!watched.section.sid2) {
             auto home = walk_task(source_name("home", watched.section), WalkForm::latest, watched.section,
                                   watched.section, "");
             home.page_budget = m_home_pages;
             tasks.push_back(std::move(home));
+        }
+        for (const auto& date : dates) {
+            add_complete_walks(watched, date, date == today, tasks);
         }
     }
     for (const auto& oid : m_presses) {

@@ -46,7 +46,8 @@ std::string with_refs_replaced(std::string page, const std::vector<parsers::Arti
 std::string next_page_json(const std::vector<parsers::ArticleRef>& refs);
 std::vector<parsers::ArticleRef> next_page_refs(const std::string& json);
 
-// Serves `page` as section 100 and `next_page` (a next_page_json) behind any cursor.
+// Serves `page` as section 100, `next_page` (a next_page_json) behind any cursor, and a
+// per-date list of the articles of the page's own list.
 void serve_section(NaverStandIn& server, std::string page, std::string next_page = next_page_json({}));
 // Serves `page` at the canonical path of every ref, each answer taking `delay` (or as long as
 // `delay_of` says for the n-th answer, counting from 0).
