@@ -6,6 +6,7 @@
 #include "daemon/fetcher.hpp"
 #include "daemon/frontier.hpp"
 #include "daemon/listing_progress.hpp"
+#include "daemon/listing_walk.hpp"
 #include "daemon/stores.hpp"
 
 #include <spdlog/spdlog.h>
@@ -21,57 +22,16 @@ namespace {
 using Steady = std::chrono::steady_clock;
 constexpr std::string_view k_source = "backfill";
 constexpr auto k_idle_claim_pause = std::chrono::seconds(1);
-constexpr int k_max_pages = 1000; // far more than any section lists in a day
 
-// One listing of one day, walked page by page (legacy lists) or cursor by cursor.
+// One listing of one day: a per-date list page by page, or (a section with sid2) the
+// paging endpoint's list of that date cursor by cursor.
 struct Walk {
     std::string key;
-    std::string date; // YYYYMMDD
-    size_t day = 0;   // index of the date in the range
+    size_t day = 0; // index of the date in the range
     std::string label;
-    std::optional<parsers::Section> section;
-    std::string press;
-    ListingState state;
+    ListingWalk walk;
+    std::string listing; // "section 100", "press 015"
 };
-
-bool cursor_paged(const Walk& walk) { return walk.section && walk.section->sid2; }
-
-std::string next_url(const Walk& walk)
-{
-    if (cursor_paged(walk)) {
-        return parsers::latest_fragment_url(*walk.section, walk.state.page, walk.date, walk.state.cursor);
-    }
-    if (walk.section) {
-        return parsers::legacy_list_url(*walk.section, walk.date, walk.state.page);
-    }
-    return parsers::press_list_url(walk.press, walk.date, walk.state.page);
-}
-
-// Moves walk past one fetched page; returns the refs the page lists.
-std::vector<parsers::ArticleRef> advance(Walk& walk, const parsers::Listing& listing)
-{
-    auto refs = listing.listed.empty() ? listing.refs : listing.listed;
-    if (cursor_paged(walk)) {
-        // A cursor that does not move on, or a walk past any real day's length, ends it.
-        if (listing.has_next && listing.next_cursor && !refs.empty() && *listing.next_cursor != walk.state.cursor
-            && walk.state.page < k_max_pages) {
-            walk.state.cursor = *listing.next_cursor;
-            ++walk.state.page;
-        } else {
-            walk.state.done = true;
-        }
-    } else if (listing.page && *listing.page < walk.state.page) {
-        walk.state.done = true; // Naver answers a page past the last with the last page again
-        return {};
-    } else if (listing.next_page && !refs.empty() && *listing.next_page > walk.state.page
-               && walk.state.page < k_max_pages) {
-        walk.state.page = *listing.next_page;
-    } else {
-        walk.state.done = true;
-    }
-    walk.state.refs_found += static_cast<int64_t>(refs.size());
-    return refs;
-}
 
 class BackfillFeed final : public FetchFeed {
 public:
@@ -104,7 +64,8 @@ public:
         skip_finished_walks();
         if (!m_listing_in_flight && m_next_walk < m_walks.size() && !limit_reached()) {
             m_listing_in_flight = true;
-            requests.push_back(FetchRequest{next_url(m_walks[m_next_walk]), k_listing_tag});
+            const auto& walk = m_walks[m_next_walk].walk;
+            requests.push_back(FetchRequest{next_url(walk), k_listing_tag, referer(walk)});
         }
         if (m_worker == nullptr || m_worker->backlog() >= 4 || Steady::now() < m_claim_after) {
             return requests;
@@ -170,7 +131,7 @@ private:
 
     void skip_finished_walks()
     {
-        while (m_next_walk < m_walks.size() && m_walks[m_next_walk].state.done) {
+        while (m_next_walk < m_walks.size() && m_walks[m_next_walk].walk.state.done) {
             m_meter.listing_done(m_walks[m_next_walk].day);
             ++m_next_walk;
         }
@@ -181,25 +142,27 @@ private:
         if (result.error && result.error->kind == FetchErrorKind::interrupted) {
             return;
         }
+        auto& state = walk.walk.state;
         if (result.error && result.status == 404) {
             spdlog::info("{}: no such listing (HTTP 404)", walk.label);
-            walk.state.done = true;
+            state.done = true;
         } else if (result.error) {
-            fail_walk(walk, std::string(to_string(result.error->kind)) + ": " + result.error->message);
+            fail_walk(walk, result.url, std::string(to_string(result.error->kind)) + ": " + result.error->message);
             return;
         } else {
-            auto listing = parsers::parse_listing(result.body, result.final_url);
-            if (!listing) {
-                fail_walk(walk, listing.error().message);
+            auto before = state;
+            auto step = advance(walk.walk, result.url, parsers::parse_listing(result.body, result.final_url));
+            if (!step) {
+                state = before; // resumes at the failed page on the next run
+                fail_walk(walk, result.url, std::string(to_string(step.error().kind)) + ": " + step.error().message);
                 return;
             }
-            auto refs = advance(walk, *listing);
-            if (!queue(walk, refs)) {
+            if (!queue(walk, step->refs)) {
                 return;
             }
         }
         if (!m_request.dry_run) {
-            if (auto saved = m_progress.save(walk.key, walk.date, walk.state, WallClock::now()); !saved) {
+            if (auto saved = m_progress.save(walk.key, walk.walk.date, state, WallClock::now()); !saved) {
                 spdlog::error("{}", saved.error().message);
                 m_storage_failure = true;
             }
@@ -209,6 +172,9 @@ private:
     bool queue(const Walk& walk, const std::vector<parsers::ArticleRef>& refs)
     {
         auto now = WallClock::now();
+        if (m_request.listed != nullptr) {
+            (*m_request.listed)[walk.listing].insert(refs.begin(), refs.end());
+        }
         if (m_request.dry_run) {
             auto fresh = m_frontier.unknown(refs);
             if (!fresh) {
@@ -239,10 +205,10 @@ private:
         return true;
     }
 
-    void fail_walk(Walk& walk, const std::string& reason)
+    void fail_walk(Walk& walk, const std::string& url, const std::string& reason)
     {
-        spdlog::warn("{}: listing failed ({}); it resumes on the next run", walk.label, reason);
-        m_out << "failed-listing\t" << walk.label << '\t' << next_url(walk) << '\t' << reason << '\n';
+        spdlog::warn("{}: listing {} failed ({}); it resumes on the next run", walk.label, url, reason);
+        m_out << "failed-listing\t" << walk.label << '\t' << url << '\t' << reason << '\n';
         ++m_listing_failures;
         m_meter.listing_done(walk.day);
         ++m_next_walk; // left unfinished in the ledger
@@ -285,22 +251,29 @@ std::expected<std::vector<Walk>, std::string> plan_walks(const BackfillRequest& 
             if (!state) {
                 return std::unexpected(state.error().message);
             }
-            walk.state = request.refresh ? ListingState{} : *state;
-            already_walked += walk.state.done ? 1 : 0;
+            walk.walk.date = yyyymmdd_text;
+            walk.walk.state = request.refresh ? ListingState{} : *state;
+            already_walked += walk.walk.state.done ? 1 : 0;
             walks.push_back(std::move(walk));
             return {};
         };
         for (const auto& text : request.sections) {
             auto section = parsers::parse_section(text);
-            auto added = add(Walk{"section:" + text + ":" + yyyymmdd_text, yyyymmdd_text, day,
-                                  iso_date(ymd) + " section " + text, *section, {}, {}});
+            ListingWalk listing;
+            listing.form = section->sid2 ? WalkForm::latest : WalkForm::per_date;
+            listing.section = *section;
+            listing.endpoint_first = true;
+            auto added = add(Walk{"section:" + text + ":" + yyyymmdd_text, day, iso_date(ymd) + " section " + text,
+                                  std::move(listing), "section " + text});
             if (!added) {
                 return std::unexpected(added.error());
             }
         }
         for (const auto& oid : request.presses) {
-            auto added = add(Walk{"press:" + oid + ":" + yyyymmdd_text, yyyymmdd_text, day,
-                                  iso_date(ymd) + " press " + oid, std::nullopt, oid, {}});
+            ListingWalk listing;
+            listing.press = oid;
+            auto added = add(Walk{"press:" + oid + ":" + yyyymmdd_text, day, iso_date(ymd) + " press " + oid,
+                                  std::move(listing), "press " + oid});
             if (!added) {
                 return std::unexpected(added.error());
             }

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <iosfwd>
+#include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +25,8 @@ struct BackfillRequest {
     bool refresh = false;              // walk listings again even when fully walked before
     bool dry_run = false;              // list what would be queued; queue and archive nothing
     std::optional<size_t> limit;       // stop queuing after this many new articles
+    // When set, every ref each listing lists, by listing ("section 100", "press 015").
+    std::map<std::string, std::set<parsers::ArticleRef>>* listed = nullptr;
 };
 
 // Exit codes: 0 the range is complete; 1 some articles or listings failed (listed, and

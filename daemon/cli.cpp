@@ -3,6 +3,7 @@
 #include "daemon/adopt.hpp"
 #include "daemon/archive.hpp"
 #include "daemon/backfill.hpp"
+#include "daemon/coverage.hpp"
 #include "daemon/config.hpp"
 #include "daemon/crawl.hpp"
 #include "daemon/history_commands.hpp"
@@ -233,6 +234,7 @@ int status_command(const Config& config)
         return fail(k_exit_io, stats.error().message);
     }
     std::cout << render_status(*stats, WallClock::now());
+    std::cout << render_capacity(*stats, capacity(*stats, config.rate, config.revisit_after.size()));
     return k_exit_ok;
 }
 
@@ -326,6 +328,14 @@ int sillok_main(int argc, char** argv)
             ->check(CLI::Range(size_t{1}, size_t{1'000'000'000}));
     add_network_options(*backfill, common);
 
+    CoverageOptions coverage_options;
+    auto* coverage = app.add_subcommand("coverage", "Walk a date's per-date lists: listed, archived, missing per section");
+    coverage->add_option("date", coverage_options.date, "YYYY-MM-DD (KST), or today, yesterday, today-N")->required();
+    coverage->add_option("--section", coverage_options.sections, "SID1[/SID2] (repeatable; default: the configured)");
+    coverage->add_option("--press", coverage_options.presses, "Press id (oid) to walk (repeatable)");
+    coverage->add_flag("--queue", coverage_options.queue, "Queue the missing articles in the frontier");
+    add_network_options(*coverage, common);
+
     auto* status = app.add_subcommand("status", "Show the queue, the archive and recent errors from the ledger");
     add_storage_options(*status, common);
 
@@ -395,6 +405,9 @@ int sillok_main(int argc, char** argv)
     }
     if (backfill->parsed()) {
         return backfill_command(config, backfill_options, given(common, "sections"));
+    }
+    if (coverage->parsed()) {
+        return coverage_command(config, coverage_options, &g_stop_requested);
     }
     if (run->parsed()) {
         ConfigLoader reload = [&common]() -> std::expected<Config, std::string> {

@@ -67,7 +67,7 @@ std::expected<void, std::string> read(const toml::table& table, std::string_view
 const std::set<std::string, std::less<>> k_keys = {
     "archive", "ledger", "rate", "concurrency", "timeout", "retries", "max_bytes", "user_agent", "connect_to",
     "cacert", "pause_after", "pause_seconds", "sections", "presses", "poll_interval", "max_listing_pages",
-    "revisit_after", "metrics_file"};
+    "revisit_after", "metrics_file", "discovery"};
 
 std::expected<void, std::string> read_all(const toml::table& table, Config& config)
 {
@@ -86,7 +86,8 @@ std::expected<void, std::string> read_all(const toml::table& table, Config& conf
                         read(table, "presses", config.presses), read(table, "poll_interval", config.poll_interval),
                         read(table, "max_listing_pages", config.max_listing_pages),
                         read(table, "revisit_after", config.revisit_after),
-                        read(table, "metrics_file", config.metrics_file)}) {
+                        read(table, "metrics_file", config.metrics_file),
+                        read(table, "discovery", config.discovery)}) {
         if (!result) {
             return result;
         }
@@ -125,6 +126,9 @@ std::expected<void, std::string> validate(const Config& c)
     }
     if (c.max_listing_pages < 1) {
         return fail("max_listing_pages must be at least 1");
+    }
+    if (c.discovery != "per-date" && c.discovery != "latest") {
+        return fail("discovery must be \"per-date\" or \"latest\"");
     }
     for (const auto& section : c.sections) {
         if (auto parsed = parsers::parse_section(section); !parsed) {
@@ -192,6 +196,7 @@ std::string to_toml(const Config& c)
         {"sections", strings(c.sections)}, {"presses", strings(c.presses)},
         {"poll_interval", c.poll_interval}, {"max_listing_pages", c.max_listing_pages},
         {"revisit_after", revisits},       {"metrics_file", c.metrics_file},
+        {"discovery", c.discovery},
     };
     std::ostringstream out;
     out << toml::toml_formatter(table) << '\n';

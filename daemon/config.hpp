@@ -28,6 +28,10 @@ struct Config {
     std::vector<std::string> presses;
     int64_t poll_interval = 120;
     int max_listing_pages = 10;
+    // The complete source walked first for each section: "per-date" (main/list.naver, every
+    // article of the day) or "latest" (each sub-section's breaking-news list); the other is
+    // the fallback when it fails or goes silent.
+    std::string discovery = "per-date";
     std::vector<int64_t> revisit_after = {3600, 6 * 3600, 24 * 3600};
     std::string metrics_file; // Prometheus textfile; empty: none
 

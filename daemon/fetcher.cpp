@@ -26,6 +26,7 @@ struct Job {
     FetchResult result;
     std::string url;  // current URL (after redirects)
     std::string host; // its host: the politeness budget it draws on
+    std::string referer;
     int retries = 0;
     int redirects = 0;
     Steady::time_point ready_at{};
@@ -153,6 +154,7 @@ private:
             job->result.tag = request.tag;
             job->result.url = request.url;
             job->url = std::move(request.url);
+            job->referer = std::move(request.referer);
             job->host = parsers::host_of(job->url);
             job->max_body = m_options.max_body_bytes;
             m_waiting.push_back(std::move(job));
@@ -242,6 +244,9 @@ private:
         curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
         curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip, deflate, br");
         curl_easy_setopt(easy, CURLOPT_USERAGENT, m_options.user_agent.c_str());
+        if (!job.referer.empty()) {
+            curl_easy_setopt(easy, CURLOPT_REFERER, job.referer.c_str());
+        }
         curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(m_options.connect_timeout.count()));
         curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(m_options.total_timeout.count()));

@@ -59,7 +59,8 @@ struct FetchError {
 
 struct FetchRequest {
     std::string url;
-    uint64_t tag = 0; // the caller's, handed back in the result
+    uint64_t tag = 0;     // the caller's, handed back in the result
+    std::string referer = {}; // sent as Referer when not empty (the listing endpoint expects one)
 };
 
 struct FetchResult {

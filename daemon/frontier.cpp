@@ -242,6 +242,16 @@ std::expected<size_t, LedgerError> Frontier::retry_now(std::string_view source, 
     return static_cast<size_t>(sqlite3_changes(m_db.get()));
 }
 
+std::expected<size_t, LedgerError> Frontier::shed_late_revisits(WallClock::time_point now, std::chrono::seconds late)
+{
+    auto stmt = sql::prepare(m_db.get(), "UPDATE frontier SET state = 'done', last_error = 'shed: the queue was behind',"
+                                         " updated_at = ?2 WHERE source = 'revisit' AND state = 'pending' AND next_at < ?1");
+    if (!stmt || Bound(stmt.get()).integer(unix_ms(now - late)).text(kst_iso(now)).step() != SQLITE_DONE) {
+        return std::unexpected(error("cannot shed late revisits"));
+    }
+    return static_cast<size_t>(sqlite3_changes(m_db.get()));
+}
+
 std::expected<std::map<std::string, int64_t>, LedgerError> Frontier::counts_by_state()
 {
     auto stmt = sql::prepare(m_db.get(), "SELECT state, count(*) FROM frontier GROUP BY state");

@@ -59,6 +59,9 @@ public:
     // The refs that are neither queued nor archived (what enqueue would add).
     std::expected<std::vector<parsers::ArticleRef>, LedgerError> unknown(const std::vector<parsers::ArticleRef>& refs);
     // A source's failed items, and those waiting out a retry delay, become ready now.
+    // Load shedding: revisits that have waited longer than `late` past their time are given up
+    // (state done, last_error "shed"), so that new articles keep their place. Returns how many.
+    std::expected<size_t, LedgerError> shed_late_revisits(WallClock::time_point now, std::chrono::seconds late);
     std::expected<size_t, LedgerError> retry_now(std::string_view source, WallClock::time_point now);
     // Items left in flight by processes that no longer run go back to pending.
     std::expected<size_t, LedgerError> recover();

@@ -2,9 +2,11 @@
 
 #include "daemon/article_worker.hpp"
 #include "daemon/crawl.hpp"
+#include "daemon/discovery.hpp"
 #include "daemon/fetcher.hpp"
 #include "daemon/frontier.hpp"
 #include "daemon/politeness.hpp"
+#include "daemon/robots.hpp"
 #include "daemon/status.hpp"
 #include "daemon/stores.hpp"
 #include "daemon/systemd.hpp"
@@ -12,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <fstream>
@@ -26,14 +29,16 @@ using Steady = std::chrono::steady_clock;
 constexpr auto k_status_every = std::chrono::seconds(5);
 constexpr auto k_metrics_every = std::chrono::seconds(30);
 constexpr auto k_idle_claim_pause = std::chrono::seconds(1);
+constexpr auto k_robots_check_every = std::chrono::hours(1);
+// The queue is compared with itself every window; growing over k_growing_windows in a row
+// means the budget is too small for the sections: warn, and give up revisits this late.
+constexpr auto k_backlog_window = std::chrono::minutes(10);
+constexpr int k_growing_windows = 3;
+constexpr auto k_late_revisit = std::chrono::hours(6);
 
-// A listing page to fetch: a section's list (and its cursor pages) or a press's list.
-struct ListingTask {
-    std::string url;
-    std::string label;
-    std::optional<parsers::Section> section;
-    std::string press;
-    int page = 1;
+// A host's robots.txt to fetch.
+struct RobotsTask {
+    std::string host;
 };
 
 std::vector<std::chrono::seconds> seconds_list(const std::vector<int64_t>& values)
@@ -43,12 +48,6 @@ std::vector<std::chrono::seconds> seconds_list(const std::vector<int64_t>& value
         out.emplace_back(value);
     }
     return out;
-}
-
-std::string today_yyyymmdd(WallClock::time_point now)
-{
-    auto iso = kst_iso(now);
-    return iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2);
 }
 
 // Written beside the target and renamed, so the collector never reads half a file.
@@ -71,10 +70,12 @@ void write_metrics(const std::string& path, const std::string& text)
 class ServiceFeed final : public FetchFeed {
 public:
     ServiceFeed(Config config, const ConfigLoader& reload, ServiceSignals signals, Frontier& frontier,
-                Politeness& politeness, ArticleWorker& worker, Notifier& notifier)
+                Politeness& politeness, ArticleWorker& worker, Notifier& notifier, Discovery& discovery,
+                RobotsLedger& robots)
         : m_config(std::move(config)), m_reload(reload), m_signals(signals), m_frontier(frontier),
-          m_politeness(politeness), m_worker(worker), m_notifier(notifier)
+          m_politeness(politeness), m_worker(worker), m_notifier(notifier), m_discovery(discovery), m_robots(robots)
     {
+        m_discovery.watch(m_config.sections, m_config.presses);
     }
 
     void tick() override
@@ -88,6 +89,10 @@ public:
             publish_status();
             m_next_status = now + k_status_every;
         }
+        if (now >= m_next_robots_check && !stopping()) {
+            check_robots();
+            m_next_robots_check = now + k_robots_check_every;
+        }
         if (now >= m_next_poll && !stopping()) {
             schedule_discovery();
             m_next_poll = now + std::chrono::seconds(m_config.poll_interval);
@@ -97,9 +102,16 @@ public:
     std::vector<FetchRequest> take(size_t room) override
     {
         std::vector<FetchRequest> requests;
+        while (requests.size() < room && !m_robots_due.empty()) {
+            auto tag = m_next_tag++;
+            requests.push_back(FetchRequest{"https://" + m_robots_due.front() + "/robots.txt", tag});
+            m_pending.emplace(tag, RobotsTask{m_robots_due.front()});
+            m_robots_due.pop_front();
+        }
         while (requests.size() < room && !m_listings.empty()) {
             auto tag = m_next_tag++;
-            requests.push_back(FetchRequest{m_listings.front().url, tag});
+            requests.push_back(
+                FetchRequest{next_url(m_listings.front().walk), tag, referer(m_listings.front().walk)});
             m_pending.emplace(tag, std::move(m_listings.front()));
             m_listings.pop_front();
         }
@@ -134,8 +146,13 @@ public:
         auto node = m_pending.extract(result.tag);
         if (auto* item = std::get_if<FrontierItem>(&node.mapped())) {
             m_worker.push(std::move(*item), std::move(result));
+        } else if (auto* robots = std::get_if<RobotsTask>(&node.mapped())) {
+            robots_fetched(robots->host, result);
+            m_worker.record(std::move(result.attempts));
         } else {
-            discovered(std::get<ListingTask>(node.mapped()), result);
+            if (auto next = m_discovery.page_done(std::move(std::get<DiscoveryTask>(node.mapped())), result)) {
+                m_listings.push_back(std::move(*next));
+            }
             m_worker.record(std::move(result.attempts));
         }
     }
@@ -156,6 +173,7 @@ public:
             return;
         }
         m_notifier.status(status_line(*stats));
+        watch_backlog(*stats, now);
         if (!m_config.metrics_file.empty() && Steady::now() >= m_next_metrics) {
             write_metrics(m_config.metrics_file, render_prometheus(*stats, now));
             m_next_metrics = Steady::now() + k_metrics_every;
@@ -163,6 +181,31 @@ public:
     }
 
 private:
+    // Warns when the due part of the queue grows window after window, and sheds the least
+    // valuable work first: revisits long overdue, so that new articles keep their place.
+    void watch_backlog(const LedgerStats& stats, WallClock::time_point now)
+    {
+        if (Steady::now() < m_next_backlog_check) {
+            return;
+        }
+        m_next_backlog_check = Steady::now() + k_backlog_window;
+        m_growing = m_due_before && stats.due_pending > *m_due_before ? m_growing + 1 : 0;
+        m_due_before = stats.due_pending;
+        if (m_growing < k_growing_windows) {
+            return;
+        }
+        auto need = capacity(stats, m_config.rate, m_config.revisit_after.size());
+        spdlog::warn("the queue grows faster than it drains: {} items due, the oldest waiting {} s; the sections need "
+                     "about {:.0f} requests/h against a budget of {:.0f}/h",
+                     stats.due_pending, stats.queue_lag_seconds.value_or(0), need.demand_per_hour(),
+                     need.budget_per_hour);
+        if (auto shed = m_frontier.shed_late_revisits(now, k_late_revisit); shed && *shed > 0) {
+            spdlog::warn("shed {} revisits more than {} h late", *shed, k_late_revisit.count());
+        } else if (!shed) {
+            spdlog::error("{}", shed.error().message);
+        }
+    }
+
     bool long_wait(std::string_view host)
     {
         auto now = WallClock::now();
@@ -176,56 +219,41 @@ private:
         if (!m_listings.empty() || long_wait(parsers::k_listing_host)) {
             return;
         }
-        for (const auto& text : m_config.sections) {
-            auto section = parsers::parse_section(text);
-            if (!section) {
-                continue; // validated at load
-            }
-            m_listings.push_back(ListingTask{parsers::breaking_news_url(*section), "section " + text, *section, {}, 1});
-        }
-        auto today = today_yyyymmdd(WallClock::now());
-        for (const auto& oid : m_config.presses) {
-            m_listings.push_back(ListingTask{parsers::press_list_url(oid, today, 1), "press " + oid, std::nullopt, oid, 1});
+        for (auto& task : m_discovery.poll(WallClock::now())) {
+            m_listings.push_back(std::move(task));
         }
     }
 
-    void discovered(const ListingTask& task, const FetchResult& result)
+    void check_robots()
     {
-        if (result.error) {
-            if (result.error->kind != FetchErrorKind::interrupted) {
-                spdlog::warn("listing {} ({}) failed: {}: {}", task.label, result.url, to_string(result.error->kind),
-                             result.error->message);
+        for (auto name : {parsers::k_listing_host, parsers::k_article_host}) {
+            auto host = std::string(name);
+            auto due = m_robots.due(host, WallClock::now());
+            if (!due) {
+                spdlog::error("{}", due.error().message);
+            } else if (*due) {
+                m_robots_due.push_back(std::move(host));
             }
+        }
+    }
+
+    // Recorded whatever came back: a failure is an answer too, and the next try is a day later.
+    void robots_fetched(const std::string& host, const FetchResult& result)
+    {
+        if (result.error && result.error->kind == FetchErrorKind::interrupted) {
             return;
         }
-        auto listing = parsers::parse_listing(result.body, result.final_url);
-        if (!listing) {
-            spdlog::warn("listing {} ({}): {}", task.label, result.url, listing.error().message);
+        const auto agent = m_config.user_agent.empty() ? default_user_agent() : m_config.user_agent;
+        auto rules = m_robots.record(host, result.status, result.error ? std::string() : result.body,
+                                     product_token(agent), WallClock::now());
+        if (!rules) {
+            spdlog::error("{}", rules.error().message);
             return;
         }
-        const auto& refs = listing->listed.empty() ? listing->refs : listing->listed;
-        auto added = m_frontier.enqueue(refs, "discovery", k_priority_discovery, WallClock::now());
-        if (!added) {
-            spdlog::error("cannot queue discovered articles: {}", added.error().message);
-            return;
-        }
-        if (*added > 0) {
-            spdlog::info("{}: {} new of {} listed", task.label, *added, refs.size());
-        }
-        // A page of nothing but new articles means more may be behind it (after downtime).
-        if (*added == 0 || *added < refs.size() || task.page >= m_config.max_listing_pages) {
-            return;
-        }
-        auto next = task;
-        ++next.page;
-        if (task.section && listing->has_next && listing->next_cursor) {
-            next.url = parsers::latest_fragment_url(*task.section, next.page, "", *listing->next_cursor);
-            m_listings.push_back(std::move(next));
-        } else if (!task.press.empty() && listing->next_page) {
-            next.url = parsers::press_list_url(task.press, today_yyyymmdd(WallClock::now()), *listing->next_page);
-            next.page = *listing->next_page;
-            m_listings.push_back(std::move(next));
-        }
+        auto text = *rules;
+        std::ranges::replace(text, '\n', ';');
+        spdlog::info("robots.txt of {}: HTTP {}{}; asks of sillok: {}", host, result.status,
+                     result.error ? " (" + result.error->message + ")" : "", text.empty() ? "nothing" : text);
     }
 
     void reload()
@@ -253,6 +281,7 @@ private:
         m_config.presses = loaded->presses;
         m_config.poll_interval = loaded->poll_interval;
         m_config.revisit_after = loaded->revisit_after;
+        m_discovery.watch(m_config.sections, m_config.presses);
         if (poll_changed) {
             m_next_poll = Steady::now();
         }
@@ -268,10 +297,17 @@ private:
     Politeness& m_politeness;
     ArticleWorker& m_worker;
     Notifier& m_notifier;
-    std::deque<ListingTask> m_listings;
-    std::map<uint64_t, std::variant<FrontierItem, ListingTask>> m_pending;
+    Discovery& m_discovery;
+    RobotsLedger& m_robots;
+    std::deque<std::string> m_robots_due;
+    std::deque<DiscoveryTask> m_listings;
+    std::map<uint64_t, std::variant<FrontierItem, DiscoveryTask, RobotsTask>> m_pending;
     uint64_t m_next_tag = 0;
     Steady::time_point m_next_poll{};
+    Steady::time_point m_next_robots_check{};
+    Steady::time_point m_next_backlog_check{};
+    std::optional<int64_t> m_due_before;
+    int m_growing = 0;
     Steady::time_point m_next_status{};
     Steady::time_point m_next_metrics{};
     Steady::time_point m_claim_after{};
@@ -285,16 +321,24 @@ int run_service(const Config& config, const ConfigLoader& reload, ServiceSignals
     if (!stores) {
         return fail(k_exit_io, stores.error());
     }
+    auto health = SourceHealth::open(config.ledger_path());
+    auto robots = health ? RobotsLedger::open(config.ledger_path()) : std::unexpected(health.error());
+    if (!robots) {
+        return fail(k_exit_io, robots.error().message);
+    }
     Notifier notifier;
     ArticlePipeline pipeline(stores->archive, stores->ledger);
     std::optional<std::string> storage_failure;
     {
         ArticleWorker worker(pipeline, stores->worker_frontier, seconds_list(config.revisit_after), FrontierRetryPolicy{});
-        ServiceFeed feed(config, reload, signals, stores->loop_frontier, *stores->politeness, worker, notifier);
+        Discovery discovery(stores->loop_frontier, *health, config.discovery == "latest", config.max_listing_pages);
+        ServiceFeed feed(config, reload, signals, stores->loop_frontier, *stores->politeness, worker, notifier,
+                         discovery, *robots);
         Fetcher fetcher(fetch_options(config), *stores->politeness);
-        spdlog::info("sillok {} running: archive {}, {} sections, {} presses, rate {}/s, poll every {} s",
+        spdlog::info("sillok {} running: archive {}, {} sections, {} presses, rate {}/s, poll every {} s, "
+                     "discovery {} first",
                      SILLOK_VERSION, config.archive.string(), config.sections.size(), config.presses.size(),
-                     config.rate, config.poll_interval);
+                     config.rate, config.poll_interval, config.discovery);
         notifier.ready();
         fetcher.run(feed);
         notifier.stopping();

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace sillok::daemon {
 namespace {
 
@@ -31,6 +33,57 @@ std::optional<int64_t> count(sqlite3* db, std::string_view query, std::string_vi
 std::string kst_midnight(WallClock::time_point now)
 {
     return kst_iso(now).substr(0, 10) + "T00:00:00+09:00";
+}
+
+void render_sources(const LedgerStats& s, std::string& out)
+{
+    if (!s.sources_error.empty()) {
+        out += "sources: unreadable: " + s.sources_error + "\n";
+    }
+    for (const auto& source : s.sources) {
+        out += fmt::format("source {}: last success {}, {} new articles in the last 24 h, {} empty polls in a row{}\n",
+                           source.source, source.last_success ? kst_iso(*source.last_success) : "never",
+                           source.new_last_24h, source.consecutive_empty, source.stalled() ? " (STALLED)" : "");
+        if (!source.last_failure.empty()) {
+            out += fmt::format("source {}: last failure: {}\n", source.source, source.last_failure);
+        }
+    }
+}
+
+void render_robots(const LedgerStats& s, std::string& out)
+{
+    for (const auto& entry : s.robots) {
+        std::string rules = entry.rules;
+        std::ranges::replace(rules, '\n', ';');
+        if (rules.ends_with(';')) {
+            rules.pop_back();
+        }
+        out += fmt::format("robots.txt {}: HTTP {}, fetched {}; asks of sillok: {}\n", entry.host, entry.status,
+                           kst_iso(entry.fetched_at), rules.empty() ? "nothing" : rules);
+    }
+}
+
+void render_source_metrics(const LedgerStats& s, std::string& out)
+{
+    if (s.sources.empty()) {
+        return;
+    }
+    out += "# HELP sillok_source_new_articles_last_24h Articles a discovery source found new in the last 24 hours.\n"
+           "# TYPE sillok_source_new_articles_last_24h gauge\n";
+    for (const auto& source : s.sources) {
+        out += fmt::format("sillok_source_new_articles_last_24h{{source=\"{}\"}} {}\n", source.source, source.new_last_24h);
+    }
+    out += "# HELP sillok_source_consecutive_empty_polls Failed or empty polls of a source since its last success.\n"
+           "# TYPE sillok_source_consecutive_empty_polls gauge\n";
+    for (const auto& source : s.sources) {
+        out += fmt::format("sillok_source_consecutive_empty_polls{{source=\"{}\"}} {}\n", source.source,
+                           source.consecutive_empty);
+    }
+    out += "# HELP sillok_source_stalled 1 when a source's last polls in a row were failed or empty.\n"
+           "# TYPE sillok_source_stalled gauge\n";
+    for (const auto& source : s.sources) {
+        out += fmt::format("sillok_source_stalled{{source=\"{}\"}} {}\n", source.source, source.stalled() ? 1 : 0);
+    }
 }
 
 } // namespace
@@ -99,6 +152,24 @@ std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& 
                                     column_text(paused.get(), 2).value_or("")});
         } while (sqlite3_step(paused.get()) == SQLITE_ROW);
     }
+    auto listings_24h = count(db.get(), "SELECT count(*) FROM fetches WHERE started_at >= ?1"
+                                        " AND url LIKE 'https://news.naver.com/%'", day_ago);
+    stats.listing_fetches_last_24h = listings_24h.value_or(0);
+    auto due = sql::prepare(db.get(), "SELECT count(*), min(next_at) FROM frontier WHERE state = 'pending' AND next_at <= ?1");
+    if (due && Bound(due.get()).integer(unix_ms(now)).step() == SQLITE_ROW) {
+        stats.due_pending = sqlite3_column_int64(due.get(), 0);
+        if (sqlite3_column_type(due.get(), 1) != SQLITE_NULL) {
+            stats.queue_lag_seconds = (unix_ms(now) - sqlite3_column_int64(due.get(), 1)) / 1000;
+        }
+    }
+    if (auto robots = read_robots(db.get())) {
+        stats.robots = std::move(*robots);
+    }
+    if (auto sources = read_sources(db.get(), now)) {
+        stats.sources = std::move(*sources);
+    } else {
+        stats.sources_error = sources.error();
+    }
     return stats;
 }
 
@@ -122,7 +193,34 @@ std::string render_status(const LedgerStats& s, WallClock::time_point now)
     for (const auto& [at, error] : s.last_errors) {
         out += "recent error: " + at + " " + error + "\n";
     }
+    render_sources(s, out);
+    render_robots(s, out);
     static_cast<void>(now);
+    return out;
+}
+
+Capacity capacity(const LedgerStats& s, double rate, size_t revisits_per_article)
+{
+    Capacity c;
+    c.listings_per_hour = static_cast<double>(s.listing_fetches_last_24h) / 24.0;
+    c.articles_per_hour = static_cast<double>(s.articles_last_24h) / 24.0;
+    c.revisits_per_hour = c.articles_per_hour * static_cast<double>(revisits_per_article);
+    c.budget_per_hour = rate * 3600.0;
+    return c;
+}
+
+std::string render_capacity(const LedgerStats& s, const Capacity& c)
+{
+    auto out = fmt::format("capacity: demand {:.0f} requests/h ({:.0f} listings, {:.0f} new articles, {:.0f} revisits, "
+                           "at the last 24 h's rates) against a budget of {}\n",
+                           c.demand_per_hour(), c.listings_per_hour, c.articles_per_hour, c.revisits_per_hour,
+                           c.budget_per_hour > 0 ? fmt::format("{:.0f} requests/h", c.budget_per_hour)
+                                                 : std::string("no limit (rate 0)"));
+    if (c.over_budget()) {
+        out += "capacity: WARNING: the sections need more requests than the rate allows; the queue falls behind\n";
+    }
+    out += fmt::format("queue lag: {} items due, the oldest waiting {}\n", s.due_pending,
+                       s.queue_lag_seconds ? fmt::format("{} s", *s.queue_lag_seconds) : std::string("-"));
     return out;
 }
 
@@ -132,6 +230,11 @@ std::string status_line(const LedgerStats& s)
                             s.frontier.at("in_flight"), s.versions_today, s.articles);
     for (const auto& host : s.paused) {
         line += "; paused " + host.host;
+    }
+    for (const auto& source : s.sources) {
+        if (source.stalled()) {
+            line += "; discovery stalled: " + source.source;
+        }
     }
     return line;
 }
@@ -161,6 +264,7 @@ std::string render_prometheus(const LedgerStats& s, WallClock::time_point now)
             out += fmt::format("sillok_last_success_timestamp_seconds {}\n", unix_ms(*at) / 1000);
         }
     }
+    render_source_metrics(s, out);
     out += fmt::format("# HELP sillok_status_timestamp_seconds When this file was written.\n"
                        "# TYPE sillok_status_timestamp_seconds gauge\nsillok_status_timestamp_seconds {}\n",
                        unix_ms(now) / 1000);

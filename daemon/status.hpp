@@ -4,6 +4,8 @@
 #include "daemon/kst.hpp"
 #include "daemon/ledger.hpp"
 #include "daemon/politeness.hpp"
+#include "daemon/robots.hpp"
+#include "daemon/source_health.hpp"
 
 #include <expected>
 #include <filesystem>
@@ -26,7 +28,25 @@ struct LedgerStats {
     int64_t failed_fetches_last_24h = 0;
     std::vector<PausedHost> paused;
     std::vector<std::pair<std::string, std::string>> last_errors; // (time, "url: error")
+    std::vector<SourceSummary> sources; // discovery's sources, by name
+    std::string sources_error;          // why the sources could not be read, if so
+    std::vector<RobotsEntry> robots;    // each host's latest robots.txt
+    int64_t listing_fetches_last_24h = 0;  // requests to the listing host
+    int64_t due_pending = 0;               // pending items whose time has come
+    std::optional<int64_t> queue_lag_seconds; // how long the oldest of them has waited
 };
+
+// Requests an hour the observed work needs against the budget the rate allows.
+struct Capacity {
+    double listings_per_hour = 0;
+    double articles_per_hour = 0;
+    double revisits_per_hour = 0;
+    double budget_per_hour = 0; // 0: unlimited
+    [[nodiscard]] double demand_per_hour() const { return listings_per_hour + articles_per_hour + revisits_per_hour; }
+    [[nodiscard]] bool over_budget() const { return budget_per_hour > 0 && demand_per_hour() > budget_per_hour; }
+};
+Capacity capacity(const LedgerStats& stats, double rate, size_t revisits_per_article);
+std::string render_capacity(const LedgerStats& stats, const Capacity& capacity);
 
 std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& ledger, WallClock::time_point now);
 

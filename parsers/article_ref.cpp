@@ -82,7 +82,8 @@ std::expected<ArticleRef, UrlError> make_ref(std::string_view oid, std::string_v
 }
 
 // Path forms: /mnews/article/{oid}/{aid}, /article/{oid}/{aid}, /mnews/ranking/article/...,
-// /mnews/article/comment/..., /article/comment/... (a trailing slash is allowed).
+// /mnews/article/comment/..., /article/comment/..., the print edition's /article/newspaper/...
+// (a trailing slash is allowed).
 std::optional<std::pair<std::string_view, std::string_view>> ids_from_path(std::string_view path)
 {
     auto segments = split(path, '/');
@@ -90,10 +91,11 @@ std::optional<std::pair<std::string_view, std::string_view>> ids_from_path(std::
     std::vector<std::string_view> prefix(segments.begin(),
                                          segments.end() - std::min<size_t>(2, segments.size()));
     using Prefix = std::vector<std::string_view>;
-    static const std::array<Prefix, 6> k_prefixes = {
+    static const std::array<Prefix, 8> k_prefixes = {
         Prefix{"mnews", "article"},           Prefix{"article"},
         Prefix{"mnews", "ranking", "article"}, Prefix{"mnews", "article", "comment"},
         Prefix{"article", "comment"},          Prefix{"mnews", "hotissue", "article"},
+        Prefix{"article", "newspaper"},        Prefix{"mnews", "article", "newspaper"},
     };
     if (segments.size() < 3 || std::ranges::find(k_prefixes, prefix) == k_prefixes.end()) {
         return std::nullopt;
@@ -133,7 +135,7 @@ bool is_sports_or_entertainment_host(std::string_view host)
         return host == suffix.substr(1) || host.ends_with(suffix);
     };
     return ends_with(".sports.naver.com") || ends_with(".entertain.naver.com")
-        || ends_with(".sports.news.naver.com");
+        || ends_with(".sports.news.naver.com") || ends_with(".game.naver.com");
 }
 
 std::expected<UrlParts, UrlError> split_url(std::string_view text)

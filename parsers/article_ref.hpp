@@ -37,6 +37,7 @@ struct UrlError {
 
 // Accepts, with or without scheme, query and fragment:
 //   n.news.naver.com/mnews/article/{oid}/{aid}, n.news.naver.com/article/{oid}/{aid},
+//   the print edition's n.news.naver.com/article/newspaper/{oid}/{aid}?date=...,
 //   .../mnews/ranking/article/{oid}/{aid}, .../mnews/article/comment/{oid}/{aid},
 //   m.news.naver.com/... (same paths, and read.naver/read.nhn),
 //   news.naver.com/main/read.naver|read.nhn?...&oid=...&aid=...
@@ -56,7 +57,7 @@ std::string host_of(std::string_view url);
 
 // n.news.naver.com, news.naver.com, m.news.naver.com: hosts the fetcher may follow redirects to.
 bool is_news_host(std::string_view host);
-// sports and entertainment hosts: Naver moves such articles there; sillok does not archive them.
+// sports, entertainment and esports (game.naver.com) hosts: Naver moves such articles there; sillok does not archive them.
 bool is_sports_or_entertainment_host(std::string_view host);
 
 } // namespace sillok::parsers

@@ -12,16 +12,12 @@
 namespace sillok::parsers {
 namespace {
 
-constexpr std::string_view k_news_origin = "https://news.naver.com";
 constexpr std::string_view k_template_path = "/section/template/";
-constexpr std::string_view k_latest_template = "SECTION_ARTICLE_LIST_FOR_LATEST";
-constexpr int k_first_sid1 = 100;
-constexpr int k_last_sid1 = 105;
 // The paging endpoint's JSON is two objects deep; deeper values are dropped while parsing,
 // so hostile nesting costs neither stack nor memory.
 constexpr int k_json_depth = 3;
 
-enum class UrlKind { fragment, legacy_list, page };
+enum class UrlKind { fragment, page };
 
 std::unexpected<ListingError> fail(ListingErrorKind kind, std::string message)
 {
@@ -145,13 +141,14 @@ bool is_article_page(const xmlNode* root)
     return select_first(root, "//*[@id='dic_area' or @id='newsct_article' or @id='articleBodyContents']") != nullptr;
 }
 
-// Modern paging: the first element carrying data-has-next also carries data-cursor and
-// data-page-no; the articles of the list itself are inside it.
-void read_cursor_paging(const xmlNode* root, const UrlParts& base, Listing& listing)
+// Modern paging: the first element carrying data-has-next (the wrapper div._PERSIST_META) also
+// carries data-cursor, data-page-no, data-template and data-date; the articles of the list
+// itself are inside it. Returns false when the page has no such element.
+bool read_cursor_paging(const xmlNode* root, const UrlParts& base, Listing& listing)
 {
     const xmlNode* meta = select_first(root, "//*[@data-has-next]");
     if (meta == nullptr) {
-        return;
+        return false;
     }
     listing.has_next = lower(trim(attribute(meta, "data-has-next").value_or(""))) == "true";
     auto cursor = std::string(trim(attribute(meta, "data-cursor").value_or("")));
@@ -160,6 +157,11 @@ void read_cursor_paging(const xmlNode* root, const UrlParts& base, Listing& list
     }
     listing.page = positive_number(attribute(meta, "data-page-no").value_or(""));
     listing.listed = article_refs(meta, base);
+    if (auto name = std::string(trim(attribute(meta, "data-template").value_or(""))); !name.empty()) {
+        listing.template_name = std::move(name);
+    }
+    listing.date = std::string(trim(attribute(meta, "data-date").value_or("")));
+    return true;
 }
 
 // Legacy paging: div.paging holds the current page as <strong> and links to other pages
@@ -184,16 +186,57 @@ void read_page_paging(const xmlNode* root, const UrlParts& base, Listing& listin
     listing.has_next = listing.next_page.has_value();
 }
 
+// The per-date list's own articles (ul.type06_headline, ul.type06) and its page numbers.
 void read_legacy_list(const xmlNode* root, const UrlParts& base, Listing& listing)
 {
-    for (const xmlNode* list :
-         select_nodes(root, "//ul[" + class_test("type06_headline") + " or " + class_test("type06") + "]")) {
+    auto lists = select_nodes(root, "//ul[" + class_test("type06_headline") + " or " + class_test("type06") + "]");
+    for (const xmlNode* list : lists) {
         append_new(listing.listed, article_refs(list, base));
     }
     read_page_paging(root, base, listing);
 }
 
-std::expected<Listing, ListingError> html_listing(std::string_view body, const UrlParts& base, UrlKind kind)
+// A sub-section named by a menu link: /breakingnews/section/{sid1}/{sid2}, or a list.naver /
+// main.naver link whose query holds sid1 and sid2.
+std::optional<Section> linked_subsection(const UrlParts& target)
+{
+    constexpr std::string_view k_breaking = "/breakingnews/section/";
+    std::string text;
+    if (target.path.starts_with(k_breaking)) {
+        text = target.path.substr(k_breaking.size());
+    } else if (target.path.starts_with("/main/")) {
+        auto sid1 = query_value(target.query, "sid1");
+        auto sid2 = query_value(target.query, "sid2");
+        if (!sid1 || !sid2) {
+            return std::nullopt;
+        }
+        text = std::string(*sid1) + "/" + std::string(*sid2);
+    }
+    if (text.ends_with('/')) {
+        text.pop_back();
+    }
+    auto section = parse_section(text);
+    if (!section || !section->sid2) {
+        return std::nullopt;
+    }
+    return *section;
+}
+
+void read_subsections(const xmlNode* root, const UrlParts& base, Listing& listing)
+{
+    for (const xmlNode* link : select_nodes(root, "//a[@href]")) {
+        auto target = split_url(resolve(attribute(link, "href").value_or(""), base));
+        if (!target || !is_news_host(target->host)) {
+            continue;
+        }
+        auto section = linked_subsection(*target);
+        if (section && std::ranges::find(listing.subsections, *section) == listing.subsections.end()) {
+            listing.subsections.push_back(std::move(*section));
+        }
+    }
+}
+
+std::expected<Listing, ListingError> html_listing(std::string_view body, const UrlParts& base)
 {
     auto doc = parse_html(body);
     const xmlNode* root = root_element(doc.get());
@@ -205,11 +248,10 @@ std::expected<Listing, ListingError> html_listing(std::string_view body, const U
     }
     Listing listing;
     listing.refs = article_refs(root, base);
-    if (kind == UrlKind::legacy_list) {
+    if (!read_cursor_paging(root, base, listing)) {
         read_legacy_list(root, base, listing);
-    } else {
-        read_cursor_paging(root, base, listing);
     }
+    read_subsections(root, base, listing);
     return listing;
 }
 
@@ -226,9 +268,13 @@ std::expected<std::string, ListingError> rendered_html(std::string_view body, st
     }
     auto component = json.find("renderedComponent");
     if (component == json.end() || !component->is_object()) {
-        return fail(ListingErrorKind::malformed, "the paging endpoint's JSON has no renderedComponent object");
+        return fail(ListingErrorKind::missing_component, "the paging endpoint's JSON has no renderedComponent object");
     }
     if (auto named = component->find(template_name); named != component->end() && named->is_string()) {
+        if (trim(named->get_ref<const std::string&>()).empty()) {
+            return fail(ListingErrorKind::empty_shell, "the paging endpoint answered an empty shell (no HTML in "
+                                                           + std::string(template_name) + ")");
+        }
         return named->get<std::string>();
     }
     std::string html;
@@ -239,16 +285,19 @@ std::expected<std::string, ListingError> rendered_html(std::string_view body, st
             found = true;
         }
     }
-    if (!found) {
-        return fail(ListingErrorKind::malformed, "the paging endpoint's renderedComponent holds no HTML");
+    if (!found || trim(html).empty()) {
+        return fail(ListingErrorKind::empty_shell, "the paging endpoint answered an empty shell (no HTML in renderedComponent)");
     }
     return html;
 }
 
 std::expected<Listing, ListingError> fragment_listing(std::string_view body, const UrlParts& base)
 {
-    auto name = std::string_view(base.path).substr(k_template_path.size());
-    name = name.substr(0, name.find('/'));
+    std::string_view name;
+    if (base.path.starts_with(k_template_path)) {
+        name = std::string_view(base.path).substr(k_template_path.size());
+        name = name.substr(0, name.find('/'));
+    }
     auto html = rendered_html(body, name);
     if (!html) {
         return std::unexpected(html.error());
@@ -262,12 +311,6 @@ std::expected<Listing, ListingError> fragment_listing(std::string_view body, con
         listing.listed = listing.refs;
     }
     return listing;
-}
-
-bool is_legacy_list_path(std::string_view path)
-{
-    auto leaf = lower(path.substr(path.rfind('/') + 1));
-    return path.starts_with("/main/") && (leaf == "list.naver" || leaf == "list.nhn");
 }
 
 std::expected<UrlKind, ListingError> url_kind(std::string_view url, const std::expected<UrlParts, UrlError>& parts)
@@ -284,39 +327,7 @@ std::expected<UrlKind, ListingError> url_kind(std::string_view url, const std::e
     if (parts->path.starts_with(k_template_path) && parts->path.size() > k_template_path.size()) {
         return UrlKind::fragment;
     }
-    return is_legacy_list_path(parts->path) ? UrlKind::legacy_list : UrlKind::page;
-}
-
-// Characters other than RFC 3986's unreserved ones, percent-encoded.
-std::string query_escaped(std::string_view text)
-{
-    constexpr std::string_view k_hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += k_hex[c >> 4U];
-            out += k_hex[c & 0x0fU];
-        }
-    }
-    return out;
-}
-
-// Section ids are written with three digits, as Naver does ("059" would stay "059").
-std::string three_digits(int id)
-{
-    auto text = std::to_string(id);
-    return text.size() < 3 ? std::string(3 - text.size(), '0') + text : text;
-}
-
-std::optional<int> three_digit_id(std::string_view text)
-{
-    if (text.size() != 3 || !std::ranges::all_of(text, [](unsigned char c) { return std::isdigit(c) != 0; })) {
-        return std::nullopt;
-    }
-    return (text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0');
+    return UrlKind::page;
 }
 
 } // namespace
@@ -328,10 +339,11 @@ std::expected<Listing, ListingError> parse_listing(std::string_view body, std::s
     if (!kind) {
         return std::unexpected(kind.error());
     }
-    if (*kind == UrlKind::fragment) {
+    // The paging endpoint answers JSON; every other listing is an HTML page.
+    if (*kind == UrlKind::fragment || trim(body).starts_with('{')) {
         return fragment_listing(body, *parts);
     }
-    return html_listing(body, *parts, *kind);
+    return html_listing(body, *parts);
 }
 
 std::string_view to_string(ListingErrorKind kind)
@@ -341,73 +353,12 @@ std::string_view to_string(ListingErrorKind kind)
         return "not_a_listing";
     case ListingErrorKind::malformed:
         return "malformed";
+    case ListingErrorKind::missing_component:
+        return "missing_component";
+    case ListingErrorKind::empty_shell:
+        return "empty_shell";
     }
     return "unknown";
-}
-
-std::expected<Section, std::string> parse_section(std::string_view text)
-{
-    const auto slash = text.find('/');
-    const auto sid1_text = text.substr(0, slash);
-    const auto sid1 = three_digit_id(sid1_text);
-    if (!sid1 || *sid1 < k_first_sid1 || *sid1 > k_last_sid1) {
-        return std::unexpected("section '" + std::string(text)
-                               + "': sid1 must be one of 100..105 "
-                                 "(정치, 경제, 사회, 생활/문화, 세계, IT/과학)");
-    }
-    Section section{*sid1, std::nullopt};
-    if (slash != std::string_view::npos) {
-        auto sid2 = text.substr(slash + 1);
-        bool well_formed = sid2.size() == 3 && std::ranges::all_of(sid2, [](char c) {
-            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
-        });
-        if (!well_formed) {
-            return std::unexpected("section '" + std::string(text)
-                                   + "': sid2 must be three digits or letters, e.g. 101/259 or 102/59b");
-        }
-        section.sid2 = std::string(sid2);
-    }
-    return section;
-}
-
-std::string section_home_url(int sid1)
-{
-    return std::string(k_news_origin) + "/section/" + three_digits(sid1);
-}
-
-std::string breaking_news_url(const Section& section)
-{
-    if (!section.sid2) {
-        return section_home_url(section.sid1);
-    }
-    return std::string(k_news_origin) + "/breakingnews/section/" + three_digits(section.sid1) + "/"
-           + *section.sid2;
-}
-
-std::string latest_fragment_url(const Section& section, int page_no, std::string_view date_yyyymmdd,
-                                std::string_view cursor)
-{
-    return std::string(k_news_origin) + std::string(k_template_path) + std::string(k_latest_template)
-           + "?sid=" + three_digits(section.sid1) + "&sid2=" + (section.sid2 ? *section.sid2 : "")
-           + "&cluid=&pageNo=" + std::to_string(page_no) + "&date=" + query_escaped(date_yyyymmdd)
-           + "&next=" + query_escaped(cursor);
-}
-
-std::string legacy_list_url(const Section& section, std::string_view date_yyyymmdd, int page)
-{
-    std::string url = std::string(k_news_origin) + "/main/list.naver?mode=";
-    url += section.sid2 ? "LS2D&mid=shm" : "LSD&mid=sec";
-    url += "&sid1=" + three_digits(section.sid1);
-    if (section.sid2) {
-        url += "&sid2=" + *section.sid2;
-    }
-    return url + "&date=" + query_escaped(date_yyyymmdd) + "&page=" + std::to_string(page);
-}
-
-std::string press_list_url(std::string_view oid, std::string_view date_yyyymmdd, int page)
-{
-    return std::string(k_news_origin) + "/main/list.naver?mode=LPOD&mid=sec&oid=" + query_escaped(oid)
-           + "&date=" + query_escaped(date_yyyymmdd) + "&page=" + std::to_string(page);
 }
 
 } // namespace sillok::parsers

@@ -1,8 +1,10 @@
 #pragma once
 // parse_listing: a fetched Naver News listing (bytes + the URL it came from) to the article
-// refs it links to and where the listing continues; plus the URLs of the listings sillok polls.
+// refs it links to, where the listing continues and the sub-sections it names. The URLs of the
+// listings are in listing_urls.hpp.
 // Pure: no I/O, no clock, no globals.
 #include "parsers/article_ref.hpp"
+#include "parsers/listing_urls.hpp"
 
 #include <expected>
 #include <optional>
@@ -33,11 +35,20 @@ struct Listing {
     std::optional<int> page;
     // Legacy: the smallest page number above page that div.paging links to, if any.
     std::optional<int> next_page;
+    // Modern: the wrapper's data-template (the paging endpoint's template for the next page)
+    // and data-date (YYYYMMDD, empty on today's lists).
+    std::optional<std::string> template_name;
+    std::optional<std::string> date;
+    // The sub-sections the page's menus link to, in page order, without repeats: links to
+    // /breakingnews/section/{sid1}/{sid2} (modern) and to list.naver?...&sid1=&sid2= (legacy).
+    std::vector<Section> subsections;
 };
 
 enum class ListingErrorKind {
     not_a_listing, // the URL is an article or not a Naver News page, or the body is an article page
     malformed,     // a listing URL whose body cannot be read (empty, or not the JSON expected)
+    missing_component, // the paging endpoint's JSON has no renderedComponent object
+    empty_shell,       // the paging endpoint answered renderedComponent with no HTML in it
 };
 
 struct ListingError {
@@ -45,49 +56,20 @@ struct ListingError {
     std::string message;
 };
 
-// url is the URL the body was served from (after redirects). Which listing it is comes from
-// the URL; the rule, in order:
+// url is the URL the body was served from (after redirects). What the body is comes from the
+// body itself, the URL only resolving its links and ruling out what is not Naver News:
 //   - not an http(s) URL on a Naver News host, or an article URL (parse_url succeeds):
 //     not_a_listing;
-//   - /section/template/{NAME} (the paging endpoint): the body is JSON
-//     {"renderedComponent": {"{NAME}": "<html>"}}; anything else is malformed;
-//   - any other page on a Naver News host (home, /section/{sid1}, /breakingnews/...,
-//     /main/list.naver, /main/main.naver, ...) is an HTML listing, unless the body carries the
-//     marks of an article page (og:type "article", #dic_area, #newsct_article,
-//     #articleBodyContents): article pages link to other articles but are not listings.
+//   - a body that is a JSON object, or any body served from /section/template/{NAME} (the
+//     paging endpoint): {"renderedComponent": {"{NAME}": "<html>"}}; no renderedComponent is
+//     missing_component, no HTML in it empty_shell, anything else malformed;
+//   - any other body is an HTML page (CP949 or UTF-8 bytes): paged by a cursor when an element
+//     carries data-has-next (section, breaking-news), by page numbers when it holds the
+//     per-date list's ul.type06 / div.paging (list.naver, main.naver, list.naver;jsessionid=),
+//     neither on home pages; an article page (og:type "article", #dic_area, #newsct_article,
+//     #articleBodyContents) links to other articles but is not_a_listing.
 std::expected<Listing, ListingError> parse_listing(std::string_view body, std::string_view url);
 
 std::string_view to_string(ListingErrorKind kind);
-
-// The host that serves every listing sillok walks.
-inline constexpr std::string_view k_listing_host = "news.naver.com";
-
-// A news section: sid1 100..105 (정치, 경제, 사회, 생활/문화, 세계, IT/과학) and optionally a
-// sub-section sid2 (e.g. "265" 국회/정당 under 정치). sid2 is text: Naver has "59b" (인권/복지).
-struct Section {
-    int sid1 = 0;
-    std::optional<std::string> sid2;
-
-    auto operator<=>(const Section&) const = default;
-};
-
-// "101" or "101/259": sid1 must be 100..105 and sid2, when given, three digits or lower-case
-// letters ("59b").
-std::expected<Section, std::string> parse_section(std::string_view text);
-
-// https://news.naver.com/section/{sid1}
-std::string section_home_url(int sid1);
-// https://news.naver.com/breakingnews/section/{sid1}/{sid2}; the section home without sid2.
-std::string breaking_news_url(const Section& section);
-// The endpoint that pages section and breaking-news lists ("기사 더보기"):
-// https://news.naver.com/section/template/SECTION_ARTICLE_LIST_FOR_LATEST?sid={sid1}
-//   &sid2={sid2 or empty}&cluid=&pageNo={page_no}&date={YYYYMMDD or empty}&next={cursor}
-// cursor is the previous page's Listing::next_cursor (empty for the first page).
-std::string latest_fragment_url(const Section& section, int page_no, std::string_view date_yyyymmdd,
-                                std::string_view cursor);
-// Legacy per-date list: mode=LSD&mid=sec (sid1 only) or mode=LS2D&mid=shm (with sid2).
-std::string legacy_list_url(const Section& section, std::string_view date_yyyymmdd, int page);
-// Legacy per-press list: mode=LPOD&mid=sec&oid={oid}.
-std::string press_list_url(std::string_view oid, std::string_view date_yyyymmdd, int page);
 
 } // namespace sillok::parsers

@@ -185,7 +185,7 @@ std::string fragment_page(const ListingDay& day, int page)
                        + (more ? "true" : "false") + "\" data-cursor-name=\"next\" data-cursor=\""
                        + (more ? cursor_after(day, page) : "") + "\" data-page-no=\"" + std::to_string(page)
                        + "\" data-date=\"" + day.date
-                       + "\" data-template=\"SECTION_ARTICLE_LIST\"><div class=\"section_article _TEMPLATE\" "
+                       + "\" data-template=\"" + std::string(k_fragment_name) + "\"><div class=\"section_article _TEMPLATE\" "
                          "data-template-id=\"SECTION_ARTICLE_LIST\"><ul class=\"sa_list\">";
     for (const auto& ref : day.pages.at(static_cast<size_t>(page - 1))) {
         html += sa_item(ref);

@@ -163,6 +163,17 @@ std::vector<parsers::ArticleRef> next_page_refs(const std::string& json)
 
 void serve_section(NaverStandIn& server, std::string page, std::string next_page)
 {
+    // The per-date list of the day, as the complete source: the same articles as the page's
+    // own list, on one page.
+    std::string per_date = "<html><body><ul class=\"type06_headline\">";
+    for (const auto& ref : listed_refs(page)) {
+        per_date += "<li><a href=\"https://n.news.naver.com/mnews/article/" + ref.oid + "/" + ref.aid + "\">x</a></li>";
+    }
+    per_date += "</ul><div class=\"paging\"><strong>1</strong></div></body></html>";
+    server.on(std::string(k_section_host), "/main/list.naver",
+              [html = std::move(per_date)](const httplib::Request&, httplib::Response& response) {
+                  response.set_content(html, std::string(k_html_uncompressed));
+              });
     server.on(std::string(k_section_host), std::string(k_section_path),
               [html = std::move(page)](const httplib::Request&, httplib::Response& response) {
                   response.set_content(html, std::string(k_html_uncompressed));

@@ -20,11 +20,12 @@
 
 namespace sillok::test {
 
-// Section 100 (정치) as the service polls it, and where its list continues.
+// Section 100 (정치) as the service polls it, and where its list continues: the template its
+// wrapper names (data-template="SECTION_ARTICLE_LIST" on the saved page).
 inline constexpr std::string_view k_section_host = "news.naver.com";
 inline constexpr std::string_view k_section_path = "/section/100";
 inline constexpr std::string_view k_section_url = "https://news.naver.com/section/100";
-inline constexpr std::string_view k_next_page_path = "/section/template/SECTION_ARTICLE_LIST_FOR_LATEST";
+inline constexpr std::string_view k_next_page_path = "/section/template/SECTION_ARTICLE_LIST";
 inline constexpr std::string_view k_article_host = "n.news.naver.com";
 // The stand-in's HTTP library compresses text/* answers with brotli at its slowest setting,
 // about half a second of CPU per saved page, and the service polls and fetches dozens of them.
@@ -45,7 +46,8 @@ std::string with_refs_replaced(std::string page, const std::vector<parsers::Arti
 std::string next_page_json(const std::vector<parsers::ArticleRef>& refs);
 std::vector<parsers::ArticleRef> next_page_refs(const std::string& json);
 
-// Serves `page` as section 100 and `next_page` (a next_page_json) behind any cursor.
+// Serves `page` as section 100, `next_page` (a next_page_json) behind any cursor, and a
+// per-date list of the articles of the page's own list.
 void serve_section(NaverStandIn& server, std::string page, std::string next_page = next_page_json({}));
 // Serves `page` at the canonical path of every ref, each answer taking `delay` (or as long as
 // `delay_of` says for the n-th answer, counting from 0).

@@ -217,22 +217,28 @@ TEST_CASE("parsers::parse_listing on the paging endpoint and breaking news")
         CHECK_FALSE(listing.has_next);
     }
 
-    SUBCASE("an empty fragment is an empty listing")
+    SUBCASE("an empty fragment is an empty shell, not an empty listing")
     {
-        const auto listing =
-            listing_of(R"({"renderedComponent":{"SECTION_ARTICLE_LIST_FOR_LATEST":""}})", fragment_url);
-        CHECK(listing.refs.empty());
-        CHECK_FALSE(listing.has_next);
+        CHECK(error_kind(R"({"renderedComponent":{"SECTION_ARTICLE_LIST_FOR_LATEST":""}})", fragment_url)
+              == ListingErrorKind::empty_shell);
     }
 
     SUBCASE("bodies that are not the endpoint's JSON are malformed")
     {
-        for (std::string_view body : {"", "not json", "<html><body>error</body></html>", "[]", "{}", "null",
-                                      R"({"renderedComponent":"<div></div>"})", R"({"renderedComponent":{}})",
-                                      R"({"renderedComponent":{"SECTION_ARTICLE_LIST_FOR_LATEST":1}})",
+        for (std::string_view body : {"", "not json", "<html><body>error</body></html>", "[]", "null",
                                       R"({"renderedComponent":{"SECTION_ARTICLE_LIST_FOR_LATEST":"<a)"}) {
             INFO("body: " << body);
             CHECK(error_kind(body, fragment_url) == ListingErrorKind::malformed);
+        }
+        // JSON without the component, or with no HTML in it: the silent answers, typed.
+        for (std::string_view body : {"{}", R"({"renderedComponent":"<div></div>"})"}) {
+            INFO("body: " << body);
+            CHECK(error_kind(body, fragment_url) == ListingErrorKind::missing_component);
+        }
+        for (std::string_view body :
+             {R"({"renderedComponent":{}})", R"({"renderedComponent":{"SECTION_ARTICLE_LIST_FOR_LATEST":1}})"}) {
+            INFO("body: " << body);
+            CHECK(error_kind(body, fragment_url) == ListingErrorKind::empty_shell);
         }
     }
 
@@ -240,8 +246,9 @@ TEST_CASE("parsers::parse_listing on the paging endpoint and breaking news")
     {
         const std::string deep = std::string(200000, '[') + std::string(200000, ']');
         CHECK(error_kind(deep, fragment_url) == ListingErrorKind::malformed);
+        // The nested value is dropped while parsing: the component is left without HTML.
         const std::string inner = R"({"renderedComponent":{"SECTION_ARTICLE_LIST_FOR_LATEST":)" + deep + "}}";
-        CHECK(error_kind(inner, fragment_url) == ListingErrorKind::malformed);
+        CHECK(error_kind(inner, fragment_url) == ListingErrorKind::empty_shell);
     }
 
     SUBCASE("breaking-news page")

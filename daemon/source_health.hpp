@@ -1,0 +1,58 @@
+#pragma once
+// The health of discovery's sources, in the ledger's source_polls table: every walk of a
+// source is recorded with what it found or the typed failure that ended it. A source whose
+// last k_stall_polls walks in a row failed or came back empty has stalled: the service warns
+// (log, STATUS=, metrics) and walks the source's fallback.
+#include "daemon/c_handles.hpp"
+#include "daemon/kst.hpp"
+#include "daemon/ledger.hpp"
+#include "daemon/listing_walk.hpp"
+
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sillok::daemon {
+
+inline constexpr int64_t k_stall_polls = 3;
+
+struct SourcePoll {
+    std::string source; // "date 100", "latest 100/264", "home 100", "press 015"
+    std::string url;
+    size_t found = 0;
+    size_t added = 0;
+    std::optional<ListingFailure> failure;
+};
+
+struct SourceSummary {
+    std::string source;
+    std::optional<WallClock::time_point> last_success;
+    int64_t new_last_24h = 0;      // articles new to the frontier in the last 24 hours
+    int64_t consecutive_empty = 0; // failed or empty walks since the last success
+    std::string last_failure;      // "kind url: message" of the latest failure after the last success
+
+    [[nodiscard]] bool stalled() const { return consecutive_empty >= k_stall_polls; }
+};
+
+class SourceHealth {
+public:
+    static std::expected<SourceHealth, LedgerError> open(const std::filesystem::path& ledger);
+
+    std::expected<void, LedgerError> record(const SourcePoll& poll, WallClock::time_point now);
+    // Failed or empty walks of `source` since its last success.
+    std::expected<int64_t, LedgerError> consecutive_empty(const std::string& source);
+
+private:
+    explicit SourceHealth(SqliteDb db) : m_db(std::move(db)) {}
+    LedgerError error(std::string_view what) const;
+
+    SqliteDb m_db;
+    WallClock::time_point m_next_prune{}; // polls older than a week are deleted once an hour
+};
+
+// Every source the ledger has seen, by name; for `status`, STATUS= and metrics.
+std::expected<std::vector<SourceSummary>, std::string> read_sources(sqlite3* db, WallClock::time_point now);
+
+} // namespace sillok::daemon
