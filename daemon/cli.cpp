@@ -216,7 +216,7 @@ int crawl_command(const Config& config, std::vector<std::string> urls, const std
     if (!stores) {
         return fail(k_exit_io, stores.error());
     }
-    ArticlePipeline pipeline(stores->archive, stores->ledger);
+    ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
     Fetcher fetcher(fetch_options(config), *stores->politeness);
     return run_crawl(pipeline, fetcher, refs, std::cout, &g_stop_requested);
 }

@@ -34,9 +34,33 @@ std::string_view to_string(Outcome outcome)
     return "failed";
 }
 
+std::expected<void, StorageError> ArticlePipeline::keep_response(FetchResult& fetched)
+{
+    if (m_keeper.writer == nullptr || m_keeper.mode == WarcMode::off || fetched.response_head.empty()
+        || fetched.attempts.empty() || !fetched.attempts.back().warc_file.empty()) {
+        return {};
+    }
+    auto kept = m_keeper.writer->write_exchange(HttpExchange{fetched.final_url, fetched.fetched_at,
+                                                             fetched.request_head, fetched.response_head,
+                                                             fetched.body, fetched.peer_ip});
+    if (!kept) {
+        return std::unexpected(storage_error(kept.error().message));
+    }
+    auto& attempt = fetched.attempts.back();
+    attempt.warc_file = kept->file;
+    attempt.warc_offset = kept->offset;
+    attempt.warc_length = kept->length;
+    return {};
+}
+
 std::expected<ArticleReport, StorageError> ArticlePipeline::process(const parsers::ArticleRef& ref,
                                                                     FetchResult&& fetched)
 {
+    if (m_keeper.mode == WarcMode::all) {
+        if (auto kept = keep_response(fetched); !kept) {
+            return std::unexpected(kept.error());
+        }
+    }
     if (fetched.error) {
         const auto& error = *fetched.error;
         if (error.kind == FetchErrorKind::off_site_redirect
@@ -57,7 +81,12 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::process(const parser
         switch (error.kind) {
         case parsers::PageErrorKind::gone: return record_state(ref, Outcome::gone, reason, fetched);
         case parsers::PageErrorKind::sports_or_entertainment: return record_state(ref, Outcome::skipped, reason, fetched);
-        default: return record_state(ref, Outcome::failed, reason, fetched);
+        default:
+            // A page that failed to parse is kept, to be archived by a later parser (reparse --failed).
+            if (auto kept = keep_response(fetched); !kept) {
+                return std::unexpected(kept.error());
+            }
+            return record_state(ref, Outcome::failed, reason, fetched);
         }
     }
     page->ref = ref; // the page was served for this ref, whatever URL form it came from
@@ -95,7 +124,7 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::record_state(const p
 }
 
 std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::Article& article,
-                                                                 const FetchResult& fetched)
+                                                                 FetchResult& fetched)
 {
     const auto& ref = article.ref;
     auto hash = content_hash(article.content);
@@ -153,6 +182,9 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
                      current->current_version, *previous_path);
     }
 
+    if (auto kept = keep_response(fetched); !kept) { // the response of a new version
+        return std::unexpected(kept.error());
+    }
     if (auto written = m_archive.write(path, render_archive_file(article, hash, crawled_at)); !written) {
         return std::unexpected(storage_error(written.error().message));
     }

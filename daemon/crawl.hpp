@@ -5,6 +5,7 @@
 #include "daemon/exit_codes.hpp"
 #include "daemon/fetcher.hpp"
 #include "daemon/ledger.hpp"
+#include "daemon/warc_writer.hpp"
 #include "parsers/article_ref.hpp"
 
 #include <atomic>
@@ -35,7 +36,10 @@ struct StorageError {
 
 class ArticlePipeline {
 public:
-    ArticlePipeline(Archive& archive, Ledger& ledger) : m_archive(archive), m_ledger(ledger) {}
+    ArticlePipeline(Archive& archive, Ledger& ledger, ResponseKeeper keeper = {})
+        : m_archive(archive), m_ledger(ledger), m_keeper(keeper)
+    {
+    }
 
     // Turns one finished fetch of ref into an outcome, writing file and ledger rows.
     std::expected<ArticleReport, StorageError> process(const parsers::ArticleRef& ref, FetchResult&& fetched);
@@ -43,12 +47,15 @@ public:
     std::expected<void, StorageError> record_fetches(const std::vector<FetchRecord>& attempts);
 
 private:
-    std::expected<ArticleReport, StorageError> save(const parsers::Article& article, const FetchResult& fetched);
+    std::expected<ArticleReport, StorageError> save(const parsers::Article& article, FetchResult& fetched);
     std::expected<ArticleReport, StorageError> record_state(const parsers::ArticleRef& ref, Outcome outcome,
                                                             std::string reason, const FetchResult& fetched);
+    // Writes the response to WARC (once) and points its fetch record at it.
+    std::expected<void, StorageError> keep_response(FetchResult& fetched);
 
     Archive& m_archive;
     Ledger& m_ledger;
+    ResponseKeeper m_keeper;
 };
 
 // Archives each ref; prints one tab-separated line per ref on out. Returns the exit code.
