@@ -13,62 +13,12 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace sillok::daemon {
 namespace {
 
 constexpr size_t k_inflate_chunk = size_t{64} << 10;
-
-// A read-only mapping of a whole file.
-class MappedFile {
-public:
-    static std::expected<MappedFile, std::string> open(const std::filesystem::path& path)
-    {
-        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            return std::unexpected("cannot open " + path.string() + ": " + std::strerror(errno));
-        }
-        struct stat info{};
-        if (fstat(fd, &info) != 0) {
-            int error = errno;
-            ::close(fd);
-            return std::unexpected("cannot read " + path.string() + ": " + std::strerror(error));
-        }
-        MappedFile file;
-        file.m_size = static_cast<size_t>(info.st_size);
-        if (file.m_size > 0) {
-            void* data = mmap(nullptr, file.m_size, PROT_READ, MAP_PRIVATE, fd, 0);
-            if (data == MAP_FAILED) {
-                int error = errno;
-                ::close(fd);
-                return std::unexpected("cannot map " + path.string() + ": " + std::strerror(error));
-            }
-            file.m_data = static_cast<const char*>(data);
-        }
-        ::close(fd);
-        return file;
-    }
-    MappedFile() = default;
-    MappedFile(MappedFile&& other) noexcept
-        : m_data(std::exchange(other.m_data, nullptr)), m_size(std::exchange(other.m_size, 0)) {}
-    MappedFile& operator=(MappedFile&& other) noexcept
-    {
-        std::swap(m_data, other.m_data);
-        std::swap(m_size, other.m_size);
-        return *this;
-    }
-    ~MappedFile()
-    {
-        if (m_data != nullptr) {
-            munmap(const_cast<char*>(m_data), m_size);
-        }
-    }
-    [[nodiscard]] std::string_view bytes() const { return {m_data, m_size}; }
-
-private:
-    const char* m_data = nullptr;
-    size_t m_size = 0;
-};
 
 std::string hex(std::string_view bytes)
 {
@@ -118,6 +68,52 @@ std::optional<bool> digest_matches(std::string_view label, std::string_view byte
 }
 
 } // namespace
+
+std::expected<MappedFile, std::string> MappedFile::open(const std::filesystem::path& path)
+{
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return std::unexpected("cannot open " + path.string() + ": " + std::strerror(errno));
+    }
+    struct stat info{};
+    if (fstat(fd, &info) != 0) {
+        int error = errno;
+        ::close(fd);
+        return std::unexpected("cannot read " + path.string() + ": " + std::strerror(error));
+    }
+    MappedFile file;
+    file.m_size = static_cast<size_t>(info.st_size);
+    if (file.m_size > 0) {
+        void* data = mmap(nullptr, file.m_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (data == MAP_FAILED) {
+            int error = errno;
+            ::close(fd);
+            return std::unexpected("cannot map " + path.string() + ": " + std::strerror(error));
+        }
+        file.m_data = static_cast<const char*>(data);
+    }
+    ::close(fd);
+    return file;
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : m_data(std::exchange(other.m_data, nullptr)), m_size(std::exchange(other.m_size, 0))
+{
+}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept
+{
+    std::swap(m_data, other.m_data);
+    std::swap(m_size, other.m_size);
+    return *this;
+}
+
+MappedFile::~MappedFile()
+{
+    if (m_data != nullptr) {
+        munmap(const_cast<char*>(m_data), m_size);
+    }
+}
 
 std::expected<size_t, std::string> inflate_member(std::string_view data, std::string& out)
 {
@@ -272,7 +268,11 @@ std::expected<WarcRecord, std::string> read_record_at(const std::filesystem::pat
     if (!file) {
         return std::unexpected(file.error());
     }
-    auto bytes = file->bytes();
+    return read_record_at(file->bytes(), offset, length);
+}
+
+std::expected<WarcRecord, std::string> read_record_at(std::string_view bytes, uint64_t offset, uint64_t length)
+{
     if (offset > bytes.size() || length > bytes.size() - offset) {
         return std::unexpected(fmt::format("record at {}+{} lies beyond the end of the file ({} bytes)", offset,
                                            length, bytes.size()));

@@ -13,6 +13,23 @@
 
 namespace sillok::daemon {
 
+// A read-only mapping of a whole file.
+class MappedFile {
+public:
+    static std::expected<MappedFile, std::string> open(const std::filesystem::path& path);
+    MappedFile() = default;
+    MappedFile(MappedFile&& other) noexcept;
+    MappedFile& operator=(MappedFile&& other) noexcept;
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+    ~MappedFile();
+    [[nodiscard]] std::string_view bytes() const { return {m_data, m_size}; }
+
+private:
+    const char* m_data = nullptr;
+    size_t m_size = 0;
+};
+
 struct WarcEntry {
     WarcRecord record;
     uint64_t offset = 0; // where its gzip member (plain file: the record) starts
@@ -47,6 +64,8 @@ private:
 // a whole record, whose block digest (and payload digest, where it has one) match.
 std::expected<WarcRecord, std::string> read_record_at(const std::filesystem::path& path, uint64_t offset,
                                                       uint64_t length);
+// The same within the bytes of a file already mapped.
+std::expected<WarcRecord, std::string> read_record_at(std::string_view file_bytes, uint64_t offset, uint64_t length);
 
 // Checks WARC-Block-Digest and, when the payload was stored without transfer coding,
 // WARC-Payload-Digest (sha256 or sha1; base32 or hex). Records without digests pass.

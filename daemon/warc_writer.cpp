@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <thread>
 #include <cstring>
 #include <fstream>
 #include <system_error>
@@ -83,6 +85,9 @@ std::string_view to_string(WarcMode mode)
 WarcWriter::WarcWriter(fs::path archive_root, uint64_t max_file_bytes)
     : m_root(std::move(archive_root)), m_max_file_bytes(max_file_bytes)
 {
+    if (const char* pause = std::getenv("SILLOK_TEST_WARC_PAUSE_MS")) {
+        m_test_pause = std::chrono::milliseconds(std::strtol(pause, nullptr, 10));
+    }
 }
 
 WarcWriter::~WarcWriter() { seal(); }
@@ -124,7 +129,7 @@ std::expected<void, IoError> WarcWriter::start_file()
             return std::unexpected(io_error("cannot create " + (m_root / relative).string(), errno));
         }
         ::flock(fd, LOCK_EX);
-        m_marker = m_root / k_warc_open_dir / name;
+        m_marker = m_root / k_warc_open_dir / (name + ".writing");
         std::ofstream(m_marker) << relative << '\n';
         sync_directory(m_root / folder);
         sync_directory(m_root / k_warc_open_dir);
@@ -162,7 +167,15 @@ std::expected<WarcRef, IoError> WarcWriter::append(const std::vector<std::string
     for (const auto& member : members) {
         bytes += member;
     }
-    if (!write_all(m_fd, bytes) || ::fdatasync(m_fd) != 0) {
+    std::string_view rest = bytes;
+    if (m_test_pause.count() > 0) {
+        auto half = std::string_view(bytes).substr(0, bytes.size() - members.back().size() / 2);
+        if (write_all(m_fd, half)) {
+            rest.remove_prefix(half.size());
+            std::this_thread::sleep_for(m_test_pause);
+        }
+    }
+    if (!write_all(m_fd, rest) || ::fdatasync(m_fd) != 0) {
         int error = errno;
         // Nothing partial stays: the file ends after its last whole record again.
         if (::ftruncate(m_fd, static_cast<off_t>(m_size)) != 0) {

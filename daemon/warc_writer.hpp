@@ -2,11 +2,12 @@
 // Writing the archive's WARC files: <archive>/warc/YYYY/MM/sillok-<UTC>-<serial>.warc.gz,
 // each begun with a warcinfo record, one gzip member per record, rotated at a size. Every
 // process writes its own file (created exclusively, locked while open); a file being
-// written has a marker in <archive>/warc/.open, so a start after a crash finds the files
+// written has a marker in <archive>/warc/.open (<name>.writing), so a start after a crash finds the files
 // a dead writer left and cuts them after their last whole record.
 #include "daemon/archive.hpp"
 #include "daemon/warc_record.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
@@ -58,6 +59,9 @@ private:
     std::string m_relative;
     std::filesystem::path m_marker;
     uint64_t m_size = 0;
+    // For the crash test: SILLOK_TEST_WARC_PAUSE_MS in the environment makes every write
+    // stop this long half-way through its record, so that a kill lands mid-record.
+    std::chrono::milliseconds m_test_pause{0};
 };
 
 // Where the article pipeline keeps the responses it handles, and which.
