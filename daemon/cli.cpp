@@ -4,6 +4,8 @@
 #include "daemon/backfill.hpp"
 #include "daemon/config.hpp"
 #include "daemon/crawl.hpp"
+#include "daemon/import.hpp"
+#include "daemon/reparse.hpp"
 #include "daemon/service.hpp"
 #include "daemon/status.hpp"
 #include "daemon/stores.hpp"
@@ -332,6 +334,15 @@ int sillok_main(int argc, char** argv)
     verify->add_flag("--repair", repair, "Re-derive missing ledger rows from intact files (never changes a file)");
     add_storage_options(*verify, common);
 
+    ReparseArguments reparse_arguments;
+    auto* reparse = add_reparse_command(app, reparse_arguments);
+    add_storage_options(*reparse, common);
+
+    std::vector<std::string> import_files;
+    auto* import = app.add_subcommand("import", "Archive the Naver News articles in WARC files of other tools");
+    import->add_option("FILE", import_files, "WARC file (.warc or .warc.gz)")->required()->check(CLI::ExistingFile);
+    add_storage_options(*import, common);
+
     auto* config_command = app.add_subcommand("config", "Print the effective configuration as TOML");
     add_network_options(*config_command, common);
     add_discovery_options(*config_command, common);
@@ -364,6 +375,12 @@ int sillok_main(int argc, char** argv)
     }
     if (backfill->parsed()) {
         return backfill_command(config, backfill_options, given(common, "sections"));
+    }
+    if (import->parsed()) {
+        return run_import(config, import_files, std::cout);
+    }
+    if (reparse->parsed()) {
+        return reparse_command(config, reparse_arguments, &g_stop_requested);
     }
     if (run->parsed()) {
         ConfigLoader reload = [&common]() -> std::expected<Config, std::string> {

@@ -48,7 +48,8 @@ std::expected<size_t, std::string> check_warc_links(
         } else if (record->type() != "response") {
             problem(file, fmt::format("{}: the record at {} is a {} record, not a response", what, offset,
                                       record->type()));
-        } else if (record->field("WARC-Target-URI").value_or("") != url) {
+        } else if (auto target = record->field("WARC-Target-URI").value_or("");
+                   target != url && target != "<" + url + ">") { // WARC/1.0 writers wrap it in <>
             problem(file, fmt::format("{}: the record at {} is of {}", what, offset,
                                       record->field("WARC-Target-URI").value_or("no URL")));
         }
