@@ -85,3 +85,38 @@ TEST_CASE("e2e::warc responses of new versions are WARC records that warcio read
         CHECK(rows[0][3] == "crawl");
     }
 }
+
+TEST_CASE("e2e::warc \"all\" keeps every response, \"off\" none, \"versions\" only those of new versions")
+{
+    ScratchDir scratch;
+    NaverStandIn server;
+    const auto& article = fixture_articles()[0];
+    serve_fixture(server, article.id);
+    std::vector<std::string> url{"--url", canonical_url(article.oid, article.aid)};
+    auto with_mode = [&](const std::string& mode) {
+        auto config = scratch.path() / (mode + ".toml");
+        write_file(config, "warc = \"" + mode + "\"\n");
+        auto args = url;
+        args.insert(args.end(), {"--config", config.string()});
+        return args;
+    };
+    auto kept = [](const fs::path& archive) {
+        return ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM fetches WHERE warc_file IS NOT NULL");
+    };
+
+    const auto versions = scratch.path() / "versions";
+    REQUIRE(crawl(server, versions, url).result.exit_code == 0);
+    REQUIRE(crawl(server, versions, url).result.exit_code == 0); // unchanged: not kept
+    CHECK(kept(versions) == 1);
+
+    const auto all = scratch.path() / "all";
+    REQUIRE(crawl(server, all, with_mode("all")).result.exit_code == 0);
+    REQUIRE(crawl(server, all, with_mode("all")).result.exit_code == 0);
+    CHECK(kept(all) == 2);
+    CHECK(read_with_warcio(warc_files_under(all / "warc")).size() == 2 * (1 + 2)); // two files
+
+    const auto off = scratch.path() / "off";
+    REQUIRE(crawl(server, off, with_mode("off")).result.exit_code == 0);
+    CHECK(kept(off) == 0);
+    CHECK(warc_files_under(off / "warc").empty());
+}
