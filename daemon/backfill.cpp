@@ -310,7 +310,7 @@ int run_backfill(const Config& config, const BackfillRequest& request, std::ostr
 
     std::mutex failures_mutex;
     std::vector<ArticleReport> failures;
-    ArticlePipeline pipeline(stores->archive, stores->ledger);
+    ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
     std::optional<ArticleWorker> worker;
     if (!request.dry_run) {
         worker.emplace(pipeline, stores->worker_frontier, std::vector<std::chrono::seconds>{}, FrontierRetryPolicy{},

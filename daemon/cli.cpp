@@ -7,6 +7,8 @@
 #include "daemon/config.hpp"
 #include "daemon/crawl.hpp"
 #include "daemon/history_commands.hpp"
+#include "daemon/import.hpp"
+#include "daemon/reparse.hpp"
 #include "daemon/service.hpp"
 #include "daemon/status.hpp"
 #include "daemon/stores.hpp"
@@ -219,7 +221,7 @@ int crawl_command(const Config& config, std::vector<std::string> urls, const std
     if (!stores) {
         return fail(k_exit_io, stores.error());
     }
-    ArticlePipeline pipeline(stores->archive, stores->ledger);
+    ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
     Fetcher fetcher(fetch_options(config), *stores->politeness);
     return run_crawl(pipeline, fetcher, refs, std::cout, &g_stop_requested);
 }
@@ -361,6 +363,15 @@ int sillok_main(int argc, char** argv)
     auto* export_cmd = add_export_command(app, export_command);
     add_storage_options(*export_cmd, common);
 
+    ReparseArguments reparse_arguments;
+    auto* reparse = add_reparse_command(app, reparse_arguments);
+    add_storage_options(*reparse, common);
+
+    std::vector<std::string> import_files;
+    auto* import = app.add_subcommand("import", "Archive the Naver News articles in WARC files of other tools");
+    import->add_option("FILE", import_files, "WARC file (.warc or .warc.gz)")->required()->check(CLI::ExistingFile);
+    add_storage_options(*import, common);
+
     auto* config_command = app.add_subcommand("config", "Print the effective configuration as TOML");
     add_network_options(*config_command, common);
     add_discovery_options(*config_command, common);
@@ -408,6 +419,12 @@ int sillok_main(int argc, char** argv)
     }
     if (coverage->parsed()) {
         return coverage_command(config, coverage_options, &g_stop_requested);
+    }
+    if (import->parsed()) {
+        return run_import(config, import_files, std::cout);
+    }
+    if (reparse->parsed()) {
+        return reparse_command(config, reparse_arguments, &g_stop_requested);
     }
     if (run->parsed()) {
         ConfigLoader reload = [&common]() -> std::expected<Config, std::string> {

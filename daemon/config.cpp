@@ -1,6 +1,7 @@
 #include "daemon/config.hpp"
 
 #include "daemon/fetcher.hpp"
+#include "daemon/warc_writer.hpp"
 #include "parsers/listing.hpp"
 
 #include <toml++/toml.h>
@@ -67,7 +68,7 @@ std::expected<void, std::string> read(const toml::table& table, std::string_view
 const std::set<std::string, std::less<>> k_keys = {
     "archive", "ledger", "rate", "concurrency", "timeout", "retries", "max_bytes", "user_agent", "connect_to",
     "cacert", "pause_after", "pause_seconds", "sections", "presses", "poll_interval", "max_listing_pages",
-    "revisit_after", "metrics_file", "discovery"};
+    "revisit_after", "metrics_file", "discovery", "warc", "warc_max_bytes"};
 
 std::expected<void, std::string> read_all(const toml::table& table, Config& config)
 {
@@ -87,7 +88,8 @@ std::expected<void, std::string> read_all(const toml::table& table, Config& conf
                         read(table, "max_listing_pages", config.max_listing_pages),
                         read(table, "revisit_after", config.revisit_after),
                         read(table, "metrics_file", config.metrics_file),
-                        read(table, "discovery", config.discovery)}) {
+                        read(table, "discovery", config.discovery), read(table, "warc", config.warc),
+                        read(table, "warc_max_bytes", config.warc_max_bytes)}) {
         if (!result) {
             return result;
         }
@@ -139,6 +141,12 @@ std::expected<void, std::string> validate(const Config& c)
         if (oid.size() != 3 || oid.find_first_not_of("0123456789") != std::string::npos) {
             return fail("presses: '" + oid + "' is not a press id (3 digits, e.g. \"015\")");
         }
+    }
+    if (!parse_warc_mode(c.warc)) {
+        return fail("warc must be \"versions\", \"all\" or \"off\", not \"" + c.warc + "\"");
+    }
+    if (c.warc_max_bytes < (int64_t{1} << 20)) {
+        return fail("warc_max_bytes must be at least 1048576 (1 MiB)");
     }
     for (auto delay : c.revisit_after) {
         if (delay <= 0) {
@@ -197,6 +205,7 @@ std::string to_toml(const Config& c)
         {"poll_interval", c.poll_interval}, {"max_listing_pages", c.max_listing_pages},
         {"revisit_after", revisits},       {"metrics_file", c.metrics_file},
         {"discovery", c.discovery},
+        {"warc", c.warc},                  {"warc_max_bytes", c.warc_max_bytes},
     };
     std::ostringstream out;
     out << toml::toml_formatter(table) << '\n';

@@ -34,6 +34,9 @@ struct Config {
     std::string discovery = "per-date";
     std::vector<int64_t> revisit_after = {3600, 6 * 3600, 24 * 3600};
     std::string metrics_file; // Prometheus textfile; empty: none
+    // Raw responses kept as WARC: "versions", "all" or "off"; files rotate at warc_max_bytes.
+    std::string warc = "versions";
+    int64_t warc_max_bytes = int64_t{1} << 30;
 
     [[nodiscard]] std::filesystem::path ledger_path() const
     {

@@ -34,9 +34,33 @@ std::string_view to_string(Outcome outcome)
     return "failed";
 }
 
+std::expected<void, StorageError> ArticlePipeline::keep_response(FetchResult& fetched)
+{
+    if (m_keeper.writer == nullptr || m_keeper.mode == WarcMode::off || fetched.response_head.empty()
+        || fetched.attempts.empty() || !fetched.attempts.back().warc_file.empty()) {
+        return {};
+    }
+    auto kept = m_keeper.writer->write_exchange(HttpExchange{fetched.final_url, fetched.fetched_at,
+                                                             fetched.request_head, fetched.response_head,
+                                                             fetched.body, fetched.peer_ip});
+    if (!kept) {
+        return std::unexpected(storage_error(kept.error().message));
+    }
+    auto& attempt = fetched.attempts.back();
+    attempt.warc_file = kept->file;
+    attempt.warc_offset = kept->offset;
+    attempt.warc_length = kept->length;
+    return {};
+}
+
 std::expected<ArticleReport, StorageError> ArticlePipeline::process(const parsers::ArticleRef& ref,
                                                                     FetchResult&& fetched)
 {
+    if (m_keeper.mode == WarcMode::all) {
+        if (auto kept = keep_response(fetched); !kept) {
+            return std::unexpected(kept.error());
+        }
+    }
     if (fetched.error) {
         const auto& error = *fetched.error;
         if (error.kind == FetchErrorKind::off_site_redirect
@@ -57,11 +81,17 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::process(const parser
         switch (error.kind) {
         case parsers::PageErrorKind::gone: return record_state(ref, Outcome::gone, reason, fetched);
         case parsers::PageErrorKind::sports_or_entertainment: return record_state(ref, Outcome::skipped, reason, fetched);
-        default: return record_state(ref, Outcome::failed, reason, fetched);
+        default:
+            // A page that failed to parse is kept, to be archived by a later parser (reparse --failed).
+            if (auto kept = keep_response(fetched); !kept) {
+                return std::unexpected(kept.error());
+            }
+            return record_state(ref, Outcome::failed, reason, fetched);
         }
     }
     page->ref = ref; // the page was served for this ref, whatever URL form it came from
-    return save(*page, fetched);
+    VersionSource source{kst_iso(fetched.fetched_at), &fetched};
+    return save(*page, source);
 }
 
 std::expected<void, StorageError> ArticlePipeline::record_fetches(const std::vector<FetchRecord>& attempts)
@@ -94,13 +124,33 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::record_state(const p
     return ArticleReport{outcome, ref.id(), {}, {}, std::move(reason), {}};
 }
 
+std::expected<void, StorageError> ArticlePipeline::keep_source(VersionSource& source)
+{
+    if (source.fetched != nullptr) {
+        return keep_response(*source.fetched);
+    }
+    if (source.record == nullptr || m_keeper.writer == nullptr || source.attempts.empty()) {
+        return {};
+    }
+    auto kept = m_keeper.writer->write_record(*source.record);
+    if (!kept) {
+        return std::unexpected(storage_error(kept.error().message));
+    }
+    auto& attempt = source.attempts.back();
+    attempt.warc_file = kept->file;
+    attempt.warc_offset = kept->offset;
+    attempt.warc_length = kept->length;
+    return {};
+}
+
 std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::Article& article,
-                                                                 const FetchResult& fetched)
+                                                                 VersionSource& source)
 {
     const auto& ref = article.ref;
     auto hash = content_hash(article.content);
     auto path = archive_relative_path(article);
-    auto crawled_at = kst_iso(fetched.fetched_at);
+    const auto& crawled_at = source.crawled_at;
+    auto& attempts = source.fetched != nullptr ? source.fetched->attempts : source.attempts;
     // From the ledger read to the ledger write, no other process saves an article here.
     auto lock = m_archive.lock_saves();
     if (!lock) {
@@ -127,7 +177,10 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
     if (auto on_disk = m_archive.read(path)) {
         auto disk_record = file_record_hash(*on_disk);
         if (disk_record == this_record && same_record) {
-            if (auto done = m_ledger.record_unchanged(ref, crawled_at, fetched.attempts); !done) {
+            if (attempts.empty()) {
+                return ArticleReport{Outcome::unchanged, ref.id(), path, hash, {}, article.published_at};
+            }
+            if (auto done = m_ledger.record_unchanged(ref, crawled_at, attempts); !done) {
                 return std::unexpected(storage_error(done.error().message));
             }
             return ArticleReport{Outcome::unchanged, ref.id(), path, hash, {}, article.published_at};
@@ -155,11 +208,14 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
                      current->current_version, *previous_path);
     }
 
+    if (auto kept = keep_source(source); !kept) { // the response of a new version
+        return std::unexpected(kept.error());
+    }
     if (auto written = m_archive.write(path, render_archive_file(article, hash, crawled_at)); !written) {
         return std::unexpected(storage_error(written.error().message));
     }
-    auto recorded = m_ledger.record_version(SavedVersion{article, hash, path, crawled_at, previous_path},
-                                            fetched.attempts);
+    auto recorded = m_ledger.record_version(
+        SavedVersion{article, hash, path, crawled_at, previous_path, source.fetch_id, source.origin}, attempts);
     if (!recorded) {
         return std::unexpected(storage_error(recorded.error().message));
     }

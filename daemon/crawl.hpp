@@ -5,6 +5,7 @@
 #include "daemon/exit_codes.hpp"
 #include "daemon/fetcher.hpp"
 #include "daemon/ledger.hpp"
+#include "daemon/warc_writer.hpp"
 #include "parsers/article_ref.hpp"
 
 #include <atomic>
@@ -33,22 +34,41 @@ struct StorageError {
     std::string message;
 };
 
+// Where the bytes of a version came from: a fetch just made, a stored response read again
+// (reparse), or a record of another tool's WARC file (import).
+struct VersionSource {
+    std::string crawled_at;
+    FetchResult* fetched = nullptr;         // a fetch: its attempts are recorded, its response kept
+    std::vector<FetchRecord> attempts = {}; // otherwise the fetch rows to record (import), or none
+    std::optional<int64_t> fetch_id = {};   // reparse: the fetch whose response was read again
+    std::string_view origin = "crawl";
+    const WarcRecord* record = nullptr;     // import: kept as it is when it makes a new version
+};
+
 class ArticlePipeline {
 public:
-    ArticlePipeline(Archive& archive, Ledger& ledger) : m_archive(archive), m_ledger(ledger) {}
+    ArticlePipeline(Archive& archive, Ledger& ledger, ResponseKeeper keeper = {})
+        : m_archive(archive), m_ledger(ledger), m_keeper(keeper)
+    {
+    }
 
     // Turns one finished fetch of ref into an outcome, writing file and ledger rows.
     std::expected<ArticleReport, StorageError> process(const parsers::ArticleRef& ref, FetchResult&& fetched);
+    // Saves an article parsed from stored bytes: a new version only when its content differs.
+    std::expected<ArticleReport, StorageError> save(const parsers::Article& article, VersionSource& source);
     // Attempts that produced no article outcome (listings, interrupted requests).
     std::expected<void, StorageError> record_fetches(const std::vector<FetchRecord>& attempts);
 
 private:
-    std::expected<ArticleReport, StorageError> save(const parsers::Article& article, const FetchResult& fetched);
     std::expected<ArticleReport, StorageError> record_state(const parsers::ArticleRef& ref, Outcome outcome,
                                                             std::string reason, const FetchResult& fetched);
+    // Writes the response to WARC (once) and points its fetch record at it.
+    std::expected<void, StorageError> keep_response(FetchResult& fetched);
+    std::expected<void, StorageError> keep_source(VersionSource& source);
 
     Archive& m_archive;
     Ledger& m_ledger;
+    ResponseKeeper m_keeper;
 };
 
 // Archives each ref; prints one tab-separated line per ref on out. Returns the exit code.

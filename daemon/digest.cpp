@@ -27,4 +27,34 @@ std::string sha256_hex(std::string_view bytes)
     return hex;
 }
 
+struct Sha256::State {
+    EvpMdCtx ctx{EVP_MD_CTX_new()};
+};
+
+Sha256::Sha256() : m_state(std::make_unique<State>())
+{
+    if (!m_state->ctx || EVP_DigestInit_ex(m_state->ctx.get(), EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("OpenSSL SHA-256 failed");
+    }
+}
+
+Sha256::~Sha256() = default;
+
+void Sha256::update(std::string_view bytes)
+{
+    if (EVP_DigestUpdate(m_state->ctx.get(), bytes.data(), bytes.size()) != 1) {
+        throw std::runtime_error("OpenSSL SHA-256 failed");
+    }
+}
+
+std::array<unsigned char, 32> Sha256::finish()
+{
+    std::array<unsigned char, 32> digest{};
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(m_state->ctx.get(), digest.data(), &length) != 1 || length != digest.size()) {
+        throw std::runtime_error("OpenSSL SHA-256 failed");
+    }
+    return digest;
+}
+
 } // namespace sillok::daemon

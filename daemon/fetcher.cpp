@@ -34,6 +34,8 @@ struct Job {
     // The attempt in flight.
     CurlEasy easy;
     std::string body;
+    std::string request_head;
+    std::string response_head;
     size_t max_body = 0;
     bool too_large = false;
     std::array<char, CURL_ERROR_SIZE> error_buffer{};
@@ -63,6 +65,27 @@ size_t write_body(char* data, size_t size, size_t count, void* user)
     return bytes;
 }
 
+// The status line and header lines of each response, as received; a new status line
+// (an interim 1xx answer was followed by the real one) starts the head again.
+size_t keep_header(char* data, size_t size, size_t count, void* user)
+{
+    auto* job = static_cast<Job*>(user);
+    std::string_view line(data, size * count);
+    if (line.starts_with("HTTP/")) {
+        job->response_head.clear();
+    }
+    job->response_head.append(line);
+    return size * count;
+}
+
+// The request head, as sent.
+int keep_request_head(CURL* /*easy*/, curl_infotype type, char* data, size_t size, void* user)
+{
+    if (type == CURLINFO_HEADER_OUT) {
+        static_cast<Job*>(user)->request_head.append(data, size);
+    }
+    return 0;
+}
 
 Verdict classify_transport_error(CURLcode code, const Job& job, const FetchOptions& options)
 {
@@ -233,6 +256,8 @@ private:
     {
         job.easy.reset(curl_easy_init());
         job.body.clear();
+        job.request_head.clear();
+        job.response_head.clear();
         job.too_large = false;
         job.error_buffer[0] = '\0';
         CURL* easy = job.easy.get();
@@ -255,6 +280,11 @@ private:
         curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(m_options.max_body_bytes));
         curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body);
         curl_easy_setopt(easy, CURLOPT_WRITEDATA, &job);
+        curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, keep_header);
+        curl_easy_setopt(easy, CURLOPT_HEADERDATA, &job);
+        curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, keep_request_head);
+        curl_easy_setopt(easy, CURLOPT_DEBUGDATA, &job);
+        curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L); // feeds keep_request_head
         curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, job.error_buffer.data());
         if (m_connect_to != nullptr) {
             curl_easy_setopt(easy, CURLOPT_CONNECT_TO, m_connect_to);
@@ -428,11 +458,17 @@ private:
         job.result.status = status;
         job.result.final_url = job.url;
         job.result.error = std::move(error);
-        if (!job.result.error) {
+        bool answered = !job.result.error || job.result.error->kind == FetchErrorKind::http_status;
+        if (answered) {
             char* type = nullptr;
             curl_easy_getinfo(job.easy.get(), CURLINFO_CONTENT_TYPE, &type);
             job.result.content_type = type != nullptr ? type : "";
             job.result.body = std::move(job.body);
+            char* ip = nullptr;
+            curl_easy_getinfo(job.easy.get(), CURLINFO_PRIMARY_IP, &ip);
+            job.result.peer_ip = ip != nullptr ? ip : "";
+            job.result.request_head = std::move(job.request_head);
+            job.result.response_head = std::move(job.response_head);
         }
         job.easy.reset();
         m_feed.done(std::move(job.result));

@@ -74,6 +74,10 @@ struct FetchResult {
     std::vector<FetchRecord> attempts;
     std::optional<FetchError> error;
     WallClock::time_point fetched_at{}; // start of the last attempt
+    // The last exchange as it went over the wire, for WARC records: empty when no answer came.
+    std::string request_head;  // request line and headers as sent
+    std::string response_head; // status line and headers as received (the body is decoded)
+    std::string peer_ip;
 };
 
 // Where the network loop gets its work and leaves its results. Every call happens on

@@ -195,8 +195,8 @@ std::expected<std::vector<StoredVersion>, LedgerError> Ledger::versions(const pa
 // Inserts the fetches; returns the id of the last one (0 when there are none).
 std::expected<int64_t, LedgerError> Ledger::insert_fetches(const std::vector<FetchRecord>& fetches)
 {
-    auto stmt = prepare("INSERT INTO fetches (url, started_at, status, bytes, duration_ms, error)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    auto stmt = prepare("INSERT INTO fetches (url, started_at, status, bytes, duration_ms, error,"
+                        " warc_file, warc_offset, warc_length) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!stmt) {
         return std::unexpected(stmt.error());
     }
@@ -205,6 +205,11 @@ std::expected<int64_t, LedgerError> Ledger::insert_fetches(const std::vector<Fet
         Bound bound(stmt->get());
         bound.text(fetch.url).text(fetch.started_at).integer(fetch.status).integer(fetch.bytes).integer(fetch.duration_ms);
         fetch.error.empty() ? bound.null() : bound.text(fetch.error);
+        if (fetch.warc_file.empty()) {
+            bound.null().null().null();
+        } else {
+            bound.text(fetch.warc_file).integer(fetch.warc_offset).integer(fetch.warc_length);
+        }
         if (bound.step() != SQLITE_DONE) {
             return std::unexpected(error("cannot record fetch"));
         }
@@ -273,9 +278,9 @@ std::expected<SaveResult, LedgerError> Ledger::record_version(const SavedVersion
         }
         auto version = prepare(
             "INSERT INTO versions (article_id, version, content_hash, rules_version, first_seen, path, fetch_id,"
-            " changed, change_reason)"
+            " changed, change_reason, origin)"
             " SELECT a.id, coalesce((SELECT max(version) FROM versions WHERE article_id = a.id), 0) + 1,"
-            " ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM articles a WHERE a.oid = ?1 AND a.aid = ?2"
+            " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM articles a WHERE a.oid = ?1 AND a.aid = ?2"
             " RETURNING version");
         if (!version) {
             return std::unexpected(version.error());
@@ -283,9 +288,13 @@ std::expected<SaveResult, LedgerError> Ledger::record_version(const SavedVersion
         Bound bound(version->get());
         bound.text(article.ref.oid).text(article.ref.aid).text(saved.content_hash)
             .integer(int64_t{parsers::k_content_rules_version}).text(saved.crawled_at).text(saved.path);
-        *fetch_id > 0 ? bound.integer(*fetch_id) : bound.null();
+        auto source_fetch = saved.fetch_id.value_or(*fetch_id);
+        source_fetch > 0 ? bound.integer(source_fetch) : bound.null();
         auto change = version_change(stored ? &*stored : nullptr, record);
-        bound.text(change.joined()).text(change.reason);
+        if (saved.origin == "reparse" && change.reason == k_reason_edit) {
+            change.reason = std::string(k_reason_rules); // offline: the page did not change, the rules did
+        }
+        bound.text(change.joined()).text(change.reason).text(saved.origin);
         if (bound.step() != SQLITE_ROW) {
             return std::unexpected(error("cannot record version"));
         }

@@ -28,6 +28,10 @@ struct FetchRecord {
     int64_t bytes = 0;
     int64_t duration_ms = 0;
     std::string error; // empty on success
+    // Where the response is kept in the archive's WARC files; empty file: not kept.
+    std::string warc_file{};
+    int64_t warc_offset = 0;
+    int64_t warc_length = 0;
 };
 
 struct StoredArticle {
@@ -57,6 +61,10 @@ struct SavedVersion {
     std::string crawled_at; // first_seen of the version, last_checked of the article
     // When the article had a current version with another hash: where its file now lives.
     std::optional<std::string> previous_path;
+    // The fetch the version came from when it is not among the fetches recorded with it
+    // (reparse: a stored response read again).
+    std::optional<int64_t> fetch_id{};
+    std::string_view origin = "crawl"; // crawl, reparse (a change of content rules), import
 };
 
 enum class SaveResult { inserted, already_current };

@@ -327,7 +327,7 @@ int run_service(const Config& config, const ConfigLoader& reload, ServiceSignals
         return fail(k_exit_io, robots.error().message);
     }
     Notifier notifier;
-    ArticlePipeline pipeline(stores->archive, stores->ledger);
+    ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
     std::optional<std::string> storage_failure;
     {
         ArticleWorker worker(pipeline, stores->worker_frontier, seconds_list(config.revisit_after), FrontierRetryPolicy{});

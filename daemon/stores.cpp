@@ -31,8 +31,16 @@ std::expected<Stores, std::string> open_stores(const Config& config)
     if (*recovered > 0) {
         spdlog::info("returned {} items left in flight by a stopped process to the queue", *recovered);
     }
+    auto recovered_warc = recover_warc_files(config.archive);
+    if (!recovered_warc) {
+        return std::unexpected(recovered_warc.error().message);
+    }
+    auto mode = parse_warc_mode(config.warc).value_or(WarcMode::versions);
+    auto warc = mode == WarcMode::off
+        ? nullptr
+        : std::make_unique<WarcWriter>(config.archive, static_cast<uint64_t>(config.warc_max_bytes));
     return Stores{std::move(*archive), std::move(*ledger), std::move(*loop_frontier), std::move(*worker_frontier),
-                  std::move(politeness)};
+                  std::move(politeness), std::move(warc), mode};
 }
 
 FetchOptions fetch_options(const Config& config)

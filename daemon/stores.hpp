@@ -7,6 +7,7 @@
 #include "daemon/frontier.hpp"
 #include "daemon/ledger.hpp"
 #include "daemon/politeness.hpp"
+#include "daemon/warc_writer.hpp"
 
 #include <expected>
 #include <memory>
@@ -20,10 +21,15 @@ struct Stores {
     Frontier loop_frontier;    // the network loop's
     Frontier worker_frontier;  // the worker's
     std::unique_ptr<Politeness> politeness;
+    std::unique_ptr<WarcWriter> warc; // null when warc = "off"
+    WarcMode warc_mode = WarcMode::off;
+
+    [[nodiscard]] ResponseKeeper keeper() const { return ResponseKeeper{warc.get(), warc_mode}; }
 };
 
 // Opens (and creates, migrates, cleans) the archive and its ledger; items a dead process
-// left in flight return to the queue. The error is for `fail(k_exit_io, ...)`.
+// left in flight return to the queue, and WARC files it left open are cut after their
+// last whole record. The error is for `fail(k_exit_io, ...)`.
 std::expected<Stores, std::string> open_stores(const Config& config);
 
 FetchOptions fetch_options(const Config& config);

@@ -8,6 +8,7 @@
 #include "daemon/record.hpp"
 #include "daemon/sql.hpp"
 #include "daemon/verify_adopted.hpp"
+#include "daemon/warc_verify.hpp"
 
 #include <fmt/format.h>
 
@@ -172,6 +173,13 @@ std::expected<VerifyReport, VerifyError> Verifier::run(bool repair_requested)
     if (auto checked = check_ledger(); !checked) {
         return std::unexpected(checked.error());
     }
+    auto warc = check_warc_links(m_db.get(), m_root, [this](std::string_view file, std::string_view detail) {
+        problem(ProblemKind::warc_record, file, detail);
+    });
+    if (!warc) {
+        return std::unexpected(VerifyError{warc.error()});
+    }
+    m_report.warc_records_checked = *warc;
     if (repair_requested) {
         if (auto repaired = repair(); !repaired) {
             return std::unexpected(repaired.error());
@@ -185,6 +193,9 @@ std::expected<VerifyReport, VerifyError> Verifier::run(bool repair_requested)
         }
     }
     m_out << "summary\t" << one_field(m_root.string()) << '\t' << m_report.files_checked << " files checked, "
+          << (m_report.warc_records_checked > 0
+                  ? std::to_string(m_report.warc_records_checked) + " WARC records checked, "
+                  : std::string())
           << m_report.problems.size() << " problems" << counts;
     if (repair_requested) {
         m_out << "; " << m_report.repairs.size() << " ledger repairs";
@@ -389,6 +400,7 @@ std::string_view to_string(ProblemKind kind)
     case ProblemKind::missing: return "missing";
     case ProblemKind::temp_file: return "temp_file";
     case ProblemKind::unreadable: return "unreadable";
+    case ProblemKind::warc_record: return "warc_record";
     }
     return "unknown";
 }

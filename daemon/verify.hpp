@@ -21,8 +21,9 @@ enum class ProblemKind {
     missing,              // a ledger row names a file that does not exist
     temp_file,            // a temp file of an unfinished write in <archive>/.tmp
     unreadable,           // a file or folder that cannot be read
+    warc_record,          // a WARC record a fetch row points to is missing, torn or fails its digests
 };
-inline constexpr size_t k_problem_kinds = 7;
+inline constexpr size_t k_problem_kinds = 8;
 std::string_view to_string(ProblemKind kind);
 
 struct Problem {
@@ -44,6 +45,7 @@ struct VerifyOptions {
 
 struct VerifyReport {
     size_t files_checked = 0; // *.md files read
+    size_t warc_records_checked = 0;
     std::array<size_t, k_problem_kinds> counts{};
     std::vector<Problem> problems; // as found, before any repair
     std::vector<Repair> repairs;

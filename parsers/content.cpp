@@ -457,6 +457,9 @@ std::string article_content(const xmlNode* body)
         }
         content += block;
     }
+#ifdef SILLOK_TEST_RULES_CHANGE
+    content += "\n\n(rules test build)"; // a deliberate change of rules, for the reparse tests
+#endif
     return content;
 }
 

@@ -606,7 +606,9 @@ std::vector<std::string> archive_files(const fs::path& archive)
 {
     auto files = files_under(archive);
     std::erase_if(files, [](const std::string& file) {
-        return file.starts_with("ledger.sqlite3") || file == sillok::daemon::Archive::k_lock_file;
+        // The raw responses (warc/) are no article files.
+        return file.starts_with("ledger.sqlite3") || file == sillok::daemon::Archive::k_lock_file
+               || file.starts_with("warc/");
     });
     return files;
 }

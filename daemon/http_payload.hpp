@@ -1,0 +1,21 @@
+#pragma once
+// The HTTP response inside a WARC response record: status, head and the body with its
+// transfer coding (chunked) and content coding (gzip, deflate) undone. sillok's own records
+// hold decoded bodies already; other tools' records hold the bytes as they were sent.
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sillok::daemon {
+
+struct HttpResponse {
+    int status = 0;
+    std::string content_type;
+    std::string body;
+};
+
+// Error: the reason the block holds no usable response (for a per-record report).
+std::expected<HttpResponse, std::string> decode_http_response(std::string_view block);
+
+} // namespace sillok::daemon
