@@ -217,7 +217,10 @@ std::expected<Article, PageError> parse_article(std::string_view html, std::stri
         return fail(PageErrorKind::sports_or_entertainment, "served from " + std::string(url));
     }
     auto doc = parse_html(html);
-    const xmlNode* root = root_element(doc.get());
+    if (!doc) {
+        return fail(PageErrorKind::parser_limit, doc.error());
+    }
+    const xmlNode* root = root_element(doc->get());
     if (root == nullptr) {
         return fail(PageErrorKind::not_an_article, "empty or unreadable page");
     }
@@ -244,6 +247,7 @@ std::string_view to_string(PageErrorKind kind)
     case PageErrorKind::sports_or_entertainment: return "sports_or_entertainment";
     case PageErrorKind::not_an_article: return "not_an_article";
     case PageErrorKind::incomplete: return "incomplete";
+    case PageErrorKind::parser_limit: return "parser_limit";
     }
     return "unknown";
 }
