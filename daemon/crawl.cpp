@@ -2,6 +2,7 @@
 
 #include "daemon/archive_format.hpp"
 #include "daemon/digest.hpp"
+#include "daemon/front_matter.hpp"
 #include "daemon/kst.hpp"
 #include "parsers/article.hpp"
 
@@ -49,6 +50,12 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::process(const parser
             return record_state(ref, Outcome::gone, "HTTP " + std::to_string(fetched.status), fetched);
         }
         return record_state(ref, Outcome::failed, std::string(to_string(error.kind)) + ": " + error.message, fetched);
+    }
+    // The page that answered is archived under its own id only: a redirect to another
+    // article must not file that article's text under the id that was asked for.
+    if (auto answered = parsers::parse_url(fetched.final_url); answered && *answered != ref) {
+        return record_state(ref, Outcome::failed,
+                            "redirected_to_other_article: " + ref.id() + " redirected to " + answered->id(), fetched);
     }
     auto page = parsers::parse_article(fetched.body, fetched.final_url);
     if (!page) {
@@ -123,11 +130,17 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
     }
     if (auto on_disk = m_archive.read(path)) {
         auto disk_hash = front_matter_hash(*on_disk).value_or(sha256_hex(*on_disk));
-        if (disk_hash == hash && same_content) {
+        // The ledger's hash is the truth: a file whose front matter claims it but whose
+        // content does not hash to it was damaged, and is written again.
+        bool intact = read_intact_file(*on_disk, hash).has_value();
+        if (same_content && intact) {
             if (auto done = m_ledger.record_unchanged(ref, crawled_at, fetched.attempts); !done) {
                 return std::unexpected(storage_error(done.error().message));
             }
             return ArticleReport{Outcome::unchanged, ref.id(), path, hash, {}, article.published_at};
+        }
+        if (same_content && !intact) {
+            spdlog::warn("{}: file {} does not hold the content the ledger records; rewriting it", ref.id(), path);
         }
         if (disk_hash != hash) {
             if (auto kept = m_archive.keep_as(path, version_relative_path(path, disk_hash)); !kept) {

@@ -6,12 +6,14 @@
 #include "daemon/ledger.hpp"
 #include "daemon/ledger_repair.hpp"
 #include "daemon/sql.hpp"
+#include "daemon/verify_mend.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <ostream>
 #include <span>
 #include <unordered_map>
@@ -111,6 +113,7 @@ private:
     void problem(ProblemKind kind, std::string_view path, std::string_view detail);
 
     std::expected<void, VerifyError> repair();
+    void report_mends();
     VerifyError error(std::string_view what) const
     {
         return VerifyError{fmt::format("ledger: {}: {}", what, sqlite3_errmsg(m_db.get()))};
@@ -169,6 +172,7 @@ std::expected<VerifyReport, VerifyError> Verifier::run(bool repair_requested)
         if (auto repaired = repair(); !repaired) {
             return std::unexpected(repaired.error());
         }
+        report_mends();
     }
     std::string counts;
     for (size_t kind = 0; kind < k_problem_kinds; ++kind) {
@@ -366,6 +370,20 @@ std::expected<void, VerifyError> Verifier::repair()
     return {};
 }
 
+// Repair changes ledger rows only; every other problem gets a line saying how it is mended.
+void Verifier::report_mends()
+{
+    std::set<std::string> repaired;
+    for (const auto& done : m_report.repairs) {
+        repaired.insert(done.path);
+    }
+    for (const auto& found : m_report.problems) {
+        if (!repaired.contains(found.path)) {
+            m_out << "mend\t" << one_field(found.path) << '\t' << one_field(how_to_mend(found)) << '\n';
+        }
+    }
+}
+
 } // namespace
 
 std::string_view to_string(ProblemKind kind)
@@ -378,6 +396,7 @@ std::string_view to_string(ProblemKind kind)
     case ProblemKind::missing: return "missing";
     case ProblemKind::temp_file: return "temp_file";
     case ProblemKind::unreadable: return "unreadable";
+    case ProblemKind::symlink: return "symlink";
     }
     return "unknown";
 }

@@ -21,8 +21,9 @@ enum class ProblemKind {
     missing,              // a ledger row names a file that does not exist
     temp_file,            // a temp file of an unfinished write in <archive>/.tmp
     unreadable,           // a file or folder that cannot be read
+    symlink,              // a symbolic link inside the archive: never followed, never written through
 };
-inline constexpr size_t k_problem_kinds = 7;
+inline constexpr size_t k_problem_kinds = 8;
 std::string_view to_string(ProblemKind kind);
 
 struct Problem {
