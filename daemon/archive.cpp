@@ -127,11 +127,35 @@ std::expected<void, IoError> Archive::ensure_directory(const fs::path& dir) cons
     return dir.has_parent_path() ? fsync_directory(dir.parent_path()) : std::expected<void, IoError>{};
 }
 
+std::expected<void, IoError> Archive::refuse_symlinks(std::string_view relative) const
+{
+    fs::path walked = m_root;
+    for (const auto& part : fs::path(relative).relative_path()) {
+        walked /= part;
+        struct stat info {};
+        if (::lstat(walked.c_str(), &info) != 0) {
+            return {}; // what does not exist yet is created here, as a real folder or file
+        }
+        if (S_ISLNK(info.st_mode)) {
+            return std::unexpected(IoError{"refusing to write through the symbolic link " + walked.string()
+                                               + " inside the archive (replace it with a real folder)",
+                                           ELOOP});
+        }
+    }
+    return {};
+}
+
 std::expected<void, IoError> Archive::write(std::string_view relative, std::string_view bytes) const
 {
     auto target = m_root / relative;
+    if (auto refused = refuse_symlinks(relative); !refused) {
+        return refused;
+    }
     if (auto made = ensure_directory(target.parent_path()); !made) {
         return made;
+    }
+    if (auto refused = refuse_symlinks(k_temp_dir); !refused) {
+        return refused;
     }
     auto temp = m_root / k_temp_dir
         / (std::to_string(::getpid()) + "." + std::to_string(g_temp_sequence++) + ".tmp");
@@ -198,6 +222,11 @@ std::expected<void, IoError> Archive::keep_as(std::string_view from, std::string
 {
     auto source = m_root / from;
     auto target = m_root / to;
+    for (auto relative : {from, to}) {
+        if (auto refused = refuse_symlinks(relative); !refused) {
+            return refused;
+        }
+    }
     if (!exists(to)) {
         if (auto made = ensure_directory(target.parent_path()); !made) {
             return made;

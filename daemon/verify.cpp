@@ -206,8 +206,15 @@ void Verifier::walk(const fs::path& dir, const std::string& relative)
     for (const auto& entry : entries) {
         auto name = entry.path().filename().string();
         auto path = relative.empty() ? name : relative + "/" + name;
-        if (entry.is_symlink(ec) && entry.is_directory(ec)) {
-            continue; // never followed: a link could lead out of the archive or in a circle
+        if (entry.is_symlink(ec)) {
+            // Never followed: a link could lead out of the archive or in a circle. Folders
+            // and archive files behind one are reported, since they go unchecked.
+            if (entry.is_directory(ec) || name.ends_with(".md")) {
+                std::error_code read_ec;
+                auto to = fs::read_symlink(entry.path(), read_ec);
+                problem(ProblemKind::symlink, path, "a symbolic link to " + to.string() + ": not followed, not checked");
+            }
+            continue;
         }
         if (entry.is_directory(ec)) {
             relative.empty() && name == Archive::k_temp_dir ? report_temp_files(entry.path())
