@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <map>
 #include <iostream>
 #include <set>
@@ -101,6 +103,29 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::record_state(const p
     return ArticleReport{outcome, ref.id(), {}, {}, std::move(reason), {}};
 }
 
+namespace {
+
+// Whether the front matter holds the article's fields (crawled_at aside), as written.
+bool written_fields_match(const FrontMatter& front, const parsers::Article& article)
+{
+    const std::array<std::pair<std::string_view, std::optional<std::string>>, 11> expected = {{
+        {"id", article.ref.id()},
+        {"title", article.title},
+        {"category", article.category},
+        {"publisher", article.publisher},
+        {"author", article.author},
+        {"published_at", article.published_at},
+        {"url", article.ref.canonical_url()},
+        {"oid", article.ref.oid},
+        {"aid", article.ref.aid},
+        {"modified_at", article.modified_at},
+        {"original_url", article.original_url},
+    }};
+    return std::ranges::all_of(expected, [&](const auto& field) { return front.value(field.first) == field.second; });
+}
+
+} // namespace
+
 std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::Article& article,
                                                                  const FetchResult& fetched)
 {
@@ -132,7 +157,8 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
         auto disk_hash = front_matter_hash(*on_disk).value_or(sha256_hex(*on_disk));
         // The ledger's hash is the truth: a file whose front matter claims it but whose
         // content does not hash to it was damaged, and is written again.
-        bool intact = read_intact_file(*on_disk, hash).has_value();
+        auto read_back = read_intact_file(*on_disk, hash);
+        bool intact = read_back && written_fields_match(read_back->front_matter, article);
         if (same_content && intact) {
             if (auto done = m_ledger.record_unchanged(ref, crawled_at, fetched.attempts); !done) {
                 return std::unexpected(storage_error(done.error().message));

@@ -226,6 +226,16 @@ std::expected<SaveResult, LedgerError> Ledger::record_version(const SavedVersion
         if (auto done = record_unchanged_in_tx(article.ref, saved.crawled_at); !done) {
             return std::unexpected(done.error());
         }
+        // Same content, maybe other fields (a corrected title): the row follows the file.
+        auto fields = prepare("UPDATE articles SET title = ?3, publisher = ?4, author = ?5, category = ?6,"
+                              " published_at = ?7, modified_at = ?8, original_url = ?9 WHERE oid = ?1 AND aid = ?2");
+        if (!fields
+            || Bound(fields->get()).text(article.ref.oid).text(article.ref.aid).text(article.title)
+                       .text(article.publisher).text(article.author).text(article.category).text(article.published_at)
+                       .text(article.modified_at).text(article.original_url).step()
+                != SQLITE_DONE) {
+            return std::unexpected(error("cannot record article fields"));
+        }
     } else {
         if (stored && stored->content_hash && saved.previous_path) {
             auto move = prepare("UPDATE versions SET path = ?1 WHERE article_id = ?2 AND version = ?3");

@@ -6,6 +6,7 @@
 #include "daemon/ledger.hpp"
 #include "daemon/ledger_repair.hpp"
 #include "daemon/sql.hpp"
+#include "daemon/verify_fields.hpp"
 #include "daemon/verify_mend.hpp"
 
 #include <fmt/format.h>
@@ -97,7 +98,7 @@ std::string one_field(std::string_view text)
 class Verifier {
 public:
     Verifier(const VerifyOptions& options, SqliteDb db, std::ostream& out)
-        : m_root(options.archive), m_db(std::move(db)), m_out(out)
+        : m_root(options.archive), m_db(std::move(db)), m_out(out), m_fields(m_db.get())
     {
     }
 
@@ -122,6 +123,7 @@ private:
     fs::path m_root;
     SqliteDb m_db;
     std::ostream& m_out;
+    RecordedFields m_fields;
     VerifyReport m_report;
     LedgerIndex m_index;
     std::vector<CheckedFile> m_suspects;
@@ -306,6 +308,9 @@ CheckedFile Verifier::read_facts(const std::string& text, const std::string& rel
         facts.article_id = name->oid + "_" + name->aid;
         facts.crawled_at = *crawled_at;
         facts.current_name = name->version_prefix.empty();
+        if (auto differs = facts.current_name ? m_fields.differences(name->oid, name->aid, relative, front) : std::nullopt) {
+            problem(ProblemKind::ledger_mismatch, relative, *differs);
+        }
     }
     return facts;
 }

@@ -131,3 +131,28 @@ TEST_CASE("faults::hostile: a redirect to itself is a redirect loop, with a body
         CHECK_FALSE(has_article_files(archive));
     }
 }
+
+TEST_CASE("faults::hostile: verify compares the front matter's fields with the ledger, and a crawl restores them")
+{
+    ScratchDir scratch;
+    NaverStandIn server;
+    serve_fixture(server, sample().id);
+    const auto archive = scratch.path() / "archive";
+    REQUIRE(crawl(server, archive, {"--url", sample_url()}).result.exit_code == 0);
+    const auto file = archive / sample().archive_path;
+    auto text = read_file(file);
+    const auto title = field(front_matter(text), "title");
+    const auto at = text.find("title: \"");
+    REQUIRE(at != std::string::npos);
+    write_file(file, std::string(text).replace(at, 8, "title: \"[위조] "));
+
+    auto check = verify(archive);
+    CHECK(check.exit_code == 1);
+    CHECK(check.out.find("ledger_mismatch\t" + sample().archive_path + "\ttitle: the file says \"[위조] " + title)
+          != std::string::npos);
+
+    auto again = crawl(server, archive, {"--url", sample_url()});
+    CHECK(again.line(sample().id).outcome == "saved");
+    CHECK(with_golden_crawled_at(read_file(file), again) == golden_file(sample().id));
+    CHECK(verify(archive).exit_code == 0);
+}
