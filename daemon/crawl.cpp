@@ -138,6 +138,9 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
     if (!lock) {
         return std::unexpected(storage_error(lock.error().message));
     }
+    if (auto in_place = m_ledger.still_in_place(); !in_place) {
+        return std::unexpected(storage_error(in_place.error().message));
+    }
     auto stored = m_ledger.find(ref);
     if (!stored) {
         return std::unexpected(storage_error(stored.error().message));

@@ -46,7 +46,16 @@ std::expected<Ledger, LedgerError> Ledger::open(const std::filesystem::path& pat
     if (auto migrated = ledger.migrate(); !migrated) {
         return std::unexpected(migrated.error());
     }
+    ledger.m_file = LedgerFileIdentity::of(path);
     return ledger;
+}
+
+std::expected<void, LedgerError> Ledger::still_in_place() const
+{
+    if (auto in_place = m_file.still_in_place(); !in_place) {
+        return std::unexpected(LedgerError{in_place.error(), SQLITE_NOTFOUND});
+    }
+    return {};
 }
 
 std::expected<void, LedgerError> Ledger::exec(std::string_view sql)
