@@ -2,6 +2,7 @@
 
 #include "daemon/c_handles.hpp"
 #include "parsers/article_ref.hpp"
+#include "parsers/text.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -341,7 +342,7 @@ private:
         auto host = parsers::host_of(target);
         if (!parsers::is_news_host(host)) {
             job.result.redirect_target = target;
-            return {false, FetchError{FetchErrorKind::off_site_redirect, "redirect to " + target + " refused"}};
+            return {false, FetchError{FetchErrorKind::off_site_redirect, "redirect to " + parsers::quoted_for_message(target) + " refused"}};
         }
         if (job.redirects >= m_options.max_redirects) {
             return {false, FetchError{FetchErrorKind::too_many_redirects,
@@ -362,10 +363,10 @@ private:
     static std::optional<FetchError> refuse_redirect(const Job& job, const std::string& target)
     {
         if (!is_https_url(target)) {
-            return FetchError{FetchErrorKind::insecure_redirect, "redirect to " + target + " refused: HTTPS only"};
+            return FetchError{FetchErrorKind::insecure_redirect, "redirect to " + parsers::quoted_for_message(target) + " refused: HTTPS only"};
         }
         if (target == job.url || std::ranges::find(job.hops, target) != job.hops.end()) {
-            return FetchError{FetchErrorKind::redirect_loop, "redirect back to " + target};
+            return FetchError{FetchErrorKind::redirect_loop, "redirect back to " + parsers::quoted_for_message(target)};
         }
         return std::nullopt;
     }
