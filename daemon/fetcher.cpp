@@ -282,7 +282,7 @@ private:
     // filling the loop's queue, so that work for other hosts goes on meanwhile.
     void hold_host(const std::string& host, WallClock::time_point until, const std::string& why)
     {
-        m_politeness.hold(host, until);
+        m_politeness.hold(host, until, why);
         auto wait = until - WallClock::now();
         auto steady_until = Steady::now() + std::chrono::duration_cast<Steady::duration>(wait);
         for (auto it = m_waiting.begin(); it != m_waiting.end();) {
@@ -427,9 +427,16 @@ private:
         curl_easy_getinfo(job.easy.get(), CURLINFO_RETRY_AFTER, &retry_after);
         auto asked = std::chrono::seconds(retry_after);
         if (asked.count() > 0) {
-            // Retry-After speaks for the host, not only for this request.
-            spdlog::info("{} asks to wait {} s (Retry-After)", job.host, retry_after);
-            hold_host(job.host, WallClock::now() + asked, "asked to wait (Retry-After)");
+            // Retry-After speaks for the host, not only for this request; a hold never lasts
+            // longer than the longest wait honoured, whatever the server asks.
+            auto held = std::min<std::chrono::seconds>(asked, std::min(m_options.max_retry_after, Politeness::k_longest_hold));
+            auto reason = "asked to wait (Retry-After " + std::to_string(retry_after) + " s, held " + std::to_string(held.count()) + " s)";
+            if (asked > held) {
+                spdlog::warn("{} {}", job.host, reason);
+            } else {
+                spdlog::info("{} {}", job.host, reason);
+            }
+            hold_host(job.host, WallClock::now() + held, reason);
         }
         if (asked > m_options.max_retry_after) {
             error = FetchError{FetchErrorKind::throttled, error.message + " with Retry-After " + std::to_string(retry_after) + " s"};
