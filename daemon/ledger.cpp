@@ -1,5 +1,7 @@
 #include "daemon/ledger.hpp"
 
+#include "daemon/ledger_reader.hpp"
+
 #include "daemon/migrations.hpp"
 #include "daemon/sql.hpp"
 
@@ -39,6 +41,9 @@ std::expected<Ledger, LedgerError> Ledger::open(const std::filesystem::path& pat
     Ledger ledger(std::move(db));
     for (auto pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
         if (auto done = ledger.exec_waiting(pragma); !done) {
+            if (done.error().sqlite_code == SQLITE_NOTADB) {
+                return std::unexpected(LedgerError{not_a_ledger_advice(path), SQLITE_NOTADB});
+            }
             return std::unexpected(LedgerError{"cannot open ledger " + path.string() + ": " + done.error().message,
                                                done.error().sqlite_code});
         }

@@ -4,6 +4,7 @@
 #include "daemon/archive_format.hpp"
 #include "daemon/front_matter.hpp"
 #include "daemon/ledger.hpp"
+#include "daemon/ledger_reader.hpp"
 #include "daemon/ledger_repair.hpp"
 #include "daemon/sql.hpp"
 #include "daemon/verify_fields.hpp"
@@ -424,7 +425,16 @@ std::expected<VerifyReport, VerifyError> verify_archive(const VerifyOptions& opt
         return std::unexpected(VerifyError{"ledger not found: " + ledger_path.string()
                                            + " (verify --repair rebuilds one from the archive's files)"});
     }
-    // Ledger::open creates or migrates the ledger; verify then reads it on its own connection.
+    // Without --repair the ledger is only read, so that a read-only archive (a mounted
+    // backup) can be verified. With it, Ledger::open creates or migrates the ledger, and
+    // verify then works on its own connection.
+    if (!options.repair) {
+        auto read_only = open_ledger_read_only(ledger_path);
+        if (!read_only) {
+            return std::unexpected(VerifyError{read_only.error()});
+        }
+        return Verifier(options, std::move(*read_only), out).run(false);
+    }
     if (auto ledger = Ledger::open(ledger_path); !ledger) {
         return std::unexpected(VerifyError{ledger.error().message});
     }

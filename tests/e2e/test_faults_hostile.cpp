@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 namespace {
@@ -155,4 +156,46 @@ TEST_CASE("faults::hostile: verify compares the front matter's fields with the l
     CHECK(again.line(sample().id).outcome == "saved");
     CHECK(with_golden_crawled_at(read_file(file), again) == golden_file(sample().id));
     CHECK(verify(archive).exit_code == 0);
+}
+
+TEST_CASE("faults::hostile: verify and status work on a read-only archive")
+{
+    ScratchDir scratch;
+    NaverStandIn server;
+    serve_fixture(server, sample().id);
+    const auto archive = scratch.path() / "archive";
+    REQUIRE(crawl(server, archive, {"--url", sample_url()}).result.exit_code == 0);
+    const auto mounted = scratch.path() / "backup";
+    fs::create_directories(mounted);
+    const auto mount = "mount --bind '" + archive.string() + "' '" + mounted.string() + "' && mount -o remount,ro,bind '"
+        + mounted.string() + "'";
+    if (std::system(mount.c_str()) != 0) {
+        MESSAGE("skipped: cannot make a read-only bind mount (needs root)");
+        return;
+    }
+    auto checked = verify(mounted);
+    auto status = run_command({SILLOK_BINARY, "status", "--archive", mounted.string()});
+    std::system(("umount '" + mounted.string() + "'").c_str());
+    INFO("verify:\n" << checked.out << checked.err);
+    CHECK(checked.exit_code == 0);
+    CHECK(checked.out.find("1 files checked, 0 problems") != std::string::npos);
+    INFO("status:\n" << status.out << status.err);
+    CHECK(status.exit_code == 0);
+}
+
+TEST_CASE("faults::hostile: a ledger that is not a database is met with what to do")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    fs::create_directories(archive);
+    write_file(archive / "ledger.sqlite3", std::string(8192, 'x'));
+    for (bool repair : {false, true}) {
+        auto result = verify(archive, repair);
+        CHECK(result.exit_code == 74);
+        CHECK(result.err.find("not a SQLite database") != std::string::npos);
+        CHECK(result.err.find("verify --repair") != std::string::npos);
+    }
+    auto status = run_command({SILLOK_BINARY, "status", "--archive", archive.string()});
+    CHECK(status.exit_code == 74);
+    CHECK(status.err.find("move it aside") != std::string::npos);
 }
