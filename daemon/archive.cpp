@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -81,6 +82,18 @@ bool writer_is_alive(const fs::path& temp)
     return pid == ::getpid() || ::kill(pid, 0) == 0 || errno == EPERM;
 }
 
+// A write keeps its temp file for seconds: one older than this is left over whatever
+// process now has its writer's pid (pids are reused; pid 1 never exits).
+constexpr auto k_stale_temp_age = std::chrono::hours(1);
+
+bool is_stale_temp(const fs::directory_entry& entry)
+{
+    std::error_code ec;
+    auto written = entry.last_write_time(ec);
+    bool old = !ec && fs::file_time_type::clock::now() - written > k_stale_temp_age;
+    return old || !writer_is_alive(entry.path());
+}
+
 } // namespace
 
 size_t clean_stale_temp_files(const fs::path& root)
@@ -88,7 +101,7 @@ size_t clean_stale_temp_files(const fs::path& root)
     size_t removed = 0;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(root / Archive::k_temp_dir, ec)) {
-        if (entry.path().extension() == ".tmp" && !writer_is_alive(entry.path())) {
+        if (entry.path().extension() == ".tmp" && is_stale_temp(entry)) {
             removed += fs::remove(entry.path(), ec) ? 1 : 0;
         }
     }

@@ -240,7 +240,7 @@ void Verifier::report_temp_files(const fs::path& dir)
     std::ranges::sort(names);
     for (const auto& name : names) {
         problem(ProblemKind::temp_file, std::string(Archive::k_temp_dir) + "/" + name,
-                "an unfinished write; the next crawl removes it once its writer has exited");
+                "an unfinished write; the next crawl removes it once its writer has exited or it is an hour old");
     }
 }
 

@@ -47,7 +47,7 @@ std::string how_to_mend(const Problem& problem)
         return "not sillok's front matter (an older crawler's file or a hand edit): sillok leaves it alone; "
                "move it out of the archive to silence this";
     case ProblemKind::temp_file:
-        return "the next crawl removes it once its writer has exited";
+        return "the next crawl removes it once its writer has exited or it is an hour old";
     case ProblemKind::unreadable:
         return "give the user running sillok read access, then run verify again";
     case ProblemKind::symlink:
