@@ -144,7 +144,9 @@ void Politeness::hold(const std::string& host, WallClock::time_point until, cons
     auto now = WallClock::now();
     bound(state, now);
     until = std::min(until, now + k_longest_hold);
-    if (unix_ms(until) > state.paused_until) {
+    if (until - now <= k_visible_hold) {
+        state.next_slot_ms = std::max(state.next_slot_ms, unix_ms(until)); // a short wait, not a pause
+    } else if (unix_ms(until) > state.paused_until) {
         state.paused_until = unix_ms(until);
         state.pause_reason = reason;
     }
