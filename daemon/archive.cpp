@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -81,6 +82,18 @@ bool writer_is_alive(const fs::path& temp)
     return pid == ::getpid() || ::kill(pid, 0) == 0 || errno == EPERM;
 }
 
+// A write keeps its temp file for seconds: one older than this is left over whatever
+// process now has its writer's pid (pids are reused; pid 1 never exits).
+constexpr auto k_stale_temp_age = std::chrono::hours(1);
+
+bool is_stale_temp(const fs::directory_entry& entry)
+{
+    std::error_code ec;
+    auto written = entry.last_write_time(ec);
+    bool old = !ec && fs::file_time_type::clock::now() - written > k_stale_temp_age;
+    return old || !writer_is_alive(entry.path());
+}
+
 } // namespace
 
 size_t clean_stale_temp_files(const fs::path& root)
@@ -88,7 +101,7 @@ size_t clean_stale_temp_files(const fs::path& root)
     size_t removed = 0;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(root / Archive::k_temp_dir, ec)) {
-        if (entry.path().extension() == ".tmp" && !writer_is_alive(entry.path())) {
+        if (entry.path().extension() == ".tmp" && is_stale_temp(entry)) {
             removed += fs::remove(entry.path(), ec) ? 1 : 0;
         }
     }
@@ -127,11 +140,35 @@ std::expected<void, IoError> Archive::ensure_directory(const fs::path& dir) cons
     return dir.has_parent_path() ? fsync_directory(dir.parent_path()) : std::expected<void, IoError>{};
 }
 
+std::expected<void, IoError> Archive::refuse_symlinks(std::string_view relative) const
+{
+    fs::path walked = m_root;
+    for (const auto& part : fs::path(relative).relative_path()) {
+        walked /= part;
+        struct stat info {};
+        if (::lstat(walked.c_str(), &info) != 0) {
+            return {}; // what does not exist yet is created here, as a real folder or file
+        }
+        if (S_ISLNK(info.st_mode)) {
+            return std::unexpected(IoError{"refusing to write through the symbolic link " + walked.string()
+                                               + " inside the archive (replace it with a real folder)",
+                                           ELOOP});
+        }
+    }
+    return {};
+}
+
 std::expected<void, IoError> Archive::write(std::string_view relative, std::string_view bytes) const
 {
     auto target = m_root / relative;
+    if (auto refused = refuse_symlinks(relative); !refused) {
+        return refused;
+    }
     if (auto made = ensure_directory(target.parent_path()); !made) {
         return made;
+    }
+    if (auto refused = refuse_symlinks(k_temp_dir); !refused) {
+        return refused;
     }
     auto temp = m_root / k_temp_dir
         / (std::to_string(::getpid()) + "." + std::to_string(g_temp_sequence++) + ".tmp");
@@ -198,6 +235,11 @@ std::expected<void, IoError> Archive::keep_as(std::string_view from, std::string
 {
     auto source = m_root / from;
     auto target = m_root / to;
+    for (auto relative : {from, to}) {
+        if (auto refused = refuse_symlinks(relative); !refused) {
+            return refused;
+        }
+    }
     if (!exists(to)) {
         if (auto made = ensure_directory(target.parent_path()); !made) {
             return made;

@@ -53,6 +53,9 @@ public:
 private:
     explicit Archive(std::filesystem::path root) : m_root(std::move(root)) {}
     std::expected<void, IoError> ensure_directory(const std::filesystem::path& dir) const;
+    // Refuses a path inside the archive that passes through a symbolic link (a folder or the
+    // file itself): a write must never land outside the archive.
+    std::expected<void, IoError> refuse_symlinks(std::string_view relative) const;
 
     std::filesystem::path m_root;
 };

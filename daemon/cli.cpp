@@ -12,6 +12,7 @@
 #include "daemon/service.hpp"
 #include "daemon/status.hpp"
 #include "daemon/stores.hpp"
+#include "daemon/url_file.hpp"
 #include "daemon/verify.hpp"
 #include "parsers/article_ref.hpp"
 #include "parsers/listing.hpp"
@@ -164,30 +165,6 @@ Loaded effective_config(const CommonOptions& o)
         return {k_exit_usage, valid.error(), {}};
     }
     return {0, {}, std::move(config)};
-}
-
-// URLs from --url-file: one per line; blank lines and lines starting with '#' are skipped.
-std::expected<std::vector<std::string>, std::string> read_url_file(const std::string& name)
-{
-    std::ifstream file;
-    std::istream* in = &std::cin;
-    if (name != "-") {
-        file.open(name);
-        if (!file) {
-            return std::unexpected("cannot read URL file " + name);
-        }
-        in = &file;
-    }
-    std::vector<std::string> urls;
-    std::string line;
-    while (std::getline(*in, line)) {
-        auto first = line.find_first_not_of(" \t\r");
-        if (first == std::string::npos || line[first] == '#') {
-            continue;
-        }
-        urls.push_back(line.substr(first, line.find_last_not_of(" \t\r") - first + 1));
-    }
-    return urls;
 }
 
 int crawl_command(const Config& config, std::vector<std::string> urls, const std::string& url_file)

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <utility>
 #include <set>
 #include <sstream>
@@ -99,14 +100,22 @@ std::expected<void, std::string> read_all(const toml::table& table, Config& conf
 
 } // namespace
 
+namespace {
+constexpr double k_min_rate = 0.01;
+constexpr std::int64_t k_longest_duration = 86400;    // a day: pause_seconds, poll_interval
+constexpr std::int64_t k_longest_revisit = 31536000;  // a year
+} // namespace
+
 std::expected<void, std::string> validate(const Config& c)
 {
     auto fail = [](std::string message) { return std::unexpected(std::move(message)); };
     if (c.archive.empty()) {
         return fail("archive must not be empty");
     }
-    if (!std::isfinite(c.rate) || c.rate < 0 || c.rate > 1000) {
-        return fail("rate must be 0 (unlimited) or a number of requests per second up to 1000");
+    // Rates below 0.01/s would space requests further apart than a stored slot may reach
+    // (an hour), and tiny ones overflow the spacing: every rate has a range.
+    if (!std::isfinite(c.rate) || c.rate < 0 || (c.rate > 0 && c.rate < k_min_rate) || c.rate > 1000) {
+        return fail("rate must be 0 (unlimited) or between 0.01 and 1000 requests per second");
     }
     if (c.concurrency < 1 || c.concurrency > 64) {
         return fail("concurrency must be between 1 and 64");
@@ -120,11 +129,14 @@ std::expected<void, std::string> validate(const Config& c)
     if (c.max_bytes < 1024) {
         return fail("max_bytes must be at least 1024");
     }
-    if (c.pause_after < 1 || c.pause_seconds < 0) {
-        return fail("pause_after must be at least 1 and pause_seconds not negative");
+    if (c.pause_after < 1 || c.pause_after > 1000) {
+        return fail("pause_after must be between 1 and 1000");
     }
-    if (c.poll_interval < 1) {
-        return fail("poll_interval must be at least 1 second");
+    if (c.pause_seconds < 0 || c.pause_seconds > k_longest_duration) {
+        return fail("pause_seconds must be between 0 and 86400 seconds");
+    }
+    if (c.poll_interval < 1 || c.poll_interval > k_longest_duration) {
+        return fail("poll_interval must be between 1 and 86400 seconds");
     }
     if (c.max_listing_pages < 1) {
         return fail("max_listing_pages must be at least 1");
@@ -149,8 +161,8 @@ std::expected<void, std::string> validate(const Config& c)
         return fail("warc_max_bytes must be at least 1048576 (1 MiB)");
     }
     for (auto delay : c.revisit_after) {
-        if (delay <= 0) {
-            return fail("revisit_after: delays must be positive numbers of seconds");
+        if (delay <= 0 || delay > k_longest_revisit) {
+            return fail("revisit_after: delays must be between 1 and 31536000 seconds (a year)");
         }
     }
     for (const auto& entry : c.connect_to) {

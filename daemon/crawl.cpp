@@ -1,12 +1,16 @@
 #include "daemon/crawl.hpp"
 
 #include "daemon/archive_format.hpp"
+#include "daemon/digest.hpp"
+#include "daemon/front_matter.hpp"
 #include "daemon/kst.hpp"
 #include "daemon/record.hpp"
 #include "parsers/article.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <map>
 #include <iostream>
 #include <set>
@@ -73,6 +77,12 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::process(const parser
             return record_state(ref, Outcome::gone, "HTTP " + std::to_string(fetched.status), fetched);
         }
         return record_state(ref, Outcome::failed, std::string(to_string(error.kind)) + ": " + error.message, fetched);
+    }
+    // The page that answered is archived under its own id only: a redirect to another
+    // article must not file that article's text under the id that was asked for.
+    if (auto answered = parsers::parse_url(fetched.final_url); answered && *answered != ref) {
+        return record_state(ref, Outcome::failed,
+                            "redirected_to_other_article: " + ref.id() + " redirected to " + answered->id(), fetched);
     }
     auto page = parsers::parse_article(fetched.body, fetched.final_url);
     if (!page) {
@@ -143,6 +153,29 @@ std::expected<void, StorageError> ArticlePipeline::keep_source(VersionSource& so
     return {};
 }
 
+namespace {
+
+// Whether the front matter holds the article's fields (crawled_at aside), as written.
+bool written_fields_match(const FrontMatter& front, const parsers::Article& article)
+{
+    const std::array<std::pair<std::string_view, std::optional<std::string>>, 11> expected = {{
+        {"id", article.ref.id()},
+        {"title", article.title},
+        {"category", article.category},
+        {"publisher", article.publisher},
+        {"author", article.author},
+        {"published_at", article.published_at},
+        {"url", article.ref.canonical_url()},
+        {"oid", article.ref.oid},
+        {"aid", article.ref.aid},
+        {"modified_at", article.modified_at},
+        {"original_url", article.original_url},
+    }};
+    return std::ranges::all_of(expected, [&](const auto& field) { return front.value(field.first) == field.second; });
+}
+
+} // namespace
+
 std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::Article& article,
                                                                  VersionSource& source)
 {
@@ -155,6 +188,9 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
     auto lock = m_archive.lock_saves();
     if (!lock) {
         return std::unexpected(storage_error(lock.error().message));
+    }
+    if (auto in_place = m_ledger.still_in_place(); !in_place) {
+        return std::unexpected(storage_error(in_place.error().message));
     }
     auto stored = m_ledger.find(ref);
     if (!stored) {
@@ -176,7 +212,11 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
     }
     if (auto on_disk = m_archive.read(path)) {
         auto disk_record = file_record_hash(*on_disk);
-        if (disk_record == this_record && same_record) {
+        // The ledger's record is the truth: a file whose front matter claims it but whose
+        // content or fields do not match it was damaged, and is written again.
+        auto read_back = read_intact_file(*on_disk, hash);
+        bool intact = read_back && written_fields_match(read_back->front_matter, article);
+        if (same_record && intact) {
             if (attempts.empty()) {
                 return ArticleReport{Outcome::unchanged, ref.id(), path, hash, {}, article.published_at};
             }
@@ -184,6 +224,9 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
                 return std::unexpected(storage_error(done.error().message));
             }
             return ArticleReport{Outcome::unchanged, ref.id(), path, hash, {}, article.published_at};
+        }
+        if (same_record && !intact) {
+            spdlog::warn("{}: file {} does not hold the record the ledger holds; rewriting it", ref.id(), path);
         }
         if (disk_record != this_record) {
             if (auto kept = m_archive.keep_as(path, version_relative_path(path, disk_record)); !kept) {

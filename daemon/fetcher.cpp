@@ -2,10 +2,12 @@
 
 #include "daemon/c_handles.hpp"
 #include "parsers/article_ref.hpp"
+#include "parsers/text.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <deque>
 #include <map>
@@ -19,6 +21,14 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 constexpr long k_max_poll_ms = 200;
+
+bool is_https_url(std::string_view url)
+{
+    constexpr std::string_view k_scheme = "https://";
+    return url.size() > k_scheme.size()
+        && std::ranges::equal(url.substr(0, k_scheme.size()), k_scheme,
+                              [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+}
 constexpr auto k_late_start = std::chrono::milliseconds(100);
 constexpr auto k_short_hold = k_long_wait; // waits up to this keep their place in the loop
 
@@ -29,6 +39,7 @@ struct Job {
     std::string referer;
     int retries = 0;
     int redirects = 0;
+    std::vector<std::string> hops; // URLs requested so far for this result, the current one last
     Steady::time_point ready_at{};
     bool has_slot = false; // a politeness slot is reserved (and counted in the host's in_flight)
     // The attempt in flight.
@@ -262,7 +273,10 @@ private:
         job.error_buffer[0] = '\0';
         CURL* easy = job.easy.get();
         curl_easy_setopt(easy, CURLOPT_URL, job.url.c_str());
-        curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+        // HTTPS only, at every hop: curl itself refuses anything else, should a redirect ever
+        // be followed by it rather than by follow_redirect.
+        curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https");
+        curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "https");
         curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L); // each hop is checked and paced here
         // HTTP/1.1 only: the behaviour the fault suite exercises (resets, short bodies,
         // stalls) is HTTP/1.1's; HTTP/2 stream errors would be an untested path.
@@ -303,7 +317,7 @@ private:
     // filling the loop's queue, so that work for other hosts goes on meanwhile.
     void hold_host(const std::string& host, WallClock::time_point until, const std::string& why)
     {
-        m_politeness.hold(host, until);
+        m_politeness.hold(host, until, why);
         auto wait = until - WallClock::now();
         auto steady_until = Steady::now() + std::chrono::duration_cast<Steady::duration>(wait);
         for (auto it = m_waiting.begin(); it != m_waiting.end();) {
@@ -357,19 +371,39 @@ private:
             return {false, FetchError{FetchErrorKind::http_status, "HTTP " + std::to_string(status) + " without Location"}};
         }
         std::string target = location;
+        if (auto refused = refuse_redirect(job, target)) {
+            return {false, std::move(*refused)};
+        }
         auto host = parsers::host_of(target);
         if (!parsers::is_news_host(host)) {
             job.result.redirect_target = target;
-            return {false, FetchError{FetchErrorKind::off_site_redirect, "redirect to " + target + " refused"}};
+            return {false, FetchError{FetchErrorKind::off_site_redirect, "redirect to " + parsers::quoted_for_message(target) + " refused"}};
         }
         if (job.redirects >= m_options.max_redirects) {
             return {false, FetchError{FetchErrorKind::too_many_redirects,
                                       "more than " + std::to_string(m_options.max_redirects) + " redirects"}};
         }
         ++job.redirects;
+        if (job.hops.empty()) {
+            job.hops.push_back(job.url);
+        }
+        job.hops.push_back(target);
         job.url = target;
         job.host = host;
         return {};
+    }
+
+    // A redirect that leaves HTTPS, or that leads back to a URL of this fetch (itself
+    // included), is refused whatever its host.
+    static std::optional<FetchError> refuse_redirect(const Job& job, const std::string& target)
+    {
+        if (!is_https_url(target)) {
+            return FetchError{FetchErrorKind::insecure_redirect, "redirect to " + parsers::quoted_for_message(target) + " refused: HTTPS only"};
+        }
+        if (target == job.url || std::ranges::find(job.hops, target) != job.hops.end()) {
+            return FetchError{FetchErrorKind::redirect_loop, "redirect back to " + parsers::quoted_for_message(target)};
+        }
+        return std::nullopt;
     }
 
     void complete(CURL* easy, CURLcode code)
@@ -428,9 +462,16 @@ private:
         curl_easy_getinfo(job.easy.get(), CURLINFO_RETRY_AFTER, &retry_after);
         auto asked = std::chrono::seconds(retry_after);
         if (asked.count() > 0) {
-            // Retry-After speaks for the host, not only for this request.
-            spdlog::info("{} asks to wait {} s (Retry-After)", job.host, retry_after);
-            hold_host(job.host, WallClock::now() + asked, "asked to wait (Retry-After)");
+            // Retry-After speaks for the host, not only for this request; a hold never lasts
+            // longer than the longest wait honoured, whatever the server asks.
+            auto held = std::min<std::chrono::seconds>(asked, std::min(m_options.max_retry_after, Politeness::k_longest_hold));
+            auto reason = "asked to wait (Retry-After " + std::to_string(retry_after) + " s, held " + std::to_string(held.count()) + " s)";
+            if (asked > held) {
+                spdlog::warn("{} {}", job.host, reason);
+            } else {
+                spdlog::info("{} {}", job.host, reason);
+            }
+            hold_host(job.host, WallClock::now() + held, reason);
         }
         if (asked > m_options.max_retry_after) {
             error = FetchError{FetchErrorKind::throttled, error.message + " with Retry-After " + std::to_string(retry_after) + " s"};
@@ -517,6 +558,8 @@ std::string_view to_string(FetchErrorKind kind)
     case FetchErrorKind::too_large: return "too_large";
     case FetchErrorKind::off_site_redirect: return "off_site_redirect";
     case FetchErrorKind::too_many_redirects: return "too_many_redirects";
+    case FetchErrorKind::insecure_redirect: return "insecure_redirect";
+    case FetchErrorKind::redirect_loop: return "redirect_loop";
     case FetchErrorKind::throttled: return "throttled";
     case FetchErrorKind::network: return "network";
     case FetchErrorKind::interrupted: return "interrupted";

@@ -46,6 +46,8 @@ enum class FetchErrorKind {
     too_large,
     off_site_redirect, // redirect_target holds where it pointed
     too_many_redirects,
+    insecure_redirect, // a redirect to a URL that is not HTTPS
+    redirect_loop,     // a redirect to the URL itself or to an earlier hop
     throttled,         // Retry-After longer than allowed, or retries exhausted on 429
     network,           // reset, truncated, bad encoding, ...
     interrupted,

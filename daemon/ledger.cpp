@@ -1,5 +1,7 @@
 #include "daemon/ledger.hpp"
 
+#include "daemon/ledger_reader.hpp"
+
 #include "daemon/migrations.hpp"
 #include "daemon/sql.hpp"
 
@@ -51,6 +53,9 @@ std::expected<Ledger, LedgerError> Ledger::open(const std::filesystem::path& pat
     Ledger ledger(std::move(db));
     for (auto pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
         if (auto done = ledger.exec_waiting(pragma); !done) {
+            if (done.error().sqlite_code == SQLITE_NOTADB) {
+                return std::unexpected(LedgerError{not_a_ledger_advice(path), SQLITE_NOTADB});
+            }
             return std::unexpected(LedgerError{"cannot open ledger " + path.string() + ": " + done.error().message,
                                                done.error().sqlite_code});
         }
@@ -58,7 +63,16 @@ std::expected<Ledger, LedgerError> Ledger::open(const std::filesystem::path& pat
     if (auto migrated = ledger.migrate(); !migrated) {
         return std::unexpected(migrated.error());
     }
+    ledger.m_file = LedgerFileIdentity::of(path);
     return ledger;
+}
+
+std::expected<void, LedgerError> Ledger::still_in_place() const
+{
+    if (auto in_place = m_file.still_in_place(); !in_place) {
+        return std::unexpected(LedgerError{in_place.error(), SQLITE_NOTFOUND});
+    }
+    return {};
 }
 
 std::expected<void, LedgerError> Ledger::exec(std::string_view sql)
@@ -252,6 +266,16 @@ std::expected<SaveResult, LedgerError> Ledger::record_version(const SavedVersion
     if (already) {
         if (auto done = record_unchanged_in_tx(article.ref, saved.crawled_at); !done) {
             return std::unexpected(done.error());
+        }
+        // Same content, maybe other fields (a corrected title): the row follows the file.
+        auto fields = prepare("UPDATE articles SET title = ?3, publisher = ?4, author = ?5, category = ?6,"
+                              " published_at = ?7, modified_at = ?8, original_url = ?9 WHERE oid = ?1 AND aid = ?2");
+        if (!fields
+            || Bound(fields->get()).text(article.ref.oid).text(article.ref.aid).text(article.title)
+                       .text(article.publisher).text(article.author).text(article.category).text(article.published_at)
+                       .text(article.modified_at).text(article.original_url).step()
+                != SQLITE_DONE) {
+            return std::unexpected(error("cannot record article fields"));
         }
     } else {
         if (stored && stored->content_hash && saved.previous_path) {

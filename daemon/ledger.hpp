@@ -3,6 +3,7 @@
 // outcome is one transaction. Migrations come from schema/*.sql by PRAGMA user_version.
 #include "daemon/c_handles.hpp"
 #include "daemon/record.hpp"
+#include "daemon/ledger_file.hpp"
 #include "parsers/article.hpp"
 
 #include <cstdint>
@@ -95,6 +96,8 @@ public:
     std::expected<void, LedgerError> record_fetches(const std::vector<FetchRecord>& fetches);
 
     [[nodiscard]] int schema_version() const { return m_schema_version; }
+    // Error when the file at the ledger's path is no longer the one opened.
+    [[nodiscard]] std::expected<void, LedgerError> still_in_place() const;
 
 private:
     explicit Ledger(SqliteDb db) : m_db(std::move(db)) {}
@@ -109,6 +112,7 @@ private:
 
     SqliteDb m_db;
     int m_schema_version = 0;
+    LedgerFileIdentity m_file;
 };
 
 } // namespace sillok::daemon

@@ -37,10 +37,18 @@ std::chrono::milliseconds Politeness::spacing() const
                               : std::chrono::milliseconds(0);
 }
 
+void Politeness::bound(HostState& state, WallClock::time_point now) const
+{
+    const auto longest_pause = std::max(m_options.pause_for, std::chrono::seconds(k_longest_hold));
+    state.paused_until = std::min(state.paused_until, unix_ms(now + longest_pause));
+    state.next_slot_ms = std::min(state.next_slot_ms, unix_ms(now + k_longest_queue));
+}
+
 WallClock::time_point Politeness::available_at(const std::string& host, WallClock::time_point now)
 {
     std::lock_guard lock(m_mutex);
     auto state = load(host);
+    bound(state, now);
     return from_unix_ms(std::max({unix_ms(now), state.next_slot_ms, state.paused_until}));
 }
 
@@ -120,6 +128,7 @@ WallClock::time_point Politeness::reserve(const std::string& host, WallClock::ti
     std::lock_guard lock(m_mutex);
     bool transaction = begin();
     auto state = load(host);
+    bound(state, now);
     auto slot = std::max({unix_ms(now), state.next_slot_ms, state.paused_until});
     state.next_slot_ms = slot + interval_ms();
     store(host, state);
@@ -127,12 +136,20 @@ WallClock::time_point Politeness::reserve(const std::string& host, WallClock::ti
     return from_unix_ms(slot);
 }
 
-void Politeness::hold(const std::string& host, WallClock::time_point until)
+void Politeness::hold(const std::string& host, WallClock::time_point until, const std::string& reason)
 {
     std::lock_guard lock(m_mutex);
     bool transaction = begin();
     auto state = load(host);
-    state.next_slot_ms = std::max(state.next_slot_ms, unix_ms(until));
+    auto now = WallClock::now();
+    bound(state, now);
+    until = std::min(until, now + k_longest_hold);
+    if (until - now <= k_visible_hold) {
+        state.next_slot_ms = std::max(state.next_slot_ms, unix_ms(until)); // a short wait, not a pause
+    } else if (unix_ms(until) > state.paused_until) {
+        state.paused_until = unix_ms(until);
+        state.pause_reason = reason;
+    }
     store(host, state);
     end(transaction);
 }

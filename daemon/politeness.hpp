@@ -39,8 +39,16 @@ public:
 
     // The wall time at which a request to host may start; reserves that slot.
     WallClock::time_point reserve(const std::string& host, WallClock::time_point now);
-    // No request to host starts before until (Retry-After).
-    void hold(const std::string& host, WallClock::time_point until);
+    // No request to host starts before until (Retry-After): a hold longer than
+    // k_visible_hold is recorded as a pause with its reason, so that `status` shows it. Holds and pauses never reach further than
+    // k_longest_hold (or pause_for, when longer) past the moment they are read, and reserved
+    // slots no further than k_longest_queue: a stored time from a bad answer or an old bug
+    // cannot block the host for longer.
+    void hold(const std::string& host, WallClock::time_point until, const std::string& reason = "Retry-After");
+    static constexpr std::chrono::seconds k_longest_hold{600};
+    // Holds up to this long only space the next request; longer ones are pauses.
+    static constexpr std::chrono::seconds k_visible_hold{30};
+    static constexpr std::chrono::seconds k_longest_queue{3600};
     // Counts 403/429 answers in a row; pauses the host when there are too many, and then
     // returns until when.
     std::optional<WallClock::time_point> record_answer(const std::string& host, long status,
@@ -64,6 +72,8 @@ private:
         int strikes = 0;
     };
     HostState load(const std::string& host);
+    // Brings stored times back within k_longest_hold / k_longest_queue of now.
+    void bound(HostState& state, WallClock::time_point now) const;
     void store(const std::string& host, const HostState& state);
     int64_t interval_ms();
     bool begin();

@@ -73,10 +73,14 @@ public:
                 Politeness& politeness, ArticleWorker& worker, Notifier& notifier, Discovery& discovery,
                 RobotsLedger& robots)
         : m_config(std::move(config)), m_reload(reload), m_signals(signals), m_frontier(frontier),
-          m_politeness(politeness), m_worker(worker), m_notifier(notifier), m_discovery(discovery), m_robots(robots)
+          m_politeness(politeness), m_worker(worker), m_notifier(notifier), m_discovery(discovery), m_robots(robots),
+          m_ledger_file(LedgerFileIdentity::of(m_config.ledger_path()))
     {
         m_discovery.watch(m_config.sections, m_config.presses);
     }
+
+    // Why the service stopped on its own: its ledger was deleted or replaced.
+    [[nodiscard]] const std::optional<std::string>& lost_ledger() const { return m_lost_ledger; }
 
     void tick() override
     {
@@ -161,11 +165,17 @@ public:
     [[nodiscard]] bool hands_back_held() const override { return true; }
     [[nodiscard]] bool stopping() const override
     {
-        return (m_signals.stop != nullptr && m_signals.stop->load()) || m_worker.storage_failure().has_value();
+        return (m_signals.stop != nullptr && m_signals.stop->load()) || m_worker.storage_failure().has_value()
+            || m_lost_ledger.has_value();
     }
 
     void publish_status()
     {
+        if (auto in_place = m_ledger_file.still_in_place(); !in_place && !m_lost_ledger) {
+            spdlog::error("{}", in_place.error());
+            m_lost_ledger = in_place.error();
+            return;
+        }
         auto now = WallClock::now();
         auto stats = read_stats(m_config.ledger_path(), now);
         if (!stats) {
@@ -311,6 +321,8 @@ private:
     Steady::time_point m_next_status{};
     Steady::time_point m_next_metrics{};
     Steady::time_point m_claim_after{};
+    LedgerFileIdentity m_ledger_file;
+    std::optional<std::string> m_lost_ledger;
 };
 
 } // namespace
@@ -344,7 +356,7 @@ int run_service(const Config& config, const ConfigLoader& reload, ServiceSignals
         notifier.stopping();
         spdlog::info("stopping: recording the requests that were in flight");
         worker.finish();
-        storage_failure = worker.storage_failure();
+        storage_failure = feed.lost_ledger() ? feed.lost_ledger() : worker.storage_failure();
     }
     if (storage_failure) {
         return fail(k_exit_io, "archive or ledger not writable: " + *storage_failure);

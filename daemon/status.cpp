@@ -1,5 +1,7 @@
 #include "daemon/status.hpp"
 
+#include "daemon/ledger_reader.hpp"
+
 #include "daemon/sql.hpp"
 
 #include <fmt/format.h>
@@ -90,13 +92,11 @@ void render_source_metrics(const LedgerStats& s, std::string& out)
 
 std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& ledger, WallClock::time_point now)
 {
-    sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(ledger.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-    SqliteDb db(raw);
-    if (rc != SQLITE_OK) {
-        return std::unexpected(LedgerError{"cannot open ledger " + ledger.string(), rc});
+    auto opened = open_ledger_read_only(ledger);
+    if (!opened) {
+        return std::unexpected(LedgerError{opened.error(), SQLITE_CANTOPEN});
     }
-    sqlite3_busy_timeout(db.get(), 5000);
+    SqliteDb db = std::move(*opened);
     auto failure = [&](std::string_view what) {
         return std::unexpected(LedgerError{"cannot read " + std::string(what) + " from " + ledger.string() + ": "
                                                + sqlite3_errmsg(db.get()),

@@ -4,17 +4,21 @@
 #include "daemon/archive_format.hpp"
 #include "daemon/front_matter.hpp"
 #include "daemon/ledger.hpp"
+#include "daemon/ledger_reader.hpp"
 #include "daemon/ledger_repair.hpp"
 #include "daemon/record.hpp"
 #include "daemon/sql.hpp"
 #include "daemon/verify_adopted.hpp"
 #include "daemon/warc_verify.hpp"
+#include "daemon/verify_fields.hpp"
+#include "daemon/verify_mend.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <ostream>
 #include <span>
 #include <unordered_map>
@@ -98,7 +102,7 @@ std::string one_field(std::string_view text)
 class Verifier {
 public:
     Verifier(const VerifyOptions& options, SqliteDb db, std::ostream& out)
-        : m_root(options.archive), m_db(std::move(db)), m_out(out)
+        : m_root(options.archive), m_db(std::move(db)), m_out(out), m_fields(m_db.get())
     {
     }
 
@@ -114,6 +118,7 @@ private:
     void problem(ProblemKind kind, std::string_view path, std::string_view detail);
 
     std::expected<void, VerifyError> repair();
+    void report_mends();
     VerifyError error(std::string_view what) const
     {
         return VerifyError{fmt::format("ledger: {}: {}", what, sqlite3_errmsg(m_db.get()))};
@@ -122,6 +127,7 @@ private:
     fs::path m_root;
     SqliteDb m_db;
     std::ostream& m_out;
+    RecordedFields m_fields;
     VerifyReport m_report;
     LedgerIndex m_index;
     std::vector<CheckedFile> m_suspects;
@@ -184,6 +190,7 @@ std::expected<VerifyReport, VerifyError> Verifier::run(bool repair_requested)
         if (auto repaired = repair(); !repaired) {
             return std::unexpected(repaired.error());
         }
+        report_mends();
     }
     std::string counts;
     for (size_t kind = 0; kind < k_problem_kinds; ++kind) {
@@ -220,8 +227,15 @@ void Verifier::walk(const fs::path& dir, const std::string& relative)
     for (const auto& entry : entries) {
         auto name = entry.path().filename().string();
         auto path = relative.empty() ? name : relative + "/" + name;
-        if (entry.is_symlink(ec) && entry.is_directory(ec)) {
-            continue; // never followed: a link could lead out of the archive or in a circle
+        if (entry.is_symlink(ec)) {
+            // Never followed: a link could lead out of the archive or in a circle. Folders
+            // and archive files behind one are reported, since they go unchecked.
+            if (entry.is_directory(ec) || name.ends_with(".md")) {
+                std::error_code read_ec;
+                auto to = fs::read_symlink(entry.path(), read_ec);
+                problem(ProblemKind::symlink, path, "a symbolic link to " + to.string() + ": not followed, not checked");
+            }
+            continue;
         }
         if (relative.empty() && name == k_adopted_dir) {
             continue; // the old crawler's files, checked against the ledger by check_adopted_copies
@@ -247,7 +261,7 @@ void Verifier::report_temp_files(const fs::path& dir)
     std::ranges::sort(names);
     for (const auto& name : names) {
         problem(ProblemKind::temp_file, std::string(Archive::k_temp_dir) + "/" + name,
-                "an unfinished write; the next crawl removes it once its writer has exited");
+                "an unfinished write; the next crawl removes it once its writer has exited or it is an hour old");
     }
 }
 
@@ -317,6 +331,9 @@ CheckedFile Verifier::read_facts(const std::string& text, const std::string& rel
         facts.article_id = name->oid + "_" + name->aid;
         facts.crawled_at = *crawled_at;
         facts.current_name = name->version_prefix.empty();
+        if (auto differs = facts.current_name ? m_fields.differences(name->oid, name->aid, relative, front) : std::nullopt) {
+            problem(ProblemKind::ledger_mismatch, relative, *differs);
+        }
     }
     return facts;
 }
@@ -388,6 +405,20 @@ std::expected<void, VerifyError> Verifier::repair()
     return {};
 }
 
+// Repair changes ledger rows only; every other problem gets a line saying how it is mended.
+void Verifier::report_mends()
+{
+    std::set<std::string> repaired;
+    for (const auto& done : m_report.repairs) {
+        repaired.insert(done.path);
+    }
+    for (const auto& found : m_report.problems) {
+        if (!repaired.contains(found.path)) {
+            m_out << "mend\t" << one_field(found.path) << '\t' << one_field(how_to_mend(found)) << '\n';
+        }
+    }
+}
+
 } // namespace
 
 std::string_view to_string(ProblemKind kind)
@@ -401,6 +432,7 @@ std::string_view to_string(ProblemKind kind)
     case ProblemKind::temp_file: return "temp_file";
     case ProblemKind::unreadable: return "unreadable";
     case ProblemKind::warc_record: return "warc_record";
+    case ProblemKind::symlink: return "symlink";
     }
     return "unknown";
 }
@@ -416,7 +448,16 @@ std::expected<VerifyReport, VerifyError> verify_archive(const VerifyOptions& opt
         return std::unexpected(VerifyError{"ledger not found: " + ledger_path.string()
                                            + " (verify --repair rebuilds one from the archive's files)"});
     }
-    // Ledger::open creates or migrates the ledger; verify then reads it on its own connection.
+    // Without --repair the ledger is only read, so that a read-only archive (a mounted
+    // backup) can be verified. With it, Ledger::open creates or migrates the ledger, and
+    // verify then works on its own connection.
+    if (!options.repair) {
+        auto read_only = open_ledger_read_only(ledger_path);
+        if (!read_only) {
+            return std::unexpected(VerifyError{read_only.error()});
+        }
+        return Verifier(options, std::move(*read_only), out).run(false);
+    }
     if (auto ledger = Ledger::open(ledger_path); !ledger) {
         return std::unexpected(VerifyError{ledger.error().message});
     }

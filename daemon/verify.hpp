@@ -22,8 +22,9 @@ enum class ProblemKind {
     temp_file,            // a temp file of an unfinished write in <archive>/.tmp
     unreadable,           // a file or folder that cannot be read
     warc_record,          // a WARC record a fetch row points to is missing, torn or fails its digests
+    symlink,              // a symbolic link inside the archive: never followed, never written through
 };
-inline constexpr size_t k_problem_kinds = 8;
+inline constexpr size_t k_problem_kinds = 9;
 std::string_view to_string(ProblemKind kind);
 
 struct Problem {

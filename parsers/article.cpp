@@ -279,7 +279,10 @@ std::expected<Article, PageError> parse_article(std::string_view html, std::stri
     }
     how = {true, regions ? "no article body (#dic_area)" : regions.error()};
     auto doc = parse_html(html);
-    const xmlNode* root = root_element(doc.get());
+    if (!doc) {
+        return fail(PageErrorKind::parser_limit, doc.error());
+    }
+    const xmlNode* root = root_element(doc->get());
     if (root == nullptr) {
         return fail(PageErrorKind::not_an_article, "empty or unreadable page");
     }
@@ -293,6 +296,7 @@ std::string_view to_string(PageErrorKind kind)
     case PageErrorKind::sports_or_entertainment: return "sports_or_entertainment";
     case PageErrorKind::not_an_article: return "not_an_article";
     case PageErrorKind::incomplete: return "incomplete";
+    case PageErrorKind::parser_limit: return "parser_limit";
     }
     return "unknown";
 }

@@ -39,6 +39,7 @@ enum class PageErrorKind {
     sports_or_entertainment,// served by sports/entertain: not archived by sillok
     not_an_article,         // some other page (home, section list, error page of another kind)
     incomplete,             // looks like an article but lacks title, time or body
+    parser_limit,           // the HTML parser could not read the page whole (a limit, an encoding)
 };
 
 struct PageError {

@@ -1,5 +1,7 @@
 #include "parsers/article_ref.hpp"
 
+#include "parsers/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -62,9 +64,30 @@ std::optional<std::string_view> query_value(std::string_view query, std::string_
     return std::nullopt;
 }
 
+// The scheme of a URL without "//" such as "javascript:..." or "mailto:...", lower case;
+// nullopt for "host:port/..." (digits after the colon) and for text with no scheme.
+std::optional<std::string> other_scheme(std::string_view text)
+{
+    auto colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0
+        || !std::isalpha(static_cast<unsigned char>(text.front()))) {
+        return std::nullopt;
+    }
+    auto name = text.substr(0, colon);
+    bool scheme_chars = std::ranges::all_of(name, [](unsigned char c) {
+        return std::isalnum(c) != 0 || c == '+' || c == '-' || c == '.';
+    });
+    auto after = text.substr(colon + 1);
+    if (!scheme_chars || name.find('.') != std::string_view::npos
+        || (!after.empty() && std::isdigit(static_cast<unsigned char>(after.front())) != 0) || after.empty()) {
+        return std::nullopt;
+    }
+    return lower(name);
+}
+
 UrlError error(UrlErrorKind kind, std::string_view text, std::string_view why)
 {
-    return UrlError{kind, "'" + std::string(text) + "' " + std::string(why)};
+    return UrlError{kind, "'" + quoted_for_message(text) + "' " + std::string(why)};
 }
 
 std::expected<ArticleRef, UrlError> make_ref(std::string_view oid, std::string_view aid,
@@ -157,6 +180,8 @@ std::expected<UrlParts, UrlError> split_url(std::string_view text)
         }
     } else if (rest.starts_with("//")) {
         rest.remove_prefix(2);
+    } else if (auto scheme = other_scheme(rest)) {
+        return std::unexpected(error(UrlErrorKind::malformed, input, "is not an http(s) URL (scheme " + *scheme + ")"));
     }
     if (auto hash = rest.find('#'); hash != std::string_view::npos) {
         rest = rest.substr(0, hash);
@@ -166,6 +191,9 @@ std::expected<UrlParts, UrlError> split_url(std::string_view text)
     rest = authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
     if (auto at = authority.rfind('@'); at != std::string_view::npos) {
         authority.remove_prefix(at + 1);
+    }
+    if (authority.starts_with('[')) {
+        return std::unexpected(error(UrlErrorKind::not_naver, input, "names an IP address, not a Naver News host"));
     }
     if (auto colon = authority.find(':'); colon != std::string_view::npos) {
         if (!all_digits(authority.substr(colon + 1)) && colon + 1 != authority.size()) {
@@ -197,7 +225,7 @@ std::expected<ArticleRef, UrlError> parse_url(std::string_view text)
     auto input = trim(text);
     if (!is_news_host(parts->host)) {
         return std::unexpected(error(UrlErrorKind::not_naver, input,
-                                     "is not a Naver News URL (host " + parts->host + ")"));
+                                     "is not a Naver News URL (host " + quoted_for_message(parts->host, 80) + ")"));
     }
     if (auto ids = ids_from_path(parts->path)) {
         return make_ref(ids->first, ids->second, input);

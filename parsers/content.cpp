@@ -4,6 +4,7 @@
 #include "parsers/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <optional>
 #include <string_view>
@@ -127,8 +128,41 @@ struct Photo {
     std::string url;
 };
 
+// True for an http or https address (any letter case), the only images written.
+bool is_web_address(std::string_view url)
+{
+    auto colon = url.find("://");
+    if (colon == std::string_view::npos) {
+        return false;
+    }
+    std::string scheme(url.substr(0, colon));
+    std::ranges::transform(scheme, scheme.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    return scheme == "http" || scheme == "https";
+}
+
+// The address as a Markdown link destination: characters that could end it or open HTML
+// (white space, parentheses, angle brackets), backslashes, quotes and control characters
+// are percent-encoded, so the address stays one link whatever the page put in it.
+std::string link_destination(std::string_view url)
+{
+    constexpr std::string_view k_encoded = " ()<>[]\\\"'`";
+    std::string out;
+    for (char c : url) {
+        auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f || k_encoded.find(c) != std::string_view::npos) {
+            constexpr std::string_view k_hex = "0123456789ABCDEF";
+            out += '%';
+            out += k_hex[byte >> 4];
+            out += k_hex[byte & 0x0f];
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
 // The image's address: data-src (lazy loading) else src. Inline data: placeholders are not
-// addresses of the photo, so they do not count.
+// addresses of the photo, so they do not count; nor does anything but an http(s) address.
 std::optional<std::string> image_url(const xmlNode* img)
 {
     for (const char* name : {"data-src", "src"}) {
@@ -137,15 +171,10 @@ std::optional<std::string> image_url(const xmlNode* img)
             continue;
         }
         auto url = collapse_white_space(*value);
-        if (url.empty() || url.starts_with("data:")) {
+        if (url.empty() || !is_web_address(url)) {
             continue;
         }
-        // A space would end the Markdown link destination.
-        std::string encoded;
-        for (char c : url) {
-            encoded += c == ' ' ? std::string_view{"%20"} : std::string_view{&c, 1};
-        }
-        return encoded;
+        return link_destination(url);
     }
     return std::nullopt;
 }
@@ -154,7 +183,7 @@ std::string photo_markdown(const Photo& photo)
 {
     std::string caption;
     for (char c : escaped(photo.caption)) {
-        if (c == ']') {
+        if (c == ']' || c == '\\') {
             caption.push_back('\\');
         }
         caption.push_back(c);

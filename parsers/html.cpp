@@ -5,6 +5,8 @@
 #include "parsers/text.hpp"
 
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlerror.h>
 
 #include <climits>
 
@@ -55,13 +57,83 @@ bool declares_legacy_charset(std::string_view bytes)
     return !value.starts_with("utf-8") && !value.starts_with("utf8");
 }
 
+struct ParserContextDeleter { void operator()(htmlParserCtxt* p) const { htmlFreeParserCtxt(p); } };
+using ParserContext = std::unique_ptr<htmlParserCtxt, ParserContextDeleter>;
+
+// True for a libxml2 report that means the tree is not the whole page: a limit was hit
+// (depth, text node size, memory), the input could not be converted, or reading stopped.
+// Ordinary HTML errors (a stray end tag, an unknown entity) are repaired by the parser and
+// do not count.
+bool cuts_the_page_short(const xmlError& error)
+{
+    return error.level == XML_ERR_FATAL || error.code == XML_ERR_NO_MEMORY || error.code == XML_ERR_INTERNAL_ERROR
+        || error.domain == XML_FROM_I18N || error.domain == XML_FROM_IO || error.domain == XML_FROM_MEMORY;
+}
+
+// The first report that cut the page short, trimmed; empty while there is none.
+struct ParseReports {
+    std::string cut_short;
+};
+
+void ignore_generic_error(void* /*context*/, const char* /*format*/, ...) {}
+
+// Reads the bytes into a tree with libxml2's limits lifted (XML_PARSE_HUGE, which its HTML
+// parser honours for nesting depth and text node size), or names the limit that stopped it.
+std::expected<HtmlDocument, std::string> read_whole(std::string_view bytes, const char* encoding, int options)
+{
+    if (bytes.size() > static_cast<std::size_t>(INT_MAX)) {
+        return std::unexpected("the page is larger than the HTML parser reads (2 GiB)");
+    }
+    ParserContext ctxt{htmlCreateMemoryParserCtxt(bytes.data(), static_cast<int>(bytes.size()))};
+    if (!ctxt) {
+        return std::unexpected("the HTML parser could not start (out of memory)");
+    }
+    htmlCtxtUseOptions(ctxt.get(), options);
+    ctxt->options |= XML_PARSE_HUGE;
+    if (encoding != nullptr) {
+        if (xmlCharEncodingHandler* handler = xmlFindCharEncodingHandler(encoding); handler != nullptr) {
+            xmlSwitchToEncoding(ctxt.get(), handler);
+        }
+    }
+    ParseReports reports;
+    ctxt->_private = &reports;
+    // Reports reach the context's own handler (user data: the context), whatever the
+    // NOERROR option silences. The parameter type differs between libxml2 versions.
+    ctxt->sax->serror = [](void* user_data, auto* error) {
+        auto* context = static_cast<htmlParserCtxt*>(user_data);
+        auto* into = context == nullptr ? nullptr : static_cast<ParseReports*>(context->_private);
+        if (into == nullptr || error == nullptr || !into->cut_short.empty() || !cuts_the_page_short(*error)) {
+            return;
+        }
+        std::string message = error->message == nullptr ? "unknown error" : error->message;
+        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+            message.pop_back();
+        }
+        into->cut_short = "the HTML parser stopped: " + message;
+    };
+    // Conversion errors go to libxml2's generic (per-thread) channel, not to the context:
+    // they are silenced there and seen below in the input buffer's error.
+    xmlSetGenericErrorFunc(nullptr, ignore_generic_error);
+    htmlParseDocument(ctxt.get());
+    HtmlDocument doc{ctxt->myDoc};
+    ctxt->myDoc = nullptr;
+    if (reports.cut_short.empty() && ctxt->input != nullptr && ctxt->input->buf != nullptr
+        && ctxt->input->buf->error != 0) {
+        reports.cut_short = "the HTML parser stopped: the page's bytes are not valid in the charset it declares";
+    }
+    if (!reports.cut_short.empty()) {
+        return std::unexpected(std::move(reports.cut_short));
+    }
+    return doc;
+}
+
 } // namespace
 
-HtmlDocument parse_html(std::string_view bytes)
+std::expected<HtmlDocument, std::string> parse_html(std::string_view bytes)
 {
     init_libxml2_once();
-    if (bytes.empty() || bytes.size() > static_cast<std::size_t>(INT_MAX)) {
-        return nullptr;
+    if (bytes.empty()) {
+        return HtmlDocument{};
     }
     // A declared charset must not override bytes that are already UTF-8: the page's
     // declaration is ignored then, which is what HTML_PARSE_IGNORE_ENC does. Bytes that are
@@ -71,17 +143,12 @@ HtmlDocument parse_html(std::string_view bytes)
     std::string repaired;
     if (!is_valid_utf8(bytes)) {
         if (declares_legacy_charset(bytes)) {
-            return HtmlDocument{htmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr, nullptr,
-                                               k_parse_options)};
+            return read_whole(bytes, nullptr, k_parse_options);
         }
         repaired = to_valid_utf8(bytes);
         bytes = repaired;
-        if (bytes.size() > static_cast<std::size_t>(INT_MAX)) {
-            return nullptr;
-        }
     }
-    return HtmlDocument{htmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr, "UTF-8",
-                                       k_parse_options | HTML_PARSE_IGNORE_ENC)};
+    return read_whole(bytes, "UTF-8", k_parse_options | HTML_PARSE_IGNORE_ENC);
 }
 
 HtmlDocument parse_utf8_html_reporting(std::string_view utf8, HtmlParseReport& report)

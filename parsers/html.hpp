@@ -5,6 +5,7 @@
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
 
+#include <expected>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,9 +26,12 @@ using HtmlParserContext = std::unique_ptr<htmlParserCtxt, HtmlParserContextDelet
 
 // Parses page bytes leniently, never touching the network. Bytes that are well-formed UTF-8
 // are read as UTF-8 whatever the page declares (Naver serves UTF-8 under euc-kr declarations);
-// other bytes are decoded by the charset the page declares. Null when libxml2 builds no tree
-// (e.g. empty input).
-HtmlDocument parse_html(std::string_view bytes);
+// other bytes are decoded by the charset the page declares. The document is null when
+// libxml2 builds no tree (e.g. empty input).
+// Pages are read whole: libxml2's size and depth limits are lifted (its "huge" mode), and a
+// page that still hits one of its limits, or that it stops reading part-way (an encoding it
+// cannot convert), is an error naming that limit, never a document cut short.
+std::expected<HtmlDocument, std::string> parse_html(std::string_view bytes);
 
 // What libxml2 reported while parse_utf8_html_reporting read its bytes.
 struct HtmlParseReport {

@@ -239,7 +239,10 @@ void read_subsections(const xmlNode* root, const UrlParts& base, Listing& listin
 std::expected<Listing, ListingError> html_listing(std::string_view body, const UrlParts& base)
 {
     auto doc = parse_html(body);
-    const xmlNode* root = root_element(doc.get());
+    if (!doc) {
+        return fail(ListingErrorKind::malformed, doc.error());
+    }
+    const xmlNode* root = root_element(doc->get());
     if (root == nullptr) {
         return fail(ListingErrorKind::malformed, "the listing's body is empty or holds no HTML");
     }
@@ -304,7 +307,10 @@ std::expected<Listing, ListingError> fragment_listing(std::string_view body, con
     }
     Listing listing;
     auto doc = parse_html(*html);
-    if (const xmlNode* root = root_element(doc.get()); root != nullptr) {
+    if (!doc) {
+        return fail(ListingErrorKind::malformed, doc.error());
+    }
+    if (const xmlNode* root = root_element(doc->get()); root != nullptr) {
         listing.refs = article_refs(root, base);
         read_cursor_paging(root, base, listing);
         // The fragment is the list: everything in it is listed, wrapper or not.

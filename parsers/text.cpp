@@ -138,4 +138,34 @@ std::string collapse_white_space(std::string_view text)
     return out;
 }
 
+std::string quoted_for_message(std::string_view untrusted, std::size_t max_bytes)
+{
+    std::string out;
+    auto escape = [&out](unsigned char byte) {
+        constexpr std::string_view k_hex = "0123456789abcdef";
+        out += "\\x";
+        out += k_hex[byte >> 4];
+        out += k_hex[byte & 0x0f];
+    };
+    std::size_t pos = 0;
+    while (pos < untrusted.size() && pos < max_bytes) {
+        const std::size_t start = pos;
+        const char32_t cp = next_code_point(untrusted, pos);
+        const bool bad = pos - start == 1 && cp >= 0x80;
+        if (bad || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+            for (std::size_t i = start; i < pos; ++i) {
+                escape(static_cast<unsigned char>(untrusted[i]));
+            }
+        } else if (cp == '\\') {
+            out += "\\\\";
+        } else {
+            out.append(untrusted.substr(start, pos - start));
+        }
+    }
+    if (pos < untrusted.size()) {
+        out += "... (" + std::to_string(untrusted.size()) + " bytes)";
+    }
+    return out;
+}
+
 } // namespace sillok::parsers

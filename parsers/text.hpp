@@ -13,6 +13,12 @@ bool is_valid_utf8(std::string_view bytes);
 // bytes with every ill-formed sequence replaced by U+FFFD (one per bad byte).
 std::string to_valid_utf8(std::string_view bytes);
 
+// Untrusted text as a message may quote it: control characters (C0, DEL, C1), backslashes
+// and bytes that are not UTF-8 written as \xNN (a backslash as \\), and text past max_bytes
+// cut, saying how long it was. Nothing in it can move a terminal's cursor, set its title or
+// start a new log line.
+std::string quoted_for_message(std::string_view untrusted, std::size_t max_bytes = 200);
+
 // The code point that starts at pos, advancing pos past it. A byte that does not start a
 // well-formed sequence decodes as itself (so callers never loop forever on bad input).
 char32_t next_code_point(std::string_view text, std::size_t& pos);

@@ -308,7 +308,7 @@ void exercise_redirect_faults(FaultSuite& suite)
     server.on("n.news.naver.com", sample_path(), [](const httplib::Request& request, httplib::Response& response) {
         response.set_redirect(request.target == sample_path() ? sample_url() + "?loop=1" : sample_url(), 302);
     });
-    suite.expect_failure("redirect loop on Naver", server.curl_args(), {"too_many_redirects"});
+    suite.expect_failure("redirect loop on Naver", server.curl_args(), {"redirect_loop"});
 
     server.on("n.news.naver.com", sample_path(), [](const httplib::Request& request, httplib::Response& response) {
         auto hop = request.has_param("hop") ? std::stoi(request.get_param_value("hop")) : 0;

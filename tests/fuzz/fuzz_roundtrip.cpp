@@ -56,7 +56,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (input.ConsumeBool()) {
         article.original_url = next_field(input);
     }
+    const auto photo_url = input.ConsumeRandomLengthString();
+    const auto photo_caption = input.ConsumeRandomLengthString();
     article.content = valid_utf8(input.ConsumeRemainingBytesAsString());
     sillok::fuzz::check_archive_round_trip(article, crawled_at);
+    // The Markdown writer of the content: a photo's address and caption from a hostile page.
+    sillok::fuzz::check_photo_markdown(photo_url, photo_caption);
     return 0;
 }

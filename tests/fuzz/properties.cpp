@@ -1,6 +1,9 @@
 #include "tests/fuzz/properties.hpp"
 
 #include "daemon/archive_format.hpp"
+#include "parsers/content.hpp"
+#include "parsers/html.hpp"
+#include "parsers/text.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -135,6 +138,62 @@ void check_archive_round_trip(const parsers::Article& article, std::string_view 
         require(daemon::content_hash(content) == hash, "the body's content does not hash to content_hash",
                 content);
     }
+}
+
+} // namespace sillok::fuzz
+
+namespace sillok::fuzz {
+namespace {
+
+// text as HTML character references, one per code point (a U+FFFD for a bad byte).
+std::string as_references(std::string_view text)
+{
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const char32_t cp = parsers::next_code_point(text, pos);
+        out += "&#x";
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "%X;", cp == 0 || cp > 0x10FFFF ? 0xFFFDu : static_cast<unsigned>(cp));
+        out += hex;
+    }
+    return out;
+}
+
+// Occurrences of "](" not preceded by a backslash: the Markdown links and images.
+std::size_t link_openings(std::string_view content)
+{
+    std::size_t count = 0;
+    for (auto at = content.find("]("); at != std::string_view::npos; at = content.find("](", at + 2)) {
+        count += at == 0 || content[at - 1] != '\\' ? 1 : 0;
+    }
+    return count;
+}
+
+} // namespace
+
+void check_photo_markdown(std::string_view url, std::string_view caption)
+{
+    const std::string page = "<html><body><article id=\"dic_area\"><span class=\"end_photo_org\"><img data-src=\""
+        + as_references(url) + "\"><em class=\"img_desc\">" + as_references(caption)
+        + "</em></span></article></body></html>";
+    auto doc = parsers::parse_html(page);
+    require(doc.has_value() && *doc != nullptr, "a photo page did not parse", page);
+    const auto content = parsers::article_content(parsers::select_first(parsers::root_element(doc->get()),
+                                                                        "//*[@id='dic_area']"));
+    if (!content.starts_with("![")) {
+        return; // no image written: the address was not an http(s) one
+    }
+    require(link_openings(content) == 1, "the image's Markdown holds more than one link", content);
+    const auto open = content.rfind("](");
+    require(content.ends_with(")"), "the image does not end the content", content);
+    const auto destination = std::string_view(content).substr(open + 2, content.size() - open - 3);
+    require(destination.find_first_of(" ()<>\n\t") == std::string_view::npos,
+            "the destination holds a character that ends a link", content);
+    std::string scheme(destination.substr(0, destination.find("://")));
+    std::ranges::transform(scheme, scheme.begin(), [](char c) { return static_cast<char>(c | 0x20); });
+    require(destination.find("://") != std::string_view::npos && (scheme == "http" || scheme == "https"),
+            "an image address that is not http(s)", content);
 }
 
 } // namespace sillok::fuzz

@@ -21,4 +21,10 @@ void check_article_ref(const parsers::ArticleRef& ref);
 // to the front matter's content_hash.
 void check_archive_round_trip(const parsers::Article& article, std::string_view crawled_at);
 
+// A photo whose address and caption are any text (written into the page as character
+// references, as a hostile page could) becomes at most one Markdown image: its destination
+// is an http(s) address in which nothing can end the link early, and the caption opens no
+// other link.
+void check_photo_markdown(std::string_view url, std::string_view caption);
+
 } // namespace sillok::fuzz

@@ -311,24 +311,28 @@ TEST_CASE("parsers::parse_html")
         auto doc = parse_html("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=euc-kr\">"
                               "</head><body><p>한글 본문</p></body></html>");
         REQUIRE(doc);
-        CHECK(raw_text(select_first(root_element(doc.get()), "//p")) == "한글 본문");
+        REQUIRE(*doc);
+        CHECK(raw_text(select_first(root_element(doc->get()), "//p")) == "한글 본문");
         auto saved = parse_html(saved_page("legacy/029_0002625369.html"));
         REQUIRE(saved);
-        CHECK(raw_text(select_first(root_element(saved.get()), "//title")).starts_with("이재명, 자신 비판한 윤희숙에"));
+        REQUIRE(*saved);
+        CHECK(raw_text(select_first(root_element(saved->get()), "//title")).starts_with("이재명, 자신 비판한 윤희숙에"));
     }
 
     SUBCASE("other bytes are decoded by the declared charset")
     {
         auto doc = parse_html(saved_page("legacy/081_0003219994.cp949.html"));
         REQUIRE(doc);
-        CHECK(raw_text(select_first(root_element(doc.get()), "//title")).starts_with("소 배설물 아닌가요?"));
+        REQUIRE(*doc);
+        CHECK(raw_text(select_first(root_element(doc->get()), "//title")).starts_with("소 배설물 아닌가요?"));
     }
 
     SUBCASE("a stray invalid byte in a UTF-8 page costs one character, not the rest of the page")
     {
         auto doc = parse_html("<html><head><meta charset=\"utf-8\"></head><body><p>앞\xff뒤</p><p>경제</p></body></html>");
         REQUIRE(doc);
-        auto paragraphs = select_nodes(root_element(doc.get()), "//p");
+        REQUIRE(*doc);
+        auto paragraphs = select_nodes(root_element(doc->get()), "//p");
         REQUIRE(paragraphs.size() == 2);
         CHECK(raw_text(paragraphs[0]) == "앞\uFFFD뒤");
         CHECK(raw_text(paragraphs[1]) == "경제");
@@ -338,7 +342,8 @@ TEST_CASE("parsers::parse_html")
     {
         auto doc = parse_html("<html><body><div class=\" a  b\tc \" id=x>1</div><div class=\"ab\">2</div></body></html>");
         REQUIRE(doc);
-        const xmlNode* root = root_element(doc.get());
+        REQUIRE(*doc);
+        const xmlNode* root = root_element(doc->get());
         CHECK(select_nodes(root, "//div[" + class_test("b") + "]").size() == 1);
         CHECK(select_nodes(root, "//div[" + class_test("a") + "]").size() == 1);
         CHECK(select_nodes(root, "//div[(").empty());
@@ -348,6 +353,6 @@ TEST_CASE("parsers::parse_html")
         CHECK(attribute(div, "id") == "x");
         CHECK_FALSE(attribute(div, "title").has_value());
         CHECK(is_element(div, "div"));
-        CHECK_FALSE(parse_html(""));
+        CHECK(parse_html("").value() == nullptr);
     }
 }

@@ -22,7 +22,7 @@ std::string content_of(std::string_view body)
         + std::string(body) + "</article></div></body></html>";
     auto doc = parse_html(page);
     REQUIRE(doc);
-    const xmlNode* area = select_first(root_element(doc.get()), "//*[@id='dic_area']");
+    const xmlNode* area = select_first(root_element(doc->get()), "//*[@id='dic_area']");
     REQUIRE(area != nullptr);
     return article_content(area);
 }
