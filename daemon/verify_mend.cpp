@@ -50,6 +50,9 @@ std::string how_to_mend(const Problem& problem)
         return "the next crawl removes it once its writer has exited or it is an hour old";
     case ProblemKind::unreadable:
         return "give the user running sillok read access, then run verify again";
+    case ProblemKind::warc_record:
+        return "the raw response cannot be fetched again as it was: restore the WARC file from a backup; "
+               "the archived file and its ledger rows are not affected";
     case ProblemKind::symlink:
         return "a symbolic link inside the archive: replace it with the folder or file itself";
     }

@@ -267,7 +267,9 @@ std::string decode_entities(std::string_view text)
     }
     markup += "</p>";
     auto doc = parse_html(markup);
-    return raw_text(root_element(doc.get()));
+    // A field of a file under adopt's size cap never reaches libxml2's limits; were it
+    // refused, the text is kept as written rather than cut.
+    return doc ? raw_text(root_element(doc->get())) : std::string(text);
 }
 
 std::expected<OldArchiveFile, OldLayoutError> read_old_layout(std::string_view file_text)
