@@ -228,7 +228,9 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
         if (same_record && !intact) {
             spdlog::warn("{}: file {} does not hold the record the ledger holds; rewriting it", ref.id(), path);
         }
-        if (disk_record != this_record) {
+        // A file that should hold the ledger's current record and does not is damaged, not a
+        // version: it is written over.
+        if (!same_record && disk_record != this_record) {
             if (auto kept = m_archive.keep_as(path, version_relative_path(path, disk_record)); !kept) {
                 return std::unexpected(storage_error(kept.error().message));
             }

@@ -1,46 +1,13 @@
 #include "daemon/history.hpp"
 
+#include "daemon/ledger_reader.hpp"
 #include "daemon/sql.hpp"
 
 #include <fmt/format.h>
 
 namespace sillok::daemon {
-namespace {
 
 namespace fs = std::filesystem;
-
-// A file: URI for SQLite; '%', '?' and '#' would otherwise end or escape the path.
-std::string file_uri(const fs::path& path)
-{
-    std::string uri = "file:";
-    for (char c : fs::absolute(path).string()) {
-        if (c == '%' || c == '?' || c == '#') {
-            uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
-        } else {
-            uri.push_back(c);
-        }
-    }
-    return uri;
-}
-
-SqliteDb open_read_only(const std::string& name, int extra_flags)
-{
-    sqlite3* raw = nullptr;
-    sqlite3_open_v2(name.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | extra_flags, nullptr);
-    SqliteDb db(raw);
-    if (db) {
-        sqlite3_busy_timeout(db.get(), sql::k_busy_timeout_ms);
-    }
-    return db;
-}
-
-bool readable(sqlite3* db)
-{
-    return db != nullptr
-           && sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) == SQLITE_OK;
-}
-
-} // namespace
 
 std::expected<parsers::ArticleRef, std::string> parse_article_id(std::string_view text)
 {
@@ -67,17 +34,11 @@ std::expected<History, std::string> History::open(const fs::path& ledger)
     if (!fs::is_regular_file(ledger, ec)) {
         return std::unexpected("no ledger at " + ledger.string());
     }
-    auto db = open_read_only(ledger.string(), 0);
-    if (!readable(db.get())) {
-        // A WAL ledger on read-only media cannot get its shared-memory file; nothing can
-        // write there either, so it is read as an immutable file.
-        db = open_read_only(file_uri(ledger) + "?immutable=1", SQLITE_OPEN_URI);
+    auto db = open_ledger_read_only(ledger);
+    if (!db) {
+        return std::unexpected(db.error());
     }
-    if (!readable(db.get())) {
-        return std::unexpected("cannot read ledger " + ledger.string() + ": "
-                               + (db ? sqlite3_errmsg(db.get()) : "out of memory"));
-    }
-    History history(std::move(db));
+    History history(std::move(*db));
     auto columns = sql::prepare(history.db(), "SELECT count(*) FROM pragma_table_info('versions')"
                                               " WHERE name IN ('changed', 'change_reason')");
     if (!columns || sqlite3_step(columns.get()) != SQLITE_ROW) {

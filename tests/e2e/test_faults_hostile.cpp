@@ -178,7 +178,7 @@ TEST_CASE("faults::hostile: verify and status work on a read-only archive")
     std::system(("umount '" + mounted.string() + "'").c_str());
     INFO("verify:\n" << checked.out << checked.err);
     CHECK(checked.exit_code == 0);
-    CHECK(checked.out.find("1 files checked, 0 problems") != std::string::npos);
+    CHECK(checked.out.find("1 files checked, 1 WARC records checked, 0 problems") != std::string::npos);
     INFO("status:\n" << status.out << status.err);
     CHECK(status.exit_code == 0);
 }
