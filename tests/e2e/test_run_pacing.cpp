@@ -79,11 +79,15 @@ TEST_CASE("e2e::run with --rate 4 starts one request per 250 ms to each host")
         scratch.path());
     INFO("service log:\n" << service.log());
 
-    REQUIRE(wait_until([&] { return server.count(k_article_host) >= 12; }, 20s));
+    // The section page's next page is walked after the complete sources, whose articles may
+    // all be fetched first: wait for both.
+    REQUIRE(wait_until(
+        [&] { return server.count(k_article_host) >= 12 && server.count(k_section_host, k_next_page_path) >= 1; },
+        20s));
     stop(service);
 
-    // The listing host serves the section page and, right after the first poll, the page
-    // behind its cursor: those two are paced too.
+    // The listing host serves the section page and the page behind its cursor: those are
+    // paced too.
     for (auto host : {k_article_host, k_section_host}) {
         CAPTURE(host);
         const auto times = arrivals(server, host);

@@ -106,8 +106,10 @@ void require(bool ok, std::string_view what, std::string_view detail)
         return;
     }
     constexpr std::size_t k_shown = 2000;
-    std::fprintf(stderr, "property violated: %.*s\n%.*s\n", static_cast<int>(what.size()), what.data(),
-                 static_cast<int>(std::min(detail.size(), k_shown)), detail.data());
+    // fwrite: the detail may hold NUL bytes, which %s would stop at.
+    std::fprintf(stderr, "property violated: %.*s\n", static_cast<int>(what.size()), what.data());
+    std::fwrite(detail.data(), 1, std::min(detail.size(), k_shown), stderr);
+    std::fputc('\n', stderr);
     std::abort();
 }
 
@@ -181,8 +183,14 @@ void check_photo_markdown(std::string_view url, std::string_view caption)
     require(doc.has_value() && *doc != nullptr, "a photo page did not parse", page);
     const auto content = parsers::article_content(parsers::select_first(parsers::root_element(doc->get()),
                                                                         "//*[@id='dic_area']"));
-    if (!content.starts_with("![")) {
-        return; // no image written: the address was not an http(s) one
+    // Only an http(s) address is written as an image; otherwise the caption alone is page
+    // text, which may hold anything Markdown-like the page wrote.
+    const auto address = parsers::collapse_white_space(url);
+    std::string given_scheme(std::string_view(address).substr(0, address.find("://")));
+    std::ranges::transform(given_scheme, given_scheme.begin(), [](char c) { return static_cast<char>(c | 0x20); });
+    const bool web = address.find("://") != std::string::npos && (given_scheme == "http" || given_scheme == "https");
+    if (!web || !content.starts_with("![")) {
+        return;
     }
     require(link_openings(content) == 1, "the image's Markdown holds more than one link", content);
     const auto open = content.rfind("](");
