@@ -17,26 +17,9 @@ constexpr std::array k_news_hosts = {std::string_view{"n.news.naver.com"},
 constexpr size_t k_oid_digits = 3;
 constexpr size_t k_aid_digits = 10;
 
-std::string lower(std::string_view text)
-{
-    std::string out(text);
-    std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
 bool all_digits(std::string_view text)
 {
     return !text.empty() && std::ranges::all_of(text, [](unsigned char c) { return std::isdigit(c); });
-}
-
-std::string_view trim(std::string_view text)
-{
-    const auto* ws = " \t\r\n\f\v";
-    auto first = text.find_first_not_of(ws);
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(ws) - first + 1);
 }
 
 std::vector<std::string_view> split(std::string_view text, char sep)
@@ -82,7 +65,7 @@ std::optional<std::string> other_scheme(std::string_view text)
         || (!after.empty() && std::isdigit(static_cast<unsigned char>(after.front())) != 0) || after.empty()) {
         return std::nullopt;
     }
-    return lower(name);
+    return ascii_lower(name);
 }
 
 UrlError error(UrlErrorKind kind, std::string_view text, std::string_view why)
@@ -129,7 +112,7 @@ std::optional<std::pair<std::string_view, std::string_view>> ids_from_path(std::
 bool is_read_page(std::string_view path)
 {
     auto slash = path.rfind('/');
-    auto leaf = lower(path.substr(slash == std::string_view::npos ? 0 : slash + 1));
+    auto leaf = ascii_lower(path.substr(slash == std::string_view::npos ? 0 : slash + 1));
     return leaf == "read.naver" || leaf == "read.nhn" || leaf == "rankingread.naver"
         || leaf == "rankingread.nhn";
 }
@@ -163,7 +146,7 @@ bool is_sports_or_entertainment_host(std::string_view host)
 
 std::expected<UrlParts, UrlError> split_url(std::string_view text)
 {
-    auto input = trim(text);
+    auto input = trim_ascii(text);
     if (input.empty()) {
         return std::unexpected(UrlError{UrlErrorKind::malformed, "empty URL"});
     }
@@ -173,7 +156,7 @@ std::expected<UrlParts, UrlError> split_url(std::string_view text)
     UrlParts parts;
     auto rest = input;
     if (auto scheme_end = rest.find("://"); scheme_end != std::string_view::npos) {
-        parts.scheme = lower(rest.substr(0, scheme_end));
+        parts.scheme = ascii_lower(rest.substr(0, scheme_end));
         rest.remove_prefix(scheme_end + 3);
         if (parts.scheme != "http" && parts.scheme != "https") {
             return std::unexpected(error(UrlErrorKind::malformed, input, "is not an http(s) URL"));
@@ -201,7 +184,7 @@ std::expected<UrlParts, UrlError> split_url(std::string_view text)
         }
         authority = authority.substr(0, colon);
     }
-    parts.host = lower(authority);
+    parts.host = ascii_lower(authority);
     if (parts.host.ends_with('.')) {
         parts.host.pop_back(); // "news.naver.com." is the same host
     }
@@ -222,7 +205,7 @@ std::expected<ArticleRef, UrlError> parse_url(std::string_view text)
     if (!parts) {
         return std::unexpected(parts.error());
     }
-    auto input = trim(text);
+    auto input = trim_ascii(text);
     if (!is_news_host(parts->host)) {
         return std::unexpected(error(UrlErrorKind::not_naver, input,
                                      "is not a Naver News URL (host " + quoted_for_message(parts->host, 80) + ")"));

@@ -1,6 +1,7 @@
 #include "parsers/listing.hpp"
 
 #include "parsers/html.hpp"
+#include "parsers/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -24,27 +25,10 @@ std::unexpected<ListingError> fail(ListingErrorKind kind, std::string message)
     return std::unexpected(ListingError{kind, std::move(message)});
 }
 
-std::string_view trim(std::string_view text)
-{
-    constexpr std::string_view k_space = " \t\r\n\f\v";
-    auto first = text.find_first_not_of(k_space);
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(k_space) - first + 1);
-}
-
-std::string lower(std::string_view text)
-{
-    std::string out(text);
-    std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 // A positive decimal number and nothing else (surrounding white space aside).
 std::optional<int> positive_number(std::string_view text)
 {
-    text = trim(text);
+    text = trim_ascii(text);
     if (text.empty()) {
         return std::nullopt;
     }
@@ -85,7 +69,7 @@ bool has_scheme(std::string_view text)
 // An href as an absolute URL, resolved against the page's URL; empty for a fragment-only link.
 std::string resolve(std::string_view href, const UrlParts& base)
 {
-    href = trim(href);
+    href = trim_ascii(href);
     if (href.empty() || href.front() == '#') {
         return {};
     }
@@ -135,7 +119,7 @@ void append_new(std::vector<ArticleRef>& refs, std::vector<ArticleRef> more)
 bool is_article_page(const xmlNode* root)
 {
     const xmlNode* og_type = select_first(root, "//meta[@property='og:type']");
-    if (lower(trim(attribute(og_type, "content").value_or(""))) == "article") {
+    if (ascii_lower(trim_ascii(attribute(og_type, "content").value_or(""))) == "article") {
         return true;
     }
     return select_first(root, "//*[@id='dic_area' or @id='newsct_article' or @id='articleBodyContents']") != nullptr;
@@ -150,17 +134,17 @@ bool read_cursor_paging(const xmlNode* root, const UrlParts& base, Listing& list
     if (meta == nullptr) {
         return false;
     }
-    listing.has_next = lower(trim(attribute(meta, "data-has-next").value_or(""))) == "true";
-    auto cursor = std::string(trim(attribute(meta, "data-cursor").value_or("")));
+    listing.has_next = ascii_lower(trim_ascii(attribute(meta, "data-has-next").value_or(""))) == "true";
+    auto cursor = std::string(trim_ascii(attribute(meta, "data-cursor").value_or("")));
     if (listing.has_next && !cursor.empty()) {
         listing.next_cursor = std::move(cursor);
     }
     listing.page = positive_number(attribute(meta, "data-page-no").value_or(""));
     listing.listed = article_refs(meta, base);
-    if (auto name = std::string(trim(attribute(meta, "data-template").value_or(""))); !name.empty()) {
+    if (auto name = std::string(trim_ascii(attribute(meta, "data-template").value_or(""))); !name.empty()) {
         listing.template_name = std::move(name);
     }
-    listing.date = std::string(trim(attribute(meta, "data-date").value_or("")));
+    listing.date = std::string(trim_ascii(attribute(meta, "data-date").value_or("")));
     return true;
 }
 
@@ -274,7 +258,7 @@ std::expected<std::string, ListingError> rendered_html(std::string_view body, st
         return fail(ListingErrorKind::missing_component, "the paging endpoint's JSON has no renderedComponent object");
     }
     if (auto named = component->find(template_name); named != component->end() && named->is_string()) {
-        if (trim(named->get_ref<const std::string&>()).empty()) {
+        if (trim_ascii(named->get_ref<const std::string&>()).empty()) {
             return fail(ListingErrorKind::empty_shell, "the paging endpoint answered an empty shell (no HTML in "
                                                            + std::string(template_name) + ")");
         }
@@ -288,7 +272,7 @@ std::expected<std::string, ListingError> rendered_html(std::string_view body, st
             found = true;
         }
     }
-    if (!found || trim(html).empty()) {
+    if (!found || trim_ascii(html).empty()) {
         return fail(ListingErrorKind::empty_shell, "the paging endpoint answered an empty shell (no HTML in renderedComponent)");
     }
     return html;
@@ -346,7 +330,7 @@ std::expected<Listing, ListingError> parse_listing(std::string_view body, std::s
         return std::unexpected(kind.error());
     }
     // The paging endpoint answers JSON; every other listing is an HTML page.
-    if (*kind == UrlKind::fragment || trim(body).starts_with('{')) {
+    if (*kind == UrlKind::fragment || trim_ascii(body).starts_with('{')) {
         return fragment_listing(body, *parts);
     }
     return html_listing(body, *parts);

@@ -1,27 +1,12 @@
 #include "parsers/robots.hpp"
 
+#include "parsers/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace sillok::parsers {
 namespace {
-
-std::string_view trim(std::string_view text)
-{
-    constexpr std::string_view k_space = " \t\r\n";
-    auto first = text.find_first_not_of(k_space);
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(k_space) - first + 1);
-}
-
-std::string lower(std::string_view text)
-{
-    std::string out(text);
-    std::ranges::transform(out, out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 struct Group {
     std::vector<std::string> agents; // lower case
@@ -36,18 +21,18 @@ std::vector<Group> groups_of(std::string_view text)
         auto end = text.find('\n');
         auto line = text.substr(0, end);
         text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-        line = trim(line.substr(0, line.find('#')));
+        line = trim_ascii(line.substr(0, line.find('#')));
         auto colon = line.find(':');
         if (colon == std::string_view::npos) {
             continue;
         }
-        auto key = lower(trim(line.substr(0, colon)));
-        auto value = trim(line.substr(colon + 1));
+        auto key = ascii_lower(trim_ascii(line.substr(0, colon)));
+        auto value = trim_ascii(line.substr(colon + 1));
         if (key == "user-agent") {
             if (!in_agents) {
                 groups.emplace_back();
             }
-            groups.back().agents.push_back(lower(value));
+            groups.back().agents.push_back(ascii_lower(value));
             in_agents = true;
         } else if ((key == "allow" || key == "disallow") && !groups.empty()) {
             groups.back().rules.push_back(std::string(key == "allow" ? "Allow: " : "Disallow: ") + std::string(value));
@@ -64,7 +49,7 @@ std::vector<Group> groups_of(std::string_view text)
 std::vector<std::string> robots_rules(std::string_view robots_txt, std::string_view product_token)
 {
     const auto groups = groups_of(robots_txt);
-    const auto token = lower(product_token);
+    const auto token = ascii_lower(product_token);
     auto collect = [&](auto matches) {
         std::vector<std::string> rules;
         for (const auto& group : groups) {

@@ -168,4 +168,25 @@ std::string quoted_for_message(std::string_view untrusted, std::size_t max_bytes
     return out;
 }
 
+std::string_view trim_ascii(std::string_view text)
+{
+    constexpr std::string_view k_space = " \t\r\n\f\v";
+    auto first = text.find_first_not_of(k_space);
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return text.substr(first, text.find_last_not_of(k_space) - first + 1);
+}
+
+std::string ascii_lower(std::string_view text)
+{
+    std::string out(text);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
+}
+
 } // namespace sillok::parsers

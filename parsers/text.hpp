@@ -31,4 +31,11 @@ bool is_white_space(char32_t cp);
 // Every run of white space becomes one ' ', and the result is trimmed.
 std::string collapse_white_space(std::string_view text);
 
+// text without leading and trailing ASCII white space (space, \t, \r, \n, \f, \v): for
+// protocol values (URLs, attributes, robots.txt lines), not page text.
+std::string_view trim_ascii(std::string_view text);
+
+// text with ASCII letters in lower case (host names, schemes, keys); other bytes unchanged.
+std::string ascii_lower(std::string_view text);
+
 } // namespace sillok::parsers

@@ -179,6 +179,16 @@ void serve_fixture(NaverStandIn& server, std::string_view id)
     server.serve_html("n.news.naver.com", canonical_path(article.oid, article.aid), article_page(id));
 }
 
+CrawlRun crawl_fixtures(NaverStandIn& server, const std::filesystem::path& archive)
+{
+    std::vector<std::string> args;
+    for (const auto& article : fixture_articles()) {
+        serve_fixture(server, article.id);
+        args.insert(args.end(), {"--url", canonical_url(article.oid, article.aid)});
+    }
+    return crawl(server, archive, args);
+}
+
 std::vector<std::pair<std::string, std::string>> front_matter(const std::string& file_text)
 {
     static const std::regex k_line(R"re([a-z_]+: ".*")re");

@@ -65,6 +65,8 @@ std::string canonical_path(std::string_view oid, std::string_view aid);
 std::string canonical_url(std::string_view oid, std::string_view aid);
 // Serves the fixture page `id` at its canonical path on n.news.naver.com.
 void serve_fixture(NaverStandIn& server, std::string_view id);
+// Serves every fixture page and crawls them all into archive.
+CrawlRun crawl_fixtures(NaverStandIn& server, const std::filesystem::path& archive);
 
 // The front matter as key/value pairs in file order. CHECKs the format's rules: every value a
 // double-quoted YAML string (loaded with yaml-cpp), keys in the format's order.

@@ -27,13 +27,8 @@ TEST_CASE("e2e::export of the fixture archive is read back by Python with every 
 {
     ScratchDir scratch;
     NaverStandIn server;
-    std::vector<std::string> args;
-    for (const auto& article : fixture_articles()) {
-        serve_fixture(server, article.id);
-        args.insert(args.end(), {"--url", canonical_url(article.oid, article.aid)});
-    }
     const auto archive = scratch.path() / "archive";
-    auto run = crawl(server, archive, args);
+    auto run = crawl_fixtures(server, archive);
     REQUIRE(run.result.exit_code == 0);
     const auto ledger_bytes = read_file(archive / "ledger.sqlite3");
     const auto files = archive_files(archive);

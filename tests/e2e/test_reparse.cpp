@@ -33,13 +33,8 @@ TEST_CASE("e2e::reparse re-extracts the stored responses offline; a change of ru
 {
     ScratchDir scratch;
     NaverStandIn server;
-    std::vector<std::string> args;
-    for (const auto& article : fixture_articles()) {
-        serve_fixture(server, article.id);
-        args.insert(args.end(), {"--url", canonical_url(article.oid, article.aid)});
-    }
     const auto archive = scratch.path() / "archive";
-    auto crawled = crawl(server, archive, args);
+    auto crawled = crawl_fixtures(server, archive);
     REQUIRE(crawled.result.exit_code == 0);
     auto requests = server.requests().size();
 

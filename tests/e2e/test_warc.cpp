@@ -30,13 +30,8 @@ TEST_CASE("e2e::warc responses of new versions are WARC records that warcio read
 {
     ScratchDir scratch;
     NaverStandIn server;
-    std::vector<std::string> args;
-    for (const auto& article : fixture_articles()) {
-        serve_fixture(server, article.id);
-        args.insert(args.end(), {"--url", canonical_url(article.oid, article.aid)});
-    }
     const auto archive = scratch.path() / "archive";
-    auto run = crawl(server, archive, args);
+    auto run = crawl_fixtures(server, archive);
     INFO("stderr:\n" << run.result.err);
     REQUIRE(run.result.exit_code == 0);
 
