@@ -79,15 +79,11 @@ TEST_CASE("e2e::run with --rate 4 starts one request per 250 ms to each host")
         scratch.path());
     INFO("service log:\n" << service.log());
 
-    // The section page's next page is walked after the complete sources, whose articles may
-    // all be fetched first: wait for both.
-    REQUIRE(wait_until(
-        [&] { return server.count(k_article_host) >= 12 && server.count(k_section_host, k_next_page_path) >= 1; },
-        20s));
+    REQUIRE(wait_until([&] { return server.count(k_article_host) >= 12; }, 20s));
     stop(service);
 
-    // The listing host serves the section page and the page behind its cursor: those are
-    // paced too.
+    // The listing host serves the per-date list, the section page and, when the section page
+    // still held new articles, the page behind its cursor: all of them are paced too.
     for (auto host : {k_article_host, k_section_host}) {
         CAPTURE(host);
         const auto times = arrivals(server, host);
@@ -95,7 +91,7 @@ TEST_CASE("e2e::run with --rate 4 starts one request per 250 ms to each host")
         CHECK(times.size() >= 2);
         CHECK(keeps_pace(times, 250ms));
     }
-    CHECK(server.count(k_section_host, k_next_page_path) == 1);
+    CHECK(server.count(k_section_host, k_next_page_path) <= 1);
 }
 
 TEST_CASE("e2e::run honours Retry-After: no request to the host for the seconds asked")
