@@ -10,22 +10,10 @@ using sillok::daemon::FetchRecord;
 using sillok::daemon::Ledger;
 using sillok::daemon::SavedVersion;
 using sillok::daemon::SaveResult;
+using sillok::test::sample_article;
 using sillok::test::ScratchDir;
 
 namespace {
-
-sillok::parsers::Article sample_article()
-{
-    sillok::parsers::Article a;
-    a.ref = {"003", "0012577249"};
-    a.title = "제목";
-    a.category = "경제";
-    a.publisher = "뉴시스";
-    a.author = "기자";
-    a.published_at = "2024-05-30T11:40:08+09:00";
-    a.content = "본문";
-    return a;
-}
 
 std::vector<FetchRecord> one_fetch(const std::string& url)
 {

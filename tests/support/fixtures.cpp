@@ -141,4 +141,17 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     return result;
 }
 
+parsers::Article sample_article()
+{
+    parsers::Article a;
+    a.ref = {"003", "0012577249"};
+    a.title = "제목";
+    a.category = "경제";
+    a.publisher = "뉴시스";
+    a.author = "기자";
+    a.published_at = "2024-05-30T11:40:08+09:00";
+    a.content = "본문";
+    return a;
+}
+
 } // namespace sillok::test

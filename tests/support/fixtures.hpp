@@ -1,5 +1,7 @@
 #pragma once
 // Access to the saved Naver pages in ../shared/fixtures and per-test scratch directories.
+#include "parsers/article.hpp"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -37,5 +39,8 @@ struct CommandResult {
     std::string err;
 };
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& stdin_text = {});
+
+// A small made-up article with every field a ledger row holds (ledger unit tests).
+parsers::Article sample_article();
 
 } // namespace sillok::test
