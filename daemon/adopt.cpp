@@ -209,7 +209,7 @@ std::expected<FileReport, StorageError> Adopter::save(const parsers::OldArchiveF
 {
     const auto& article = old.article;
     auto hash = content_hash(article.content);
-    auto adopted_at = kst_iso(WallClock::now());
+    auto adopted_at = kst_iso(wall_now());
     auto lock = m_archive.lock_saves();
     // Another process may have adopted the same file meanwhile.
     auto known = lock ? m_adoptions.find(source.source_sha256) : std::unexpected(LedgerError{lock.error().message, 0});

@@ -29,7 +29,7 @@ public:
     {
         if (std::chrono::steady_clock::now() >= m_next_pause_check) {
             m_next_pause_check = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-            m_throttled = m_politeness.is_paused(parsers::k_article_host, WallClock::now());
+            m_throttled = m_politeness.is_paused(parsers::k_article_host, wall_now());
         }
     }
 
@@ -39,7 +39,7 @@ public:
         if (room == 0 || m_worker.backlog() >= k_max_backlog) {
             return requests;
         }
-        auto claimed = m_frontier.claim(room, WallClock::now(), k_adopt_source);
+        auto claimed = m_frontier.claim(room, wall_now(), k_adopt_source);
         if (!claimed) {
             spdlog::error("cannot claim work from the frontier: {}", claimed.error().message);
         }
@@ -103,7 +103,7 @@ std::expected<std::vector<parsers::ArticleRef>, LedgerError> still_adopted(Adopt
 int recrawl_adopted(const Config& config, Stores& stores, Adoptions& adoptions,
                     const std::vector<parsers::ArticleRef>& refs, std::ostream& out, const std::atomic<bool>* stop)
 {
-    auto now = WallClock::now();
+    auto now = wall_now();
     auto wanted = still_adopted(adoptions, refs);
     auto queued = wanted ? adoptions.queue_recrawl(*wanted, now) : std::unexpected(wanted.error());
     auto retried = queued ? stores.loop_frontier.retry_now(k_adopt_source, now) : std::unexpected(queued.error());

@@ -109,7 +109,7 @@ void ArticleWorker::loop(const std::stop_token& stop)
 
 void ArticleWorker::settle(const Work& work, const ArticleReport& report)
 {
-    auto now = WallClock::now();
+    auto now = wall_now();
     std::expected<void, LedgerError> settled;
     switch (report.outcome) {
     case Outcome::saved:

@@ -49,7 +49,7 @@ public:
         m_meter.tick();
         if (Steady::now() >= m_next_pause_check) {
             m_next_pause_check = Steady::now() + k_idle_claim_pause;
-            auto now = WallClock::now();
+            auto now = wall_now();
             m_throttled = m_politeness.is_paused(parsers::k_article_host, now)
                 || m_politeness.is_paused(parsers::k_listing_host, now);
         }
@@ -70,12 +70,12 @@ public:
         if (m_worker == nullptr || m_worker->backlog() >= 4 || Steady::now() < m_claim_after) {
             return requests;
         }
-        auto now = WallClock::now();
+        auto now = wall_now();
         if (m_politeness.available_at(std::string(parsers::k_article_host), now) > now + k_long_wait) {
             m_claim_after = Steady::now() + k_idle_claim_pause;
             return requests;
         }
-        auto claimed = m_frontier.claim(room - requests.size(), WallClock::now(), k_source);
+        auto claimed = m_frontier.claim(room - requests.size(), wall_now(), k_source);
         if (!claimed || claimed->empty()) {
             if (!claimed) {
                 spdlog::error("cannot claim work from the frontier: {}", claimed.error().message);
@@ -162,7 +162,7 @@ private:
             }
         }
         if (!m_request.dry_run) {
-            if (auto saved = m_progress.save(walk.key, walk.walk.date, state, WallClock::now()); !saved) {
+            if (auto saved = m_progress.save(walk.key, walk.walk.date, state, wall_now()); !saved) {
                 spdlog::error("{}", saved.error().message);
                 m_storage_failure = true;
             }
@@ -171,7 +171,7 @@ private:
 
     bool queue(const Walk& walk, const std::vector<parsers::ArticleRef>& refs)
     {
-        auto now = WallClock::now();
+        auto now = wall_now();
         if (m_request.listed != nullptr) {
             (*m_request.listed)[walk.listing].insert(refs.begin(), refs.end());
         }
@@ -295,7 +295,7 @@ int run_backfill(const Config& config, const BackfillRequest& request, std::ostr
     }
     auto& loop_frontier = stores->loop_frontier;
     if (!request.dry_run) {
-        if (auto retried = loop_frontier.retry_now(k_source, WallClock::now()); retried && *retried > 0) {
+        if (auto retried = loop_frontier.retry_now(k_source, wall_now()); retried && *retried > 0) {
             spdlog::info("retrying {} articles that failed in earlier backfills", *retried);
         }
     }
@@ -336,7 +336,7 @@ int run_backfill(const Config& config, const BackfillRequest& request, std::ostr
     for (const auto& failure : failures) {
         out << "failed\t" << failure.id << '\t' << failure.reason << '\n';
     }
-    auto paused = stores->politeness->paused(WallClock::now());
+    auto paused = stores->politeness->paused(wall_now());
     bool interrupted = stop != nullptr && stop->load();
     bool complete = feed.walked_everything() && !interrupted && paused.empty() && !feed.limit_reached();
     out << meter.summary(request.dry_run, complete) << std::endl;

@@ -31,7 +31,7 @@ BackfillProgress::BackfillProgress(size_t days, size_t walks, size_t already_wal
 
 std::string BackfillProgress::day_name(size_t day) const
 {
-    auto first = parse_kst_date(m_first_day, WallClock::now());
+    auto first = parse_kst_date(m_first_day, wall_now());
     if (!first) {
         return m_first_day + "+" + std::to_string(day);
     }

@@ -208,11 +208,11 @@ int status_command(const Config& config)
     if (!std::filesystem::exists(config.ledger_path())) {
         return fail(k_exit_io, "no ledger at " + config.ledger_path().string());
     }
-    auto stats = read_stats(config.ledger_path(), WallClock::now());
+    auto stats = read_stats(config.ledger_path(), wall_now());
     if (!stats) {
         return fail(k_exit_io, stats.error().message);
     }
-    std::cout << render_status(*stats, WallClock::now());
+    std::cout << render_status(*stats, wall_now());
     std::cout << render_capacity(*stats, capacity(*stats, config.rate, config.revisit_after.size()));
     return k_exit_ok;
 }
@@ -230,7 +230,7 @@ struct BackfillOptions {
 // Every argument is checked before any request is made.
 int backfill_command(const Config& config, const BackfillOptions& options, bool sections_given)
 {
-    auto now = WallClock::now();
+    auto now = wall_now();
     auto from = parse_kst_date(options.from, now);
     auto to = parse_kst_date(options.to, now);
     if (!from || !to) {

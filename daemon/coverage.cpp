@@ -38,7 +38,7 @@ std::expected<std::vector<parsers::ArticleRef>, std::string> not_archived(sqlite
 
 int coverage_command(const Config& config, const CoverageOptions& options, const std::atomic<bool>* stop)
 {
-    auto now = WallClock::now();
+    auto now = wall_now();
     auto date = parse_kst_date(options.date, now);
     if (!date) {
         return fail(k_exit_usage, "the date is YYYY-MM-DD (a Korean date), 'today', 'yesterday' or 'today-N': got '"
@@ -109,7 +109,7 @@ int run_coverage(const Config& config, const CoverageRequest& request, std::ostr
     }
     if (request.queue && !all_missing.empty()) {
         auto frontier = Frontier::open(config.ledger_path());
-        auto queued = frontier ? frontier->enqueue(all_missing, "backfill", k_priority_backfill, WallClock::now(),
+        auto queued = frontier ? frontier->enqueue(all_missing, "backfill", k_priority_backfill, wall_now(),
                                                    Frontier::Revive::failed_and_pending)
                                : std::unexpected(frontier.error());
         if (!queued) {

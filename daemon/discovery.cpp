@@ -189,7 +189,7 @@ std::optional<DiscoveryTask> Discovery::page_done(DiscoveryTask task, const Fetc
         return std::nullopt;
     }
     learn(task, step->subsections);
-    auto added = m_frontier.enqueue(step->refs, "discovery", k_priority_discovery, WallClock::now());
+    auto added = m_frontier.enqueue(step->refs, "discovery", k_priority_discovery, wall_now());
     if (!added) {
         spdlog::error("cannot queue discovered articles: {}", added.error().message);
         return std::nullopt;
@@ -238,7 +238,7 @@ void Discovery::finish(const DiscoveryTask& task, const std::string& url, std::o
         spdlog::warn("listing {} ({}) failed: {}: {}", task.source, failure->url, to_string(failure->kind),
                      failure->message);
     }
-    auto recorded = m_health.record(SourcePoll{task.source, url, task.found, task.added, failure}, WallClock::now());
+    auto recorded = m_health.record(SourcePoll{task.source, url, task.found, task.added, failure}, wall_now());
     if (!recorded) {
         spdlog::error("{}", recorded.error().message);
         m_storage_failed = true;

@@ -56,7 +56,7 @@ std::expected<std::optional<std::string>, std::string> check_date(const std::opt
     if (!text) {
         return std::optional<std::string>{};
     }
-    auto date = parse_kst_date(*text, WallClock::now());
+    auto date = parse_kst_date(*text, wall_now());
     if (!date) {
         return std::unexpected(
             fmt::format("{} '{}' is not a date: YYYY-MM-DD (KST), today, yesterday or today-N", option, *text));

@@ -223,12 +223,12 @@ private:
                     ++it;
                     continue;
                 }
-                auto wall_now = WallClock::now();
-                auto slot = m_politeness.reserve(job.host, wall_now);
+                auto wall = wall_now();
+                auto slot = m_politeness.reserve(job.host, wall);
                 ++budget.in_flight;
                 job.has_slot = true;
-                if (slot > wall_now) {
-                    job.ready_at = now + std::chrono::duration_cast<Steady::duration>(slot - wall_now);
+                if (slot > wall) {
+                    job.ready_at = now + std::chrono::duration_cast<Steady::duration>(slot - wall);
                     ++it;
                     continue;
                 }
@@ -238,10 +238,10 @@ private:
             // one, so that every start keeps close to a reserved slot and no two starts, of
             // this process or another, come closer than the spacing.
             if (now - job.ready_at > k_late_start) {
-                auto wall_now = WallClock::now();
-                auto slot = m_politeness.reserve(job.host, wall_now);
-                if (slot > wall_now) {
-                    job.ready_at = now + std::chrono::duration_cast<Steady::duration>(slot - wall_now);
+                auto wall = wall_now();
+                auto slot = m_politeness.reserve(job.host, wall);
+                if (slot > wall) {
+                    job.ready_at = now + std::chrono::duration_cast<Steady::duration>(slot - wall);
                     ++it;
                     continue;
                 }
@@ -306,7 +306,7 @@ private:
         if (!m_options.cacert.empty()) {
             curl_easy_setopt(easy, CURLOPT_CAINFO, m_options.cacert.c_str());
         }
-        job.started_wall = WallClock::now();
+        job.started_wall = wall_now();
         job.started = Steady::now();
         spdlog::debug("GET {}", job.url);
         curl_multi_add_handle(m_multi.get(), easy);
@@ -318,7 +318,7 @@ private:
     void hold_host(const std::string& host, WallClock::time_point until, const std::string& why)
     {
         m_politeness.hold(host, until, why);
-        auto wait = until - WallClock::now();
+        auto wait = until - wall_now();
         auto steady_until = Steady::now() + std::chrono::duration_cast<Steady::duration>(wait);
         for (auto it = m_waiting.begin(); it != m_waiting.end();) {
             auto& job = **it;
@@ -416,7 +416,7 @@ private:
         long status = 0;
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
         if (status > 0) {
-            if (auto paused = m_politeness.record_answer(job.host, status, WallClock::now())) {
+            if (auto paused = m_politeness.record_answer(job.host, status, wall_now())) {
                 hold_host(job.host, *paused, "is paused after repeated 403/429 answers");
             }
         }
@@ -471,7 +471,7 @@ private:
             } else {
                 spdlog::info("{} {}", job.host, reason);
             }
-            hold_host(job.host, WallClock::now() + held, reason);
+            hold_host(job.host, wall_now() + held, reason);
         }
         if (asked > m_options.max_retry_after) {
             error = FetchError{FetchErrorKind::throttled, error.message + " with Retry-After " + std::to_string(retry_after) + " s"};

@@ -142,7 +142,7 @@ std::expected<size_t, LedgerError> Frontier::recover()
     // flight that long belongs to a process that is gone even if its pid was reused.
     auto stale = sql::prepare(m_db.get(), "UPDATE frontier SET state = 'pending', owner_pid = NULL"
                                           " WHERE state = 'in_flight' AND updated_at < ?1");
-    if (!stale || Bound(stale.get()).text(kst_iso(WallClock::now() - k_in_flight_lease)).step() != SQLITE_DONE) {
+    if (!stale || Bound(stale.get()).text(kst_iso(wall_now() - k_in_flight_lease)).step() != SQLITE_DONE) {
         return std::unexpected(error("cannot recover in-flight items"));
     }
     recovered += static_cast<size_t>(sqlite3_changes(m_db.get()));

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace sillok::daemon {
 namespace {
@@ -24,7 +27,28 @@ std::string format_kst(WallClock::time_point at, bool millis)
     return text + "+09:00";
 }
 
+WallClock::duration test_clock_offset()
+{
+    const char* text = std::getenv("SILLOK_TEST_CLOCK_OFFSET_S");
+    if (text == nullptr) {
+        return {};
+    }
+    int64_t seconds = 0;
+    const char* end = text + std::strlen(text);
+    auto [ptr, ec] = std::from_chars(text, end, seconds);
+    if (ec != std::errc{} || ptr != end) {
+        return {};
+    }
+    return std::chrono::duration_cast<WallClock::duration>(std::chrono::seconds(seconds));
+}
+
 } // namespace
+
+WallClock::time_point wall_now()
+{
+    static const WallClock::duration offset = test_clock_offset();
+    return WallClock::now() + offset;
+}
 
 std::string kst_iso(WallClock::time_point at) { return format_kst(at, false); }
 

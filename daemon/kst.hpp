@@ -10,6 +10,11 @@ namespace sillok::daemon {
 
 using WallClock = std::chrono::system_clock;
 
+// The wall clock every part of sillok reads. It is the system's, shifted by
+// SILLOK_TEST_CLOCK_OFFSET_S seconds when that is set (read once): the end-to-end tests use
+// it to run the binary across a KST midnight. Anything else in that variable is ignored.
+WallClock::time_point wall_now();
+
 // "2026-01-01T09:00:00+09:00"
 std::string kst_iso(WallClock::time_point at);
 // "2026-01-01T09:00:00.123+09:00", for fetch records

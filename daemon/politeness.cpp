@@ -141,7 +141,7 @@ void Politeness::hold(const std::string& host, WallClock::time_point until, cons
     std::lock_guard lock(m_mutex);
     bool transaction = begin();
     auto state = load(host);
-    auto now = WallClock::now();
+    auto now = wall_now();
     bound(state, now);
     until = std::min(until, now + k_longest_hold);
     if (until - now <= k_visible_hold) {

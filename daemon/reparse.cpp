@@ -247,7 +247,7 @@ int reparse_command(const Config& config, const ReparseArguments& arguments, con
     options.failed = arguments.failed;
     options.threads = arguments.threads;
     if (!arguments.since.empty()) {
-        auto date = parse_kst_date(arguments.since, WallClock::now());
+        auto date = parse_kst_date(arguments.since, wall_now());
         if (!date) {
             return fail(k_exit_usage, "--since takes a date YYYY-MM-DD (KST), 'today' or 'today-N': got '"
                                           + arguments.since + "'");
@@ -294,7 +294,7 @@ int run_reparse(const Config& config, const ReparseOptions& options, std::ostrea
         ArticleReport report{Outcome::failed, job.ref.id(), {}, {}, {}, {}};
         if (parsed.article) {
             auto at = parse_kst_iso(job.started_at);
-            VersionSource source{kst_iso(at.value_or(WallClock::now())), nullptr, {}, job.fetch_id, "reparse"};
+            VersionSource source{kst_iso(at.value_or(wall_now())), nullptr, {}, job.fetch_id, "reparse"};
             auto saved = pipeline.save(*parsed.article, source);
             if (!saved) {
                 return fail(k_exit_io, "archive or ledger not writable: " + saved.error().message);

@@ -128,7 +128,7 @@ public:
             m_claim_after = Steady::now() + k_idle_claim_pause;
             return requests;
         }
-        auto claimed = m_frontier.claim(room - requests.size(), WallClock::now());
+        auto claimed = m_frontier.claim(room - requests.size(), wall_now());
         if (!claimed) {
             spdlog::error("cannot claim work from the frontier: {}", claimed.error().message);
             m_claim_after = Steady::now() + k_idle_claim_pause;
@@ -176,7 +176,7 @@ public:
             m_lost_ledger = in_place.error();
             return;
         }
-        auto now = WallClock::now();
+        auto now = wall_now();
         auto stats = read_stats(m_config.ledger_path(), now);
         if (!stats) {
             spdlog::warn("{}", stats.error().message);
@@ -218,7 +218,7 @@ private:
 
     bool long_wait(std::string_view host)
     {
-        auto now = WallClock::now();
+        auto now = wall_now();
         return m_politeness.available_at(std::string(host), now) > now + k_long_wait;
     }
 
@@ -229,7 +229,7 @@ private:
         if (!m_listings.empty() || long_wait(parsers::k_listing_host)) {
             return;
         }
-        for (auto& task : m_discovery.poll(WallClock::now())) {
+        for (auto& task : m_discovery.poll(wall_now())) {
             m_listings.push_back(std::move(task));
         }
     }
@@ -238,7 +238,7 @@ private:
     {
         for (auto name : {parsers::k_listing_host, parsers::k_article_host}) {
             auto host = std::string(name);
-            auto due = m_robots.due(host, WallClock::now());
+            auto due = m_robots.due(host, wall_now());
             if (!due) {
                 spdlog::error("{}", due.error().message);
             } else if (*due) {
@@ -255,7 +255,7 @@ private:
         }
         const auto agent = m_config.user_agent.empty() ? default_user_agent() : m_config.user_agent;
         auto rules = m_robots.record(host, result.status, result.error ? std::string() : result.body,
-                                     product_token(agent), WallClock::now());
+                                     product_token(agent), wall_now());
         if (!rules) {
             spdlog::error("{}", rules.error().message);
             return;

@@ -109,7 +109,7 @@ void WarcWriter::seal()
 // A new file named by the UTC time and the first free serial, its marker, its warcinfo.
 std::expected<void, IoError> WarcWriter::start_file()
 {
-    auto now = WallClock::now();
+    auto now = wall_now();
     auto stamp = utc_stamp(now, true);
     auto folder = fs::path(k_warc_dir) / stamp.substr(0, 4) / stamp.substr(4, 2);
     std::error_code ec;
