@@ -45,7 +45,10 @@ void render_sources(const LedgerStats& s, std::string& out)
     for (const auto& source : s.sources) {
         out += fmt::format("source {}: last success {}, {} new articles in the last 24 h, {} empty polls in a row{}\n",
                            source.source, source.last_success ? kst_iso(*source.last_success) : "never",
-                           source.new_last_24h, source.consecutive_empty, source.stalled() ? " (STALLED)" : "");
+                           source.new_last_24h, source.consecutive_empty,
+                           source.stalled()          ? " (STALLED)"
+                           : source.day_not_begun    ? " (the new day's list has no article yet)"
+                                                     : "");
         if (!source.last_failure.empty()) {
             out += fmt::format("source {}: last failure: {}\n", source.source, source.last_failure);
         }
