@@ -166,6 +166,8 @@ TEST_CASE("daemon::Discovery does not count the empty list of a day just begun a
     REQUIRE(stats.has_value());
     CHECK(stats->sources.front().day_not_begun);
     CHECK_FALSE(stats->sources.front().stalled());
+    CHECK(render_status(*stats, kst(31, 0, 20))
+              .contains("0 empty polls in a row (the new day's list has no article yet)"));
 
     SUBCASE("once the day's list has shown articles, an empty list is silence")
     {

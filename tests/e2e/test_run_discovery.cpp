@@ -271,7 +271,7 @@ TEST_CASE("e2e::run across KST midnight finishes yesterday's list and waits for 
     REQUIRE(today != yesterday);
     const auto late_at = steady_clock::now();
     const auto late = day.publish_on(yesterday, 3);
-    std::this_thread::sleep_for(4s);
+    std::this_thread::sleep_for(5s);
     const auto morning_at = steady_clock::now();
     const auto morning = day.publish(10);
     REQUIRE_MESSAGE(wait_until([&] { return all_archived(ledger, 38); }, 20s),
