@@ -34,10 +34,20 @@ bool supplementary(const DiscoveryTask& task)
     return task.source.starts_with("home ");
 }
 
+WallClock::duration since_kst_midnight(WallClock::time_point now)
+{
+    const auto local = now + std::chrono::hours(9);
+    return local - std::chrono::floor<std::chrono::days>(local);
+}
+
 } // namespace
 
-std::vector<std::string> dates_to_walk(const std::string& previous_poll_date, const std::string& today)
+std::vector<std::string> dates_to_walk(const std::string& previous_poll_date, WallClock::time_point now)
 {
+    const auto today = yyyymmdd(kst_today(now));
+    if (since_kst_midnight(now) < k_finish_yesterday_for) {
+        return {today, yyyymmdd(kst_today(now - k_finish_yesterday_for))};
+    }
     if (previous_poll_date.empty() || previous_poll_date >= today) {
         return {today};
     }
@@ -67,11 +77,12 @@ void Discovery::watch(const std::vector<std::string>& sections, const std::vecto
 std::vector<DiscoveryTask> Discovery::poll(WallClock::time_point now)
 {
     const auto today = yyyymmdd(kst_today(now));
-    const auto dates = dates_to_walk(m_last_poll_date, today);
-    if (dates.size() > 1) {
+    const auto dates = dates_to_walk(m_last_poll_date, now);
+    if (dates.size() > 1 && m_last_poll_date != today) {
         spdlog::info("a new day in Korea ({}): finishing the lists of {}", today, dates.back());
     }
     m_last_poll_date = today;
+    m_last_poll = now;
     std::erase_if(m_marks, [&](const auto& mark) {
         auto date = mark.first.substr(mark.first.rfind('@') + 1);
         return std::ranges::find(dates, date) == dates.end();
@@ -140,6 +151,9 @@ void Discovery::add_complete_walks(const Watched& watched, const std::string& da
 
 bool Discovery::failing(const std::string& source)
 {
+    if (m_day_not_begun.contains(source)) {
+        return true;
+    }
     auto empty = m_health.consecutive_empty(source);
     if (!empty) {
         spdlog::error("{}", empty.error().message);
@@ -229,22 +243,47 @@ bool Discovery::reached_known(const DiscoveryTask& task, const WalkStep& step, s
     return std::ranges::any_of(step.refs, [&](const parsers::ArticleRef& ref) { return mark->second.contains(ref); });
 }
 
+// See "A new day's list is empty until its first article" in discovery.hpp.
+bool Discovery::day_not_begun(const DiscoveryTask& task, const ListingFailure& failure)
+{
+    if (failure.kind != ListingFailureKind::no_articles || task.walk.form != WalkForm::per_date
+        || task.walk.date != m_last_poll_date || since_kst_midnight(m_last_poll) >= k_new_day_grace
+        || m_marks.contains(mark_key(task))) {
+        return false;
+    }
+    auto empty = m_health.consecutive_empty(task.source);
+    return empty && *empty == 0;
+}
+
 void Discovery::finish(const DiscoveryTask& task, const std::string& url, std::optional<ListingFailure> failure)
 {
     if (task.added > 0) {
         spdlog::info("{}: {} new of {} listed", task.source, task.added, task.found);
     }
-    if (failure) {
-        spdlog::warn("listing {} ({}) failed: {}: {}", task.source, failure->url, to_string(failure->kind),
-                     failure->message);
+    const bool not_begun = failure && day_not_begun(task, *failure);
+    if (not_begun) {
+        if (m_day_not_begun.insert(task.source).second) {
+            spdlog::info("{}: the list of {} has no article yet (the day has just begun in Korea); "
+                         "not counted as a stall",
+                         task.source, task.walk.date);
+        }
+    } else {
+        if (task.walk.date == m_last_poll_date) {
+            m_day_not_begun.erase(task.source);
+        }
+        if (failure) {
+            spdlog::warn("listing {} ({}) failed: {}: {}", task.source, failure->url, to_string(failure->kind),
+                         failure->message);
+        }
     }
-    auto recorded = m_health.record(SourcePoll{task.source, url, task.found, task.added, failure}, wall_now());
+    auto recorded =
+        m_health.record(SourcePoll{task.source, url, task.found, task.added, failure, not_begun}, wall_now());
     if (!recorded) {
         spdlog::error("{}", recorded.error().message);
         m_storage_failed = true;
         return;
     }
-    if (!failure) {
+    if (!failure || not_begun) {
         return;
     }
     auto empty = m_health.consecutive_empty(task.source);

@@ -3,7 +3,8 @@
 // fetched page adds. Sources:
 //   - "date S": the per-date list of section S, today's (KST), newest first, paged until a
 //     page holds an article of the first page of the previous complete walk of the same list
-//     (without one: until a page of nothing new); after KST midnight yesterday's is finished.
+//     (without one: until a page of nothing new); for k_finish_yesterday_for after KST midnight
+//     yesterday's is walked too, so that its last articles, listed late, are not missed.
 //   - "latest S/T": the breaking-news list of sub-section T (learned from the pages, never a
 //     table here) and the paging endpoint behind its cursor, until known articles, a
 //     repeated cursor or yesterday's cursor.
@@ -12,6 +13,13 @@
 // The configured primary ("per-date" by default) is walked every poll; the other complete
 // source is walked too while the primary's last poll failed or came back empty. Every walk is
 // recorded in the ledger (SourceHealth); k_stall_polls empty polls in a row are a stall.
+//
+// A new day's list is empty until its first article: an empty per-date list of today is
+// "day_not_begun", not silence, while all of these hold: the poll is less than
+// k_new_day_grace after KST midnight, the list has shown no article since the day began, and
+// the source was healthy before (no failure since its last success, which was the walk of
+// yesterday's list). Such a poll is logged and recorded but counts towards no stall; the
+// other complete source is still walked, in case the list is broken rather than young.
 #include "daemon/fetcher.hpp"
 #include "daemon/frontier.hpp"
 #include "daemon/listing_walk.hpp"
@@ -35,9 +43,13 @@ struct DiscoveryTask {
     std::vector<parsers::ArticleRef> first_page; // the refs of the walk's first page
 };
 
-// The dates a poll walks: today, and the day before when the previous poll was on it
-// (midnight has passed since: yesterday's list is finished). Dates are YYYYMMDD.
-std::vector<std::string> dates_to_walk(const std::string& previous_poll_date, const std::string& today);
+inline constexpr auto k_finish_yesterday_for = std::chrono::minutes(10);
+inline constexpr auto k_new_day_grace = std::chrono::hours(1);
+
+// The dates a poll at `now` walks: today; yesterday too for k_finish_yesterday_for after
+// KST midnight; and the previous poll's day when it was earlier (the service was not polling
+// at midnight: that list is finished once). Dates are YYYYMMDD.
+std::vector<std::string> dates_to_walk(const std::string& previous_poll_date, WallClock::time_point now);
 
 class Discovery {
 public:
@@ -61,6 +73,7 @@ private:
     void add_complete_walks(const Watched& watched, const std::string& date, bool today,
                             std::vector<DiscoveryTask>& tasks);
     bool failing(const std::string& source);
+    bool day_not_begun(const DiscoveryTask& task, const ListingFailure& failure);
     bool failing_latest(const Watched& watched);
     void learn(const DiscoveryTask& task, const std::vector<parsers::Section>& subsections);
     bool reached_known(const DiscoveryTask& task, const WalkStep& step, size_t added) const;
@@ -73,6 +86,9 @@ private:
     std::vector<Watched> m_sections;
     std::vector<std::string> m_presses;
     std::string m_last_poll_date;
+    WallClock::time_point m_last_poll{};
+    // Sources whose latest poll found the new day's list still empty.
+    std::set<std::string> m_day_not_begun;
     // By source and date: the first page of the last complete walk of that list.
     std::map<std::string, std::set<parsers::ArticleRef>> m_marks;
     bool m_storage_failed = false;

@@ -1,6 +1,7 @@
 #include "daemon/service.hpp"
 
 #include "daemon/article_worker.hpp"
+#include "daemon/backlog_trend.hpp"
 #include "daemon/crawl.hpp"
 #include "daemon/discovery.hpp"
 #include "daemon/fetcher.hpp"
@@ -31,7 +32,8 @@ constexpr auto k_metrics_every = std::chrono::seconds(30);
 constexpr auto k_idle_claim_pause = std::chrono::seconds(1);
 constexpr auto k_robots_check_every = std::chrono::hours(1);
 // The queue is compared with itself every window; growing over k_growing_windows in a row
-// means the budget is too small for the sections: warn, and give up revisits this late.
+// means the budget is too small for the sections: warn, and give up revisits this late while
+// it stays behind (BacklogTrend).
 constexpr auto k_backlog_window = std::chrono::minutes(10);
 constexpr int k_growing_windows = 3;
 constexpr auto k_late_revisit = std::chrono::hours(6);
@@ -182,33 +184,38 @@ public:
             spdlog::warn("{}", stats.error().message);
             return;
         }
-        m_notifier.status(status_line(*stats));
         watch_backlog(*stats, now);
+        const ServiceLoad load{capacity(*stats, m_config.rate, m_config.revisit_after.size()), m_backlog.behind()};
+        m_notifier.status(status_line(*stats, load));
         if (!m_config.metrics_file.empty() && Steady::now() >= m_next_metrics) {
-            write_metrics(m_config.metrics_file, render_prometheus(*stats, now));
+            write_metrics(m_config.metrics_file, render_prometheus(*stats, now, load));
             m_next_metrics = Steady::now() + k_metrics_every;
         }
     }
 
 private:
     // Warns when the due part of the queue grows window after window, and sheds the least
-    // valuable work first: revisits long overdue, so that new articles keep their place.
+    // valuable work first while it stays behind: revisits long overdue, so that new articles
+    // keep their place.
     void watch_backlog(const LedgerStats& stats, WallClock::time_point now)
     {
-        if (Steady::now() < m_next_backlog_check) {
+        auto change = m_backlog.sample(Steady::now(), stats.due_pending);
+        if (!change) {
             return;
         }
-        m_next_backlog_check = Steady::now() + k_backlog_window;
-        m_growing = m_due_before && stats.due_pending > *m_due_before ? m_growing + 1 : 0;
-        m_due_before = stats.due_pending;
-        if (m_growing < k_growing_windows) {
+        if (*change == BacklogChange::caught_up) {
+            spdlog::info("the queue drains again: {} items due", stats.due_pending);
+        }
+        if (!m_backlog.behind()) {
             return;
         }
-        auto need = capacity(stats, m_config.rate, m_config.revisit_after.size());
-        spdlog::warn("the queue grows faster than it drains: {} items due, the oldest waiting {} s; the sections need "
-                     "about {:.0f} requests/h against a budget of {:.0f}/h",
-                     stats.due_pending, stats.queue_lag_seconds.value_or(0), need.demand_per_hour(),
-                     need.budget_per_hour);
+        if (*change != BacklogChange::steady) {
+            auto need = capacity(stats, m_config.rate, m_config.revisit_after.size());
+            spdlog::warn("the queue grows faster than it drains: {} items due, the oldest waiting {} s; the sections "
+                         "need about {:.0f} requests/h against a budget of {:.0f}/h",
+                         stats.due_pending, stats.queue_lag_seconds.value_or(0), need.demand_per_hour(),
+                         need.budget_per_hour);
+        }
         if (auto shed = m_frontier.shed_late_revisits(now, k_late_revisit); shed && *shed > 0) {
             spdlog::warn("shed {} revisits more than {} h late", *shed, k_late_revisit.count());
         } else if (!shed) {
@@ -315,9 +322,7 @@ private:
     uint64_t m_next_tag = 0;
     Steady::time_point m_next_poll{};
     Steady::time_point m_next_robots_check{};
-    Steady::time_point m_next_backlog_check{};
-    std::optional<int64_t> m_due_before;
-    int m_growing = 0;
+    BacklogTrend m_backlog{k_backlog_window, k_growing_windows};
     Steady::time_point m_next_status{};
     Steady::time_point m_next_metrics{};
     Steady::time_point m_claim_after{};

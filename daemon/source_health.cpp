@@ -38,7 +38,7 @@ std::expected<void, LedgerError> SourceHealth::record(const SourcePoll& poll, Wa
     bound.text(poll.source).text(poll.url).integer(unix_ms(now)).integer(static_cast<int64_t>(poll.found))
         .integer(static_cast<int64_t>(poll.added));
     if (poll.failure) {
-        bound.text(to_string(poll.failure->kind)).text(poll.failure->message);
+        bound.text(poll.day_not_begun ? k_day_not_begun : to_string(poll.failure->kind)).text(poll.failure->message);
     } else {
         bound.null().null();
     }
@@ -59,9 +59,9 @@ std::expected<void, LedgerError> SourceHealth::record(const SourcePoll& poll, Wa
 std::expected<int64_t, LedgerError> SourceHealth::consecutive_empty(const std::string& source)
 {
     auto stmt = sql::prepare(m_db.get(), "SELECT count(*) FROM source_polls WHERE source = ?1 AND failure IS NOT NULL"
-                                         " AND id > coalesce((SELECT max(id) FROM source_polls WHERE source = ?1"
-                                         " AND failure IS NULL), 0)");
-    if (!stmt || Bound(stmt.get()).text(source).step() != SQLITE_ROW) {
+                                         " AND failure <> ?2 AND id > coalesce((SELECT max(id) FROM source_polls"
+                                         " WHERE source = ?1 AND failure IS NULL), 0)");
+    if (!stmt || Bound(stmt.get()).text(source).text(k_day_not_begun).step() != SQLITE_ROW) {
         return std::unexpected(error("cannot read listing polls"));
     }
     return sqlite3_column_int64(stmt.get(), 0);
@@ -72,16 +72,18 @@ std::expected<std::vector<SourceSummary>, std::string> read_sources(sqlite3* db,
     auto stmt = sql::prepare(
         db, "SELECT p.source, (SELECT max(at) FROM source_polls s WHERE s.source = p.source AND s.failure IS NULL),"
             " (SELECT coalesce(sum(added), 0) FROM source_polls s WHERE s.source = p.source AND s.at >= ?1),"
-            " (SELECT count(*) FROM source_polls s WHERE s.source = p.source AND s.failure IS NOT NULL AND s.id >"
+            " (SELECT count(*) FROM source_polls s WHERE s.source = p.source AND s.failure IS NOT NULL"
+            "  AND s.failure <> ?2 AND s.id >"
             "  coalesce((SELECT max(id) FROM source_polls t WHERE t.source = p.source AND t.failure IS NULL), 0)),"
             " (SELECT failure || ' ' || url || ': ' || coalesce(message, '') FROM source_polls s"
-            "  WHERE s.source = p.source AND s.failure IS NOT NULL ORDER BY s.id DESC LIMIT 1)"
+            "  WHERE s.source = p.source AND s.failure IS NOT NULL AND s.failure <> ?2 ORDER BY s.id DESC LIMIT 1),"
+            " (SELECT coalesce(failure = ?2, 0) FROM source_polls s WHERE s.source = p.source ORDER BY s.id DESC LIMIT 1)"
             " FROM (SELECT DISTINCT source FROM source_polls) p ORDER BY p.source");
     if (!stmt) {
         return std::unexpected(std::string("cannot read listing polls: ") + sqlite3_errmsg(db));
     }
     Bound bound(stmt.get());
-    bound.integer(unix_ms(now - std::chrono::hours(24)));
+    bound.integer(unix_ms(now - std::chrono::hours(24))).text(k_day_not_begun);
     std::vector<SourceSummary> sources;
     for (int rc = bound.step(); rc != SQLITE_DONE; rc = sqlite3_step(stmt.get())) {
         if (rc != SQLITE_ROW) {
@@ -97,6 +99,7 @@ std::expected<std::vector<SourceSummary>, std::string> read_sources(sqlite3* db,
         if (summary.consecutive_empty > 0) {
             summary.last_failure = sql::column_text(stmt.get(), 4).value_or("");
         }
+        summary.day_not_begun = sqlite3_column_int64(stmt.get(), 5) != 0;
         sources.push_back(std::move(summary));
     }
     return sources;

@@ -3,6 +3,10 @@
 // source is recorded with what it found or the typed failure that ended it. A source whose
 // last k_stall_polls walks in a row failed or came back empty has stalled: the service warns
 // (log, STATUS=, metrics) and walks the source's fallback.
+//
+// One empty answer is not silence: the per-date list of a Korean day that has just begun
+// (Discovery decides when, see discovery.hpp). Such a poll is recorded as "day_not_begun":
+// it is neither a success nor a step towards a stall.
 #include "daemon/c_handles.hpp"
 #include "daemon/kst.hpp"
 #include "daemon/ledger.hpp"
@@ -17,6 +21,8 @@
 namespace sillok::daemon {
 
 inline constexpr int64_t k_stall_polls = 3;
+inline constexpr std::string_view k_day_not_begun = "day_not_begun"; // the failure column's value
+
 
 struct SourcePoll {
     std::string source; // "date 100", "latest 100/264", "home 100", "press 015"
@@ -24,14 +30,16 @@ struct SourcePoll {
     size_t found = 0;
     size_t added = 0;
     std::optional<ListingFailure> failure;
+    bool day_not_begun = false; // the failure is the empty list of a day that has just begun
 };
 
 struct SourceSummary {
     std::string source;
     std::optional<WallClock::time_point> last_success;
     int64_t new_last_24h = 0;      // articles new to the frontier in the last 24 hours
-    int64_t consecutive_empty = 0; // failed or empty walks since the last success
+    int64_t consecutive_empty = 0; // failed or empty walks since the last success (day_not_begun aside)
     std::string last_failure;      // "kind url: message" of the latest failure after the last success
+    bool day_not_begun = false;    // the latest poll found the list of a day just begun still empty
 
     [[nodiscard]] bool stalled() const { return consecutive_empty >= k_stall_polls; }
 };
@@ -41,7 +49,7 @@ public:
     static std::expected<SourceHealth, LedgerError> open(const std::filesystem::path& ledger);
 
     std::expected<void, LedgerError> record(const SourcePoll& poll, WallClock::time_point now);
-    // Failed or empty walks of `source` since its last success.
+    // Failed or empty walks of `source` since its last success (day_not_begun ones aside).
     std::expected<int64_t, LedgerError> consecutive_empty(const std::string& source);
 
 private:

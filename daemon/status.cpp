@@ -45,7 +45,10 @@ void render_sources(const LedgerStats& s, std::string& out)
     for (const auto& source : s.sources) {
         out += fmt::format("source {}: last success {}, {} new articles in the last 24 h, {} empty polls in a row{}\n",
                            source.source, source.last_success ? kst_iso(*source.last_success) : "never",
-                           source.new_last_24h, source.consecutive_empty, source.stalled() ? " (STALLED)" : "");
+                           source.new_last_24h, source.consecutive_empty,
+                           source.stalled()          ? " (STALLED)"
+                           : source.day_not_begun    ? " (the new day's list has no article yet)"
+                                                     : "");
         if (!source.last_failure.empty()) {
             out += fmt::format("source {}: last failure: {}\n", source.source, source.last_failure);
         }
@@ -86,6 +89,31 @@ void render_source_metrics(const LedgerStats& s, std::string& out)
     for (const auto& source : s.sources) {
         out += fmt::format("sillok_source_stalled{{source=\"{}\"}} {}\n", source.source, source.stalled() ? 1 : 0);
     }
+}
+
+void render_queue_metrics(const LedgerStats& s, const std::optional<ServiceLoad>& load, std::string& out)
+{
+    out += "# HELP sillok_queue_due_items Pending queue items whose time has come.\n"
+           "# TYPE sillok_queue_due_items gauge\n";
+    out += fmt::format("sillok_queue_due_items {}\n", s.due_pending);
+    out += "# HELP sillok_queue_lag_seconds How long the oldest due item has waited (0: none).\n"
+           "# TYPE sillok_queue_lag_seconds gauge\n";
+    out += fmt::format("sillok_queue_lag_seconds {}\n", s.queue_lag_seconds.value_or(0));
+    if (!load) {
+        return;
+    }
+    const auto& c = load->capacity;
+    out += "# HELP sillok_demand_requests_per_hour Requests an hour the work needs, at the last 24 hours' rates.\n"
+           "# TYPE sillok_demand_requests_per_hour gauge\n";
+    out += fmt::format("sillok_demand_requests_per_hour{{work=\"listings\"}} {:.0f}\n", c.listings_per_hour);
+    out += fmt::format("sillok_demand_requests_per_hour{{work=\"articles\"}} {:.0f}\n", c.articles_per_hour);
+    out += fmt::format("sillok_demand_requests_per_hour{{work=\"revisits\"}} {:.0f}\n", c.revisits_per_hour);
+    out += "# HELP sillok_budget_requests_per_hour Requests an hour the rate allows (0: no limit).\n"
+           "# TYPE sillok_budget_requests_per_hour gauge\n";
+    out += fmt::format("sillok_budget_requests_per_hour {:.0f}\n", c.budget_per_hour);
+    out += "# HELP sillok_queue_falling_behind 1 while the queue grows faster than it drains.\n"
+           "# TYPE sillok_queue_falling_behind gauge\n";
+    out += fmt::format("sillok_queue_falling_behind {}\n", load->falling_behind ? 1 : 0);
 }
 
 } // namespace
@@ -224,10 +252,23 @@ std::string render_capacity(const LedgerStats& s, const Capacity& c)
     return out;
 }
 
-std::string status_line(const LedgerStats& s)
+std::string status_line(const LedgerStats& s, const std::optional<ServiceLoad>& load)
 {
     auto line = fmt::format("queue {} pending, {} in flight; {} saved today; {} archived", s.frontier.at("pending"),
                             s.frontier.at("in_flight"), s.versions_today, s.articles);
+    if (load) {
+        const auto& c = load->capacity;
+        line += c.budget_per_hour > 0
+                    ? fmt::format("; demand {:.0f} of {:.0f} requests/h", c.demand_per_hour(), c.budget_per_hour)
+                    : fmt::format("; demand {:.0f} requests/h, no limit", c.demand_per_hour());
+        line += fmt::format("; {} due, oldest waiting {} s", s.due_pending, s.queue_lag_seconds.value_or(0));
+        if (c.over_budget()) {
+            line += "; over budget";
+        }
+        if (load->falling_behind) {
+            line += "; queue falling behind";
+        }
+    }
     for (const auto& host : s.paused) {
         line += "; paused " + host.host;
     }
@@ -239,7 +280,7 @@ std::string status_line(const LedgerStats& s)
     return line;
 }
 
-std::string render_prometheus(const LedgerStats& s, WallClock::time_point now)
+std::string render_prometheus(const LedgerStats& s, WallClock::time_point now, const std::optional<ServiceLoad>& load)
 {
     std::string out;
     out += "# HELP sillok_frontier_items Articles in the frontier by state.\n# TYPE sillok_frontier_items gauge\n";
@@ -265,6 +306,7 @@ std::string render_prometheus(const LedgerStats& s, WallClock::time_point now)
         }
     }
     render_source_metrics(s, out);
+    render_queue_metrics(s, load, out);
     out += fmt::format("# HELP sillok_status_timestamp_seconds When this file was written.\n"
                        "# TYPE sillok_status_timestamp_seconds gauge\nsillok_status_timestamp_seconds {}\n",
                        unix_ms(now) / 1000);

@@ -48,13 +48,21 @@ struct Capacity {
 Capacity capacity(const LedgerStats& stats, double rate, size_t revisits_per_article);
 std::string render_capacity(const LedgerStats& stats, const Capacity& capacity);
 
+// What the running service adds to the ledger's figures, for STATUS= and the metrics: demand
+// against the budget of its rate, and whether the queue falls behind (BacklogTrend).
+struct ServiceLoad {
+    Capacity capacity;
+    bool falling_behind = false;
+};
+
 std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& ledger, WallClock::time_point now);
 
 // For people: `sillok status`.
 std::string render_status(const LedgerStats& stats, WallClock::time_point now);
 // One line for systemd's STATUS=.
-std::string status_line(const LedgerStats& stats);
+std::string status_line(const LedgerStats& stats, const std::optional<ServiceLoad>& load = std::nullopt);
 // node_exporter's textfile collector format.
-std::string render_prometheus(const LedgerStats& stats, WallClock::time_point now);
+std::string render_prometheus(const LedgerStats& stats, WallClock::time_point now,
+                              const std::optional<ServiceLoad>& load = std::nullopt);
 
 } // namespace sillok::daemon

@@ -161,11 +161,3 @@ TEST_CASE("daemon::listing_walk silence is a typed failure")
     CHECK(failure_of(fragment("20260530110000", true, 0, "T")) == ListingFailureKind::no_articles);
     CHECK(failure_of("not json") == ListingFailureKind::malformed);
 }
-
-TEST_CASE("daemon::dates_to_walk finishes yesterday's list after KST midnight")
-{
-    CHECK(dates_to_walk("", "20260530") == std::vector<std::string>{"20260530"});
-    CHECK(dates_to_walk("20260530", "20260530") == std::vector<std::string>{"20260530"});
-    CHECK(dates_to_walk("20260529", "20260530") == std::vector<std::string>{"20260530", "20260529"});
-    CHECK(dates_to_walk("20261231", "20270101") == std::vector<std::string>{"20270101", "20261231"});
-}

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <ctime>
 #include <mutex>
 
 namespace sillok::test {
@@ -20,7 +21,19 @@ struct Published {
     parsers::ArticleRef ref;
     std::string sid2;
     std::string stamp; // YYYYMMDDHHMMSS
+    std::chrono::system_clock::time_point listed_at;
 };
+
+// The Korean date (UTC+9) of `at`, YYYYMMDD, computed here rather than by sillok.
+std::string korean_date(std::chrono::system_clock::time_point at)
+{
+    std::time_t t = std::chrono::system_clock::to_time_t(at) + 9 * 3600;
+    std::tm parts{};
+    gmtime_r(&t, &parts);
+    std::array<char, 16> text{};
+    std::strftime(text.data(), text.size(), "%Y%m%d", &parts);
+    return text.data();
+}
 
 std::string query_value(const httplib::Request& request, const std::string& key)
 {
@@ -53,28 +66,37 @@ std::string menu()
 } // namespace
 
 struct DiscoveryStandIn::Shared {
-    std::string today;
+    std::string fixed_today;             // when set, every article is of this date
+    std::chrono::seconds clock_offset{}; // otherwise, of its date by the shifted clock
     mutable std::mutex mutex;
     std::vector<Published> articles; // oldest first
     bool per_date_silent = false;
     bool endpoint_silent = false;
 
+    [[nodiscard]] std::chrono::system_clock::time_point now() const
+    {
+        return std::chrono::system_clock::now() + clock_offset;
+    }
+    [[nodiscard]] std::string today() const { return fixed_today.empty() ? korean_date(now()) : fixed_today; }
+
     // Newest first; only those of `sid2` when it is not empty, only those at or before `cursor`
-    // when it is not empty.
-    std::vector<Published> newest_first(const std::string& sid2, const std::string& cursor) const
+    // when it is not empty, only those of `date` when it is not empty.
+    std::vector<Published> newest_first(const std::string& sid2, const std::string& cursor,
+                                         const std::string& date = {}) const
     {
         std::vector<Published> out;
         for (auto it = articles.rbegin(); it != articles.rend(); ++it) {
-            if ((sid2.empty() || it->sid2 == sid2) && (cursor.empty() || it->stamp <= cursor)) {
+            if ((sid2.empty() || it->sid2 == sid2) && (cursor.empty() || it->stamp <= cursor)
+                && (date.empty() || it->stamp.starts_with(date))) {
                 out.push_back(*it);
             }
         }
         return out;
     }
 
-    std::string per_date_page(int page) const
+    std::string per_date_page(const std::string& date, int page) const
     {
-        auto all = newest_first("", "");
+        auto all = newest_first("", "", date);
         const int last = std::max(1, static_cast<int>((all.size() + k_per_date_page - 1) / k_per_date_page));
         page = std::min(page, last); // a page past the last is the last page again
         std::string html = "<!DOCTYPE HTML><html lang=\"ko\"><head><meta charset=\"utf-8\">"
@@ -89,7 +111,7 @@ struct DiscoveryStandIn::Shared {
             html += "</ul></div><div class=\"paging\">";
             for (int n = 1; n <= last; ++n) {
                 html += n == page ? "<strong>" + std::to_string(n) + "</strong>"
-                                  : "<a href=\"?mode=LSD&mid=sec&sid1=100&date=" + today + "&page=" + std::to_string(n)
+                                  : "<a href=\"?mode=LSD&mid=sec&sid1=100&date=" + date + "&page=" + std::to_string(n)
                                         + "\">" + std::to_string(n) + "</a>";
             }
         }
@@ -117,9 +139,15 @@ struct DiscoveryStandIn::Shared {
 };
 
 DiscoveryStandIn::DiscoveryStandIn(NaverStandIn& server, std::string today, std::string article_page)
+    : DiscoveryStandIn(server, std::chrono::seconds(0), std::move(article_page))
+{
+    m_shared->fixed_today = std::move(today);
+}
+
+DiscoveryStandIn::DiscoveryStandIn(NaverStandIn& server, std::chrono::seconds clock_offset, std::string article_page)
     : m_server(server), m_article_page(std::move(article_page)), m_shared(std::make_shared<Shared>())
 {
-    m_shared->today = std::move(today);
+    m_shared->clock_offset = clock_offset;
     auto shared = m_shared;
     server.on(std::string(k_section_host), "/section/100", [shared](const httplib::Request&, httplib::Response& response) {
         std::lock_guard lock(shared->mutex);
@@ -133,12 +161,13 @@ DiscoveryStandIn::DiscoveryStandIn(NaverStandIn& server, std::string today, std:
     });
     server.on(std::string(k_section_host), "/main/list.naver", [shared](const httplib::Request& request, httplib::Response& response) {
         std::lock_guard lock(shared->mutex);
-        if (query_value(request, "sid1") != "100" || query_value(request, "date") != shared->today) {
+        const auto date = query_value(request, "date");
+        if (query_value(request, "sid1") != "100" || date.size() != 8) {
             response.status = 404;
             return;
         }
         const int page = std::max(1, std::atoi(query_value(request, "page").c_str()));
-        response.set_content(shared->per_date_page(page), std::string(k_html_uncompressed));
+        response.set_content(shared->per_date_page(date, page), std::string(k_html_uncompressed));
     });
     for (std::string sid2 : {"264", "265"}) {
         server.on(std::string(k_section_host), "/breakingnews/section/100/" + sid2,
@@ -166,6 +195,11 @@ DiscoveryStandIn::DiscoveryStandIn(NaverStandIn& server, std::string today, std:
 
 std::vector<parsers::ArticleRef> DiscoveryStandIn::publish(int count)
 {
+    return publish_on(today(), count);
+}
+
+std::vector<parsers::ArticleRef> DiscoveryStandIn::publish_on(const std::string& date, int count)
+{
     std::lock_guard lock(m_shared->mutex);
     std::vector<parsers::ArticleRef> refs;
     for (int i = 0; i < count; ++i) {
@@ -173,7 +207,7 @@ std::vector<parsers::ArticleRef> DiscoveryStandIn::publish(int count)
         auto ref = made_up_refs(1, 500 + n).front();
         std::array<char, 16> time{};
         std::snprintf(time.data(), time.size(), "%02d%02d00", (n / 60) % 24, n % 60);
-        m_shared->articles.push_back(Published{ref, n % 2 == 0 ? "264" : "265", m_shared->today + time.data()});
+        m_shared->articles.push_back(Published{ref, n % 2 == 0 ? "264" : "265", date + time.data(), m_shared->now()});
         refs.push_back(ref);
     }
     serve_articles(m_server, refs, m_article_page);
@@ -188,6 +222,22 @@ std::vector<parsers::ArticleRef> DiscoveryStandIn::published() const
         refs.push_back(item.ref);
     }
     return refs;
+}
+
+std::optional<std::chrono::system_clock::time_point> DiscoveryStandIn::listed_at(const parsers::ArticleRef& ref) const
+{
+    std::lock_guard lock(m_shared->mutex);
+    auto found = std::ranges::find(m_shared->articles, ref, &Published::ref);
+    if (found == m_shared->articles.end()) {
+        return std::nullopt;
+    }
+    return found->listed_at;
+}
+
+std::string DiscoveryStandIn::today() const
+{
+    std::lock_guard lock(m_shared->mutex);
+    return m_shared->today();
 }
 
 void DiscoveryStandIn::silence_per_date_list(bool silent)

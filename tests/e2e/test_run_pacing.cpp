@@ -246,7 +246,14 @@ TEST_CASE_FIXTURE(ThrottledArticles, "e2e::run pauses a host after pause_after a
     CHECK(article_requests() == at_pause);
     CHECK(m_service->log().contains("pausing all requests to n.news.naver.com"));
     REQUIRE(fs::exists(m_metrics));
-    CHECK(read_file(m_metrics).contains("sillok_frontier_items{state=\"pending\"}"));
+    const auto metrics = read_file(m_metrics);
+    CHECK(metrics.contains("sillok_frontier_items{state=\"pending\"}"));
+    // The capacity figures: demand against the budget (rate 0: none) and the queue's lag.
+    CHECK(metrics.contains("\nsillok_demand_requests_per_hour{work=\"articles\"} "));
+    CHECK(metrics.contains("\nsillok_budget_requests_per_hour 0\n"));
+    CHECK(metrics.contains("\nsillok_queue_due_items "));
+    CHECK(metrics.contains("\nsillok_queue_lag_seconds "));
+    CHECK(metrics.contains("\nsillok_queue_falling_behind 0\n"));
 
     stop(*m_service);
     CHECK(frontier_counts(m_archive / "ledger.sqlite3").in_flight == 0);

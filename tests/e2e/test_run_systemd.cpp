@@ -214,4 +214,7 @@ TEST_CASE("e2e::run tells systemd: READY, STATUS, WATCHDOG, RELOADING and STOPPI
     const auto status = with_line(all, "STATUS=queue");
     CHECK(all[status.front()].text.contains("pending"));
     CHECK(all[status.front()].text.contains("saved today"));
+    // Demand against the budget (rate 0: none) and how far behind the queue is.
+    CHECK(all[status.front()].text.contains(" requests/h, no limit; "));
+    CHECK(all[status.front()].text.contains(" due, oldest waiting "));
 }
