@@ -88,6 +88,34 @@ void render_source_metrics(const LedgerStats& s, std::string& out)
     }
 }
 
+// The extraction counts; a ledger from before them (read-only, not migrated) has none.
+void read_extractions(sqlite3* db, WallClock::time_point now, LedgerStats& stats)
+{
+    auto totals = sql::prepare(db, "SELECT coalesce(sum(regions), 0), coalesce(sum(whole_page), 0),"
+                                   " coalesce(sum(CASE WHEN day = ?1 THEN regions END), 0),"
+                                   " coalesce(sum(CASE WHEN day = ?1 THEN whole_page END), 0),"
+                                   " (SELECT last_fallback FROM extractions WHERE last_fallback IS NOT NULL"
+                                   " ORDER BY day DESC LIMIT 1) FROM extractions");
+    if (!totals || Bound(totals.get()).text(iso_date(kst_today(now))).step() != SQLITE_ROW) {
+        return;
+    }
+    stats.extract_regions_total = sqlite3_column_int64(totals.get(), 0);
+    stats.extract_whole_page_total = sqlite3_column_int64(totals.get(), 1);
+    stats.extract_regions_today = sqlite3_column_int64(totals.get(), 2);
+    stats.extract_whole_page_today = sqlite3_column_int64(totals.get(), 3);
+    stats.last_fallback = column_text(totals.get(), 4).value_or("");
+}
+
+void render_extractions(const LedgerStats& s, std::string& out)
+{
+    out += fmt::format("pages read: today {} from their regions, {} whole (fallback); in all {} and {}\n",
+                       s.extract_regions_today, s.extract_whole_page_today, s.extract_regions_total,
+                       s.extract_whole_page_total);
+    if (!s.last_fallback.empty()) {
+        out += "last whole-page fallback: " + s.last_fallback + "\n";
+    }
+}
+
 } // namespace
 
 std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& ledger, WallClock::time_point now)
@@ -162,6 +190,7 @@ std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& 
             stats.queue_lag_seconds = (unix_ms(now) - sqlite3_column_int64(due.get(), 1)) / 1000;
         }
     }
+    read_extractions(db.get(), now, stats);
     if (auto robots = read_robots(db.get())) {
         stats.robots = std::move(*robots);
     }
@@ -193,6 +222,7 @@ std::string render_status(const LedgerStats& s, WallClock::time_point now)
     for (const auto& [at, error] : s.last_errors) {
         out += "recent error: " + at + " " + error + "\n";
     }
+    render_extractions(s, out);
     render_sources(s, out);
     render_robots(s, out);
     static_cast<void>(now);
@@ -228,6 +258,9 @@ std::string status_line(const LedgerStats& s)
 {
     auto line = fmt::format("queue {} pending, {} in flight; {} saved today; {} archived", s.frontier.at("pending"),
                             s.frontier.at("in_flight"), s.versions_today, s.articles);
+    if (s.extract_whole_page_today > 0) {
+        line += fmt::format("; {} whole-page parses today", s.extract_whole_page_today);
+    }
     for (const auto& host : s.paused) {
         line += "; paused " + host.host;
     }
@@ -264,6 +297,10 @@ std::string render_prometheus(const LedgerStats& s, WallClock::time_point now)
             out += fmt::format("sillok_last_success_timestamp_seconds {}\n", unix_ms(*at) / 1000);
         }
     }
+    out += "# HELP sillok_pages_read_total Article pages parsed, by how: their regions, or whole (the fallback).\n"
+           "# TYPE sillok_pages_read_total counter\n";
+    out += fmt::format("sillok_pages_read_total{{path=\"regions\"}} {}\n", s.extract_regions_total);
+    out += fmt::format("sillok_pages_read_total{{path=\"whole_page\"}} {}\n", s.extract_whole_page_total);
     render_source_metrics(s, out);
     out += fmt::format("# HELP sillok_status_timestamp_seconds When this file was written.\n"
                        "# TYPE sillok_status_timestamp_seconds gauge\nsillok_status_timestamp_seconds {}\n",
