@@ -90,11 +90,22 @@ size_t ArticlePipeline::commit_run(std::vector<PreparedFetch>& batch, size_t fir
         }
         planned.push_back(std::move(*one));
     }
+    // Files first, flushed together; the ledger records only what is on disk.
+    std::vector<Archive::FileWrite> files;
     std::vector<LedgerWrite> writes;
-    for (const auto& each : planned) {
+    for (auto& each : planned) {
+        if (each.file) {
+            files.push_back(std::move(*each.file));
+        }
         if (each.write) {
             writes.push_back(*each.write);
         }
+    }
+    if (auto written = m_archive.write_group(files); !written) {
+        for (auto i = first; i < batch.size(); ++i) {
+            results[i] = std::unexpected(storage_error(written.error().message));
+        }
+        return batch.size();
     }
     auto counts = extract_counts(batch, first, first + planned.size());
     std::vector<ExtractCounts> extracts;

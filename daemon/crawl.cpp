@@ -227,6 +227,11 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
     if (!planned) {
         return std::unexpected(planned.error());
     }
+    if (planned->file) {
+        if (auto written = m_archive.write_group({*planned->file}); !written) {
+            return std::unexpected(storage_error(written.error().message));
+        }
+    }
     if (!planned->write) {
         return planned->report;
     }
@@ -310,9 +315,6 @@ std::expected<PlannedSave, StorageError> ArticlePipeline::plan_save(const parser
     if (rendered.empty()) {
         rendered = render_archive_file(article, hash, crawled_at);
     }
-    if (auto written = m_archive.write(path, rendered); !written) {
-        return std::unexpected(storage_error(written.error().message));
-    }
     PlannedSave planned{VersionWrite{SavedVersion{article, hash, path, crawled_at, previous_path, source.fetch_id,
                                                   source.origin},
                                      attempts},
@@ -321,6 +323,7 @@ std::expected<PlannedSave, StorageError> ArticlePipeline::plan_save(const parser
     if (current && current->content_hash) {
         planned.earlier_rules = current->rules_version;
     }
+    planned.file = Archive::FileWrite{path, std::move(rendered)};
     return planned;
 }
 

@@ -69,6 +69,7 @@ struct PlannedSave {
     bool version = false;             // the report depends on the ledger's SaveResult
     bool same_record = false;         // the ledger's current record is this one (file rewritten)
     std::optional<int> earlier_rules = {}; // the rules version of the current version it replaces
+    std::optional<Archive::FileWrite> file = {}; // to be written before the ledger records it
 };
 // The outcome of a planned save once the ledger recorded it.
 ArticleReport settled_report(const PlannedSave& planned, SaveResult recorded);
