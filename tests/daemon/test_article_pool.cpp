@@ -1,6 +1,7 @@
 // The parsing pool and the group commit: results recorded in the order they came (one
 // article's results too), a failing batch records nothing, finishing drains every job.
 #include "daemon/article_pool.hpp"
+#include "daemon/config.hpp"
 #include "daemon/kst.hpp"
 #include "daemon/status.hpp"
 #include "tests/support/fixtures.hpp"
@@ -233,4 +234,24 @@ TEST_CASE("daemon: whole-page fallbacks are counted in the ledger and shown by s
     CHECK(sillok::daemon::status_line(*stats).find("1 whole-page parses today") != std::string::npos);
     CHECK(sillok::daemon::render_prometheus(*stats, now).find("sillok_pages_read_total{path=\"whole_page\"} 1")
           != std::string::npos);
+}
+
+TEST_CASE("daemon: the workers setting is read from the config file and checked")
+{
+    ScratchDir scratch;
+    const auto file = scratch.path() / "sillok.toml";
+    sillok::test::write_file(file, "workers = 3\n");
+    auto loaded = sillok::daemon::load_config(file);
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->workers == 3);
+    CHECK(sillok::daemon::to_toml(*loaded).find("workers = 3") != std::string::npos);
+    for (int bad : {-1, 257}) {
+        sillok::daemon::Config config;
+        config.workers = bad;
+        auto checked = sillok::daemon::validate(config);
+        REQUIRE_FALSE(checked.has_value());
+        CHECK(checked.error().find("workers") != std::string::npos);
+    }
+    CHECK(sillok::daemon::pool_workers(0) >= 1);
+    CHECK(sillok::daemon::pool_workers(5) == 5);
 }
