@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -191,6 +192,81 @@ std::expected<void, IoError> Archive::write(std::string_view relative, std::stri
         return written;
     }
     return fsync_directory(target.parent_path());
+}
+
+namespace {
+
+struct StagedFile {
+    fs::path temp;
+    fs::path target;
+    int fd = -1;
+};
+
+// Closes what is open and removes the temp files not yet renamed.
+void discard(std::vector<StagedFile>& staged)
+{
+    for (auto& file : staged) {
+        if (file.fd >= 0) {
+            ::close(file.fd);
+        }
+        if (!file.temp.empty()) {
+            ::unlink(file.temp.c_str());
+        }
+    }
+}
+
+} // namespace
+
+std::expected<void, IoError> Archive::write_group(const std::vector<FileWrite>& files) const
+{
+    std::vector<StagedFile> staged;
+    staged.reserve(files.size());
+    auto failed = [&](IoError error) -> std::expected<void, IoError> {
+        discard(staged);
+        return std::unexpected(std::move(error));
+    };
+    for (const auto& file : files) {
+        auto target = m_root / file.relative;
+        auto checked = refuse_symlinks(file.relative);
+        checked = checked ? ensure_directory(target.parent_path()) : checked;
+        checked = checked ? refuse_symlinks(k_temp_dir) : checked;
+        if (!checked) {
+            return failed(checked.error());
+        }
+        auto temp = m_root / k_temp_dir
+            / (std::to_string(::getpid()) + "." + std::to_string(g_temp_sequence++) + ".tmp");
+        int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            return failed(io_error("cannot create", temp));
+        }
+        staged.push_back(StagedFile{temp, target, fd});
+        if (auto written = write_all(fd, file.bytes, temp); !written) {
+            return failed(written.error());
+        }
+        ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); // a hint: writeback of all starts now
+    }
+    for (auto& file : staged) {
+        if (::fsync(file.fd) != 0) {
+            return failed(io_error("cannot sync", file.temp));
+        }
+        if (::close(std::exchange(file.fd, -1)) != 0) {
+            return failed(io_error("cannot close", file.temp));
+        }
+    }
+    std::set<fs::path> folders;
+    for (auto& file : staged) {
+        if (::rename(file.temp.c_str(), file.target.c_str()) != 0) {
+            return failed(io_error("cannot rename into place", file.target));
+        }
+        file.temp.clear();
+        folders.insert(file.target.parent_path());
+    }
+    for (const auto& folder : folders) {
+        if (auto synced = fsync_directory(folder); !synced) {
+            return synced;
+        }
+    }
+    return {};
 }
 
 Archive::SaveLock::~SaveLock()

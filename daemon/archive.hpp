@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sillok::daemon {
 
@@ -25,6 +26,15 @@ public:
 
     // Writes bytes to relative path atomically: a reader sees the old file or the whole new one.
     std::expected<void, IoError> write(std::string_view relative, std::string_view bytes) const;
+    // A group of files written the same way, flushed together: every temp file is written,
+    // all are flushed (one journal commit where the filesystem allows), then each is renamed
+    // into place and each folder synced. A reader sees each old file or its whole new one;
+    // on failure no temp file stays, and files already renamed are whole.
+    struct FileWrite {
+        std::string relative;
+        std::string bytes;
+    };
+    std::expected<void, IoError> write_group(const std::vector<FileWrite>& files) const;
     // The file's bytes, or nullopt when it does not exist or cannot be read.
     [[nodiscard]] std::optional<std::string> read(std::string_view relative) const;
     [[nodiscard]] bool exists(std::string_view relative) const;

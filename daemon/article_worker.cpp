@@ -6,49 +6,49 @@ namespace sillok::daemon {
 
 ArticleWorker::ArticleWorker(ArticlePipeline& pipeline, Frontier& frontier,
                              std::vector<std::chrono::seconds> revisit_after, FrontierRetryPolicy retry,
-                             ReportHook on_report)
+                             ReportHook on_report, unsigned workers)
     : m_pipeline(pipeline), m_frontier(frontier), m_retry(retry), m_on_report(std::move(on_report)),
       m_revisit_after(std::move(revisit_after)),
-      m_thread([this](const std::stop_token& stop) { loop(stop); })
+      m_pool(pipeline, PoolOptions{workers}, [this](uint64_t tag, const auto& report) { reported(tag, report); })
 {
 }
 
-void ArticleWorker::finish()
-{
-    m_thread.request_stop();
-    m_wake.notify_all();
-    if (m_thread.joinable()) {
-        m_thread.join();
-    }
-}
+// Drains: a result fetched is a result recorded (or its item released).
+void ArticleWorker::finish() { m_pool.finish(); }
 
 ArticleWorker::~ArticleWorker() { finish(); }
 
 void ArticleWorker::push(FrontierItem item, FetchResult&& result)
 {
+    bool interrupted = result.error && result.error->kind == FetchErrorKind::interrupted;
+    uint64_t tag = 0;
+    std::optional<parsers::ArticleRef> ref;
+    if (!interrupted) {
+        ref = item.ref;
+    }
     {
         std::lock_guard lock(m_mutex);
-        m_queue.push_back(Work{std::move(item), std::move(result)});
+        tag = m_next_tag++;
+        m_work.emplace(tag, Work{std::move(item), interrupted});
     }
-    m_wake.notify_one();
+    // Attempts made before an interruption are recorded like any other.
+    m_pool.submit(tag, std::move(ref), std::move(result));
 }
 
 void ArticleWorker::record(std::vector<FetchRecord> attempts)
 {
     FetchResult result;
     result.attempts = std::move(attempts);
+    uint64_t tag = 0;
     {
         std::lock_guard lock(m_mutex);
-        m_queue.push_back(Work{std::nullopt, std::move(result)});
+        tag = m_next_tag++;
+        m_work.emplace(tag, Work{});
     }
-    m_wake.notify_one();
+    m_pool.submit(tag, std::nullopt, std::move(result));
 }
 
-size_t ArticleWorker::backlog() const
-{
-    std::lock_guard lock(m_mutex);
-    return m_queue.size();
-}
+size_t ArticleWorker::backlog() const { return m_pool.backlog(); }
 
 void ArticleWorker::set_revisit_after(std::vector<std::chrono::seconds> delays)
 {
@@ -56,58 +56,36 @@ void ArticleWorker::set_revisit_after(std::vector<std::chrono::seconds> delays)
     m_revisit_after = std::move(delays);
 }
 
-std::optional<std::string> ArticleWorker::storage_failure() const
-{
-    std::lock_guard lock(m_mutex);
-    return m_storage_failure;
-}
+std::optional<std::string> ArticleWorker::storage_failure() const { return m_pool.storage_failure(); }
 
-// Drains the queue before stopping: a result fetched is a result recorded.
-void ArticleWorker::loop(const std::stop_token& stop)
+// On the pool's writer thread, in submission order.
+void ArticleWorker::reported(uint64_t tag, const std::expected<ArticleReport, StorageError>& report)
 {
-    for (;;) {
-        std::unique_lock lock(m_mutex);
-        m_wake.wait(lock, stop, [this] { return !m_queue.empty(); });
-        if (m_queue.empty()) {
-            return; // stop requested and nothing left
+    Work work;
+    {
+        std::lock_guard lock(m_mutex);
+        auto found = m_work.extract(tag);
+        if (found.empty()) {
+            return;
         }
-        auto work = std::move(m_queue.front());
-        m_queue.pop_front();
-        bool broken = m_storage_failure.has_value();
-        lock.unlock();
-
-        bool interrupted = work.result.error && work.result.error->kind == FetchErrorKind::interrupted;
-        if (!work.item || (interrupted && !broken)) {
-            // Attempts made before an interruption are recorded like any other.
-            if (auto recorded = m_pipeline.record_fetches(work.result.attempts); !recorded) {
-                std::lock_guard relock(m_mutex);
-                m_storage_failure = recorded.error().message;
-                broken = true;
-            }
-        }
-        if (!work.item) {
-            continue;
-        }
-        if (interrupted || broken) {
-            if (auto released = m_frontier.release(*work.item); !released) {
-                spdlog::error("{}: {}", work.item->ref.id(), released.error().message);
-            }
-            continue;
-        }
-        auto ref = work.item->ref;
-        auto report = m_pipeline.process(ref, std::move(work.result));
-        if (!report) {
-            spdlog::error("{}: archive or ledger not writable: {}", ref.id(), report.error().message);
-            std::lock_guard relock(m_mutex);
-            m_storage_failure = report.error().message;
-            static_cast<void>(m_frontier.release(*work.item));
-            continue;
-        }
-        settle(work, *report);
+        work = std::move(found.mapped());
     }
+    if (!work.item) {
+        return;
+    }
+    if (!report) {
+        spdlog::error("{}: archive or ledger not writable: {}", work.item->ref.id(), report.error().message);
+    }
+    if (work.interrupted || !report) {
+        if (auto released = m_frontier.release(*work.item); !released) {
+            spdlog::error("{}: {}", work.item->ref.id(), released.error().message);
+        }
+        return;
+    }
+    settle(*work.item, *report);
 }
 
-void ArticleWorker::settle(const Work& work, const ArticleReport& report)
+void ArticleWorker::settle(const FrontierItem& item, const ArticleReport& report)
 {
     auto now = wall_now();
     std::expected<void, LedgerError> settled;
@@ -121,18 +99,18 @@ void ArticleWorker::settle(const Work& work, const ArticleReport& report)
             std::lock_guard lock(m_mutex);
             delays = m_revisit_after;
         }
-        auto next = next_revisit(report.published_at, delays, work.item->revisits, now);
-        settled = m_frontier.archived(*work.item, next, now);
+        auto next = next_revisit(report.published_at, delays, item.revisits, now);
+        settled = m_frontier.archived(item, next, now);
         break;
     }
     case Outcome::gone:
-        settled = m_frontier.finished(*work.item, "gone", report.reason, now);
+        settled = m_frontier.finished(item, "gone", report.reason, now);
         break;
     case Outcome::skipped:
-        settled = m_frontier.finished(*work.item, "done", report.reason, now);
+        settled = m_frontier.finished(item, "done", report.reason, now);
         break;
     case Outcome::failed:
-        settled = m_frontier.failed(*work.item, report.reason, m_retry, now);
+        settled = m_frontier.failed(item, report.reason, m_retry, now);
         break;
     }
     auto level = report.outcome == Outcome::failed ? spdlog::level::warn : spdlog::level::info;
@@ -143,8 +121,7 @@ void ArticleWorker::settle(const Work& work, const ArticleReport& report)
     }
     if (!settled) {
         spdlog::error("{}: cannot update the frontier: {}", report.id, settled.error().message);
-        std::lock_guard lock(m_mutex);
-        m_storage_failure = settled.error().message;
+        m_pool.fail(settled.error().message);
     }
 }
 

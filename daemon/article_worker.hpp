@@ -1,8 +1,12 @@
 #pragma once
-// The service's worker thread: parses and archives fetched articles and settles their
-// frontier items, so that parsing and disk writes never hold up the network loop.
+// The service's workers: fetched articles are parsed on the pool's threads and archived in
+// batches by its writer thread, which also settles their frontier items, so that parsing
+// and disk writes never hold up the network loop.
+#include "daemon/article_pool.hpp"
 #include "daemon/crawl.hpp"
 #include "daemon/frontier.hpp"
+
+#include <map>
 
 #include <atomic>
 #include <condition_variable>
@@ -20,9 +24,10 @@ public:
     // Called on the worker thread with each article's outcome.
     using ReportHook = std::function<void(const ArticleReport&)>;
 
-    // pipeline and frontier are used on the worker thread only (each has its own connection).
+    // pipeline and frontier are used on the pool's writer thread only (each has its own
+    // connection); workers: parsing threads, 0 for one per core.
     ArticleWorker(ArticlePipeline& pipeline, Frontier& frontier, std::vector<std::chrono::seconds> revisit_after,
-                  FrontierRetryPolicy retry, ReportHook on_report = {});
+                  FrontierRetryPolicy retry, ReportHook on_report = {}, unsigned workers = 0);
     // Finishes the queued work, then stops the thread.
     void finish();
     ~ArticleWorker();
@@ -40,23 +45,22 @@ public:
 
 private:
     struct Work {
-        std::optional<FrontierItem> item; // none: only result.attempts are to be recorded
-        FetchResult result;
+        std::optional<FrontierItem> item; // none: only the attempts are recorded
+        bool interrupted = false;         // the item goes back to pending
     };
-    void loop(const std::stop_token& stop);
-    void settle(const Work& work, const ArticleReport& report);
+    void reported(uint64_t tag, const std::expected<ArticleReport, StorageError>& report);
+    void settle(const FrontierItem& item, const ArticleReport& report);
 
     ArticlePipeline& m_pipeline;
     Frontier& m_frontier;
     FrontierRetryPolicy m_retry;
     ReportHook m_on_report;
     mutable std::mutex m_mutex;
-    std::condition_variable_any m_wake;
-    std::deque<Work> m_queue;
+    std::map<uint64_t, Work> m_work; // by pool tag
+    uint64_t m_next_tag = 0;
     std::vector<std::chrono::seconds> m_revisit_after;
-    std::optional<std::string> m_storage_failure;
     std::atomic<size_t> m_archived{0};
-    std::jthread m_thread; // last: starts after everything it uses exists
+    ArticlePool m_pool; // last: starts after everything it uses exists
 };
 
 } // namespace sillok::daemon

@@ -320,7 +320,8 @@ int run_backfill(const Config& config, const BackfillRequest& request, std::ostr
                                std::lock_guard lock(failures_mutex);
                                failures.push_back(report);
                            }
-                       });
+                       },
+                       static_cast<unsigned>(config.workers));
     }
     BackfillFeed feed(request, std::move(*walks), loop_frontier, *progress, worker ? &*worker : nullptr,
                       *stores->politeness, meter, out, stop);

@@ -76,6 +76,7 @@ struct CommonOptions {
     std::string cacert;
     double rate = 0;
     int concurrency = 0;
+    int workers = 0;
     double timeout = 0;
     int retries = 0;
     int64_t max_bytes = 0;
@@ -108,6 +109,8 @@ void add_network_options(CLI::App& command, CommonOptions& o)
                           ->check(CLI::NonNegativeNumber));
     o.given.emplace("concurrency", command.add_option("--concurrency", o.concurrency, "Requests in flight per host (default 2)")
                                  ->check(CLI::Range(1, 64)));
+    o.given.emplace("workers", command.add_option("--workers", o.workers, "Parsing threads; 0: one per core (default 0)")
+                                 ->check(CLI::Range(0, 256)));
     o.given.emplace("timeout", command.add_option("--timeout", o.timeout, "Seconds one request may take (default 60)")
                              ->check(CLI::Range(0.1, 3600.0)));
     o.given.emplace("retries", command.add_option("--retries", o.retries, "Retries on timeouts, 429 and 5xx (default 4)")
@@ -155,6 +158,7 @@ Loaded effective_config(const CommonOptions& o)
     if (given(o, "cacert")) config.cacert = o.cacert;
     if (given(o, "rate")) config.rate = o.rate;
     if (given(o, "concurrency")) config.concurrency = o.concurrency;
+    if (given(o, "workers")) config.workers = o.workers;
     if (given(o, "timeout")) config.timeout = o.timeout;
     if (given(o, "retries")) config.retries = o.retries;
     if (given(o, "max_bytes")) config.max_bytes = o.max_bytes;
@@ -200,7 +204,7 @@ int crawl_command(const Config& config, std::vector<std::string> urls, const std
     }
     ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
     Fetcher fetcher(fetch_options(config), *stores->politeness);
-    return run_crawl(pipeline, fetcher, refs, std::cout, &g_stop_requested);
+    return run_crawl(pipeline, fetcher, refs, std::cout, &g_stop_requested, static_cast<unsigned>(config.workers));
 }
 
 int status_command(const Config& config)

@@ -69,7 +69,7 @@ std::expected<void, std::string> read(const toml::table& table, std::string_view
 const std::set<std::string, std::less<>> k_keys = {
     "archive", "ledger", "rate", "concurrency", "timeout", "retries", "max_bytes", "user_agent", "connect_to",
     "cacert", "pause_after", "pause_seconds", "sections", "presses", "poll_interval", "max_listing_pages",
-    "revisit_after", "metrics_file", "discovery", "warc", "warc_max_bytes"};
+    "revisit_after", "metrics_file", "discovery", "warc", "warc_max_bytes", "workers"};
 
 std::expected<void, std::string> read_all(const toml::table& table, Config& config)
 {
@@ -90,7 +90,8 @@ std::expected<void, std::string> read_all(const toml::table& table, Config& conf
                         read(table, "revisit_after", config.revisit_after),
                         read(table, "metrics_file", config.metrics_file),
                         read(table, "discovery", config.discovery), read(table, "warc", config.warc),
-                        read(table, "warc_max_bytes", config.warc_max_bytes)}) {
+                        read(table, "warc_max_bytes", config.warc_max_bytes),
+                        read(table, "workers", config.workers)}) {
         if (!result) {
             return result;
         }
@@ -119,6 +120,9 @@ std::expected<void, std::string> validate(const Config& c)
     }
     if (c.concurrency < 1 || c.concurrency > 64) {
         return fail("concurrency must be between 1 and 64");
+    }
+    if (c.workers < 0 || c.workers > 256) {
+        return fail("workers must be between 0 (one per core) and 256");
     }
     if (!std::isfinite(c.timeout) || c.timeout < 0.1 || c.timeout > 3600) {
         return fail("timeout must be between 0.1 and 3600 seconds");
@@ -218,6 +222,7 @@ std::string to_toml(const Config& c)
         {"revisit_after", revisits},       {"metrics_file", c.metrics_file},
         {"discovery", c.discovery},
         {"warc", c.warc},                  {"warc_max_bytes", c.warc_max_bytes},
+        {"workers", c.workers},
     };
     std::ostringstream out;
     out << toml::toml_formatter(table) << '\n';

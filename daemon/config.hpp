@@ -15,6 +15,7 @@ struct Config {
     // Network and politeness.
     double rate = 1.0;
     int concurrency = 2;
+    int workers = 0; // parsing threads beside the network loop; 0: one per core
     double timeout = 60;
     int retries = 4;
     int64_t max_bytes = int64_t{20} << 20;

@@ -1,5 +1,7 @@
 #include "daemon/crawl.hpp"
 
+#include "daemon/article_pool.hpp"
+
 #include "daemon/archive_format.hpp"
 #include "daemon/digest.hpp"
 #include "daemon/front_matter.hpp"
@@ -22,6 +24,29 @@ constexpr size_t k_progress_every = 50;
 
 
 StorageError storage_error(std::string message) { return StorageError{std::move(message)}; }
+
+} // namespace
+
+// The outcome of a planned save once the ledger recorded it.
+ArticleReport settled_report(const PlannedSave& planned, SaveResult recorded)
+{
+    auto report = planned.report;
+    if (!planned.version) {
+        return report;
+    }
+    if (recorded == SaveResult::already_current) {
+        report.outcome = planned.same_record ? Outcome::saved : Outcome::unchanged;
+    } else if (planned.earlier_rules) {
+        if (*planned.earlier_rules != parsers::k_content_rules_version) {
+            spdlog::info("{}: new content under content rules v{} (was v{})", report.id,
+                         parsers::k_content_rules_version, *planned.earlier_rules);
+        }
+        report.outcome = Outcome::updated;
+    }
+    return report;
+}
+
+namespace {
 
 } // namespace
 
@@ -60,48 +85,78 @@ std::expected<void, StorageError> ArticlePipeline::keep_response(FetchResult& fe
 std::expected<ArticleReport, StorageError> ArticlePipeline::process(const parsers::ArticleRef& ref,
                                                                     FetchResult&& fetched)
 {
-    if (m_keeper.mode == WarcMode::all) {
-        if (auto kept = keep_response(fetched); !kept) {
-            return std::unexpected(kept.error());
-        }
-    }
-    if (fetched.error) {
-        const auto& error = *fetched.error;
+    std::vector<PreparedFetch> batch;
+    batch.push_back(prepare(ref, std::move(fetched)));
+    return std::move(commit(batch).front());
+}
+
+PreparedFetch ArticlePipeline::prepare_record(FetchResult&& fetched)
+{
+    PreparedFetch prepared;
+    prepared.fetched = std::move(fetched);
+    return prepared;
+}
+
+namespace {
+
+PreparedFetch decided(PreparedFetch prepared, Outcome outcome, std::string reason)
+{
+    prepared.decided = outcome;
+    prepared.reason = std::move(reason);
+    return prepared;
+}
+
+} // namespace
+
+PreparedFetch ArticlePipeline::prepare(const parsers::ArticleRef& ref, FetchResult&& fetched) const
+{
+    PreparedFetch prepared;
+    prepared.ref = ref;
+    prepared.fetched = std::move(fetched);
+    const auto& result = prepared.fetched;
+    if (result.error) {
+        const auto& error = *result.error;
         if (error.kind == FetchErrorKind::off_site_redirect
-            && parsers::is_sports_or_entertainment_host(parsers::host_of(fetched.redirect_target))) {
-            return record_state(ref, Outcome::skipped,
-                                "sports or entertainment article (moved to " + parsers::host_of(fetched.redirect_target) + ")",
-                                fetched);
+            && parsers::is_sports_or_entertainment_host(parsers::host_of(result.redirect_target))) {
+            auto reason = "sports or entertainment article (moved to " + parsers::host_of(result.redirect_target) + ")";
+            return decided(std::move(prepared), Outcome::skipped, std::move(reason));
         }
-        if (error.kind == FetchErrorKind::http_status && (fetched.status == 404 || fetched.status == 410)) {
-            return record_state(ref, Outcome::gone, "HTTP " + std::to_string(fetched.status), fetched);
+        if (error.kind == FetchErrorKind::http_status && (result.status == 404 || result.status == 410)) {
+            auto reason = "HTTP " + std::to_string(result.status);
+            return decided(std::move(prepared), Outcome::gone, std::move(reason));
         }
-        return record_state(ref, Outcome::failed, std::string(to_string(error.kind)) + ": " + error.message, fetched);
+        auto reason = std::string(to_string(error.kind)) + ": " + error.message;
+        return decided(std::move(prepared), Outcome::failed, std::move(reason));
     }
     // The page that answered is archived under its own id only: a redirect to another
     // article must not file that article's text under the id that was asked for.
-    if (auto answered = parsers::parse_url(fetched.final_url); answered && *answered != ref) {
-        return record_state(ref, Outcome::failed,
-                            "redirected_to_other_article: " + ref.id() + " redirected to " + answered->id(), fetched);
+    if (auto answered = parsers::parse_url(result.final_url); answered && *answered != ref) {
+        auto reason = "redirected_to_other_article: " + ref.id() + " redirected to " + answered->id();
+        return decided(std::move(prepared), Outcome::failed, std::move(reason));
     }
-    auto page = parsers::parse_article(fetched.body, fetched.final_url);
+    auto page = parsers::parse_article(result.body, result.final_url, &prepared.extract);
+    prepared.parsed = true;
     if (!page) {
         const auto& error = page.error();
         auto reason = std::string(parsers::to_string(error.kind)) + ": " + error.message;
         switch (error.kind) {
-        case parsers::PageErrorKind::gone: return record_state(ref, Outcome::gone, reason, fetched);
-        case parsers::PageErrorKind::sports_or_entertainment: return record_state(ref, Outcome::skipped, reason, fetched);
+        case parsers::PageErrorKind::gone: return decided(std::move(prepared), Outcome::gone, std::move(reason));
+        case parsers::PageErrorKind::sports_or_entertainment:
+            return decided(std::move(prepared), Outcome::skipped, std::move(reason));
         default:
             // A page that failed to parse is kept, to be archived by a later parser (reparse --failed).
-            if (auto kept = keep_response(fetched); !kept) {
-                return std::unexpected(kept.error());
-            }
-            return record_state(ref, Outcome::failed, reason, fetched);
+            prepared.keep_failed_response = true;
+            return decided(std::move(prepared), Outcome::failed, std::move(reason));
         }
     }
     page->ref = ref; // the page was served for this ref, whatever URL form it came from
-    VersionSource source{kst_iso(fetched.fetched_at), &fetched};
-    return save(*page, source);
+    prepared.hash = content_hash(page->content);
+    prepared.rendered = render_archive_file(*page, prepared.hash, kst_iso(result.fetched_at));
+    prepared.article = std::move(*page);
+    if (m_keeper.writer == nullptr || m_keeper.mode == WarcMode::off) {
+        std::string().swap(prepared.fetched.body); // not kept: the memory goes back now
+    }
+    return prepared;
 }
 
 std::expected<void, StorageError> ArticlePipeline::record_fetches(const std::vector<FetchRecord>& attempts)
@@ -113,25 +168,6 @@ std::expected<void, StorageError> ArticlePipeline::record_fetches(const std::vec
         return std::unexpected(storage_error(recorded.error().message));
     }
     return {};
-}
-
-std::expected<ArticleReport, StorageError> ArticlePipeline::record_state(const parsers::ArticleRef& ref,
-                                                                         Outcome outcome, std::string reason,
-                                                                         const FetchResult& fetched)
-{
-    auto checked_at = kst_iso(fetched.fetched_at);
-    // A page that answered 200 but is no article: its fetch record carries the reason.
-    auto attempts = fetched.attempts;
-    if (outcome == Outcome::failed && !attempts.empty() && attempts.back().error.empty()) {
-        attempts.back().error = reason;
-    }
-    auto recorded = outcome == Outcome::failed
-        ? m_ledger.record_fetches(attempts)
-        : m_ledger.record_state(ref, outcome == Outcome::gone ? "gone" : "skipped", reason, checked_at, attempts);
-    if (!recorded) {
-        return std::unexpected(storage_error(recorded.error().message));
-    }
-    return ArticleReport{outcome, ref.id(), {}, {}, std::move(reason), {}};
 }
 
 std::expected<void, StorageError> ArticlePipeline::keep_source(VersionSource& source)
@@ -179,11 +215,6 @@ bool written_fields_match(const FrontMatter& front, const parsers::Article& arti
 std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::Article& article,
                                                                  VersionSource& source)
 {
-    const auto& ref = article.ref;
-    auto hash = content_hash(article.content);
-    auto path = archive_relative_path(article);
-    const auto& crawled_at = source.crawled_at;
-    auto& attempts = source.fetched != nullptr ? source.fetched->attempts : source.attempts;
     // From the ledger read to the ledger write, no other process saves an article here.
     auto lock = m_archive.lock_saves();
     if (!lock) {
@@ -192,6 +223,33 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
     if (auto in_place = m_ledger.still_in_place(); !in_place) {
         return std::unexpected(storage_error(in_place.error().message));
     }
+    auto planned = plan_save(article, source, {});
+    if (!planned) {
+        return std::unexpected(planned.error());
+    }
+    if (planned->file) {
+        if (auto written = m_archive.write_group({*planned->file}); !written) {
+            return std::unexpected(storage_error(written.error().message));
+        }
+    }
+    if (!planned->write) {
+        return planned->report;
+    }
+    auto recorded = m_ledger.record_batch({*planned->write});
+    if (!recorded) {
+        return std::unexpected(storage_error(recorded.error().message));
+    }
+    return settled_report(*planned, recorded->front());
+}
+
+std::expected<PlannedSave, StorageError> ArticlePipeline::plan_save(const parsers::Article& article,
+                                                                    VersionSource& source, std::string rendered)
+{
+    const auto& ref = article.ref;
+    auto hash = content_hash(article.content);
+    auto path = archive_relative_path(article);
+    const auto& crawled_at = source.crawled_at;
+    auto& attempts = source.fetched != nullptr ? source.fetched->attempts : source.attempts;
     auto stored = m_ledger.find(ref);
     if (!stored) {
         return std::unexpected(storage_error(stored.error().message));
@@ -217,13 +275,11 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
         auto read_back = read_intact_file(*on_disk, hash);
         bool intact = read_back && written_fields_match(read_back->front_matter, article);
         if (same_record && intact) {
-            if (attempts.empty()) {
-                return ArticleReport{Outcome::unchanged, ref.id(), path, hash, {}, article.published_at};
+            PlannedSave unchanged{std::nullopt, {Outcome::unchanged, ref.id(), path, hash, {}, article.published_at}};
+            if (!attempts.empty()) {
+                unchanged.write = UnchangedWrite{ref, crawled_at, attempts};
             }
-            if (auto done = m_ledger.record_unchanged(ref, crawled_at, attempts); !done) {
-                return std::unexpected(storage_error(done.error().message));
-            }
-            return ArticleReport{Outcome::unchanged, ref.id(), path, hash, {}, article.published_at};
+            return unchanged;
         }
         if (same_record && !intact) {
             spdlog::warn("{}: file {} does not hold the record the ledger holds; rewriting it", ref.id(), path);
@@ -256,48 +312,38 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
     if (auto kept = keep_source(source); !kept) { // the response of a new version
         return std::unexpected(kept.error());
     }
-    if (auto written = m_archive.write(path, render_archive_file(article, hash, crawled_at)); !written) {
-        return std::unexpected(storage_error(written.error().message));
+    if (rendered.empty()) {
+        rendered = render_archive_file(article, hash, crawled_at);
     }
-    auto recorded = m_ledger.record_version(
-        SavedVersion{article, hash, path, crawled_at, previous_path, source.fetch_id, source.origin}, attempts);
-    if (!recorded) {
-        return std::unexpected(storage_error(recorded.error().message));
-    }
-    if (*recorded == SaveResult::already_current) {
-        return ArticleReport{same_record ? Outcome::saved : Outcome::unchanged, ref.id(), path, hash, {},
-                             article.published_at};
-    }
+    PlannedSave planned{VersionWrite{SavedVersion{article, hash, path, crawled_at, previous_path, source.fetch_id,
+                                                  source.origin},
+                                     attempts},
+                        {Outcome::saved, ref.id(), path, hash, {}, article.published_at},
+                        true, same_record, std::nullopt};
     if (current && current->content_hash) {
-        if (current->rules_version != parsers::k_content_rules_version) {
-            spdlog::info("{}: new content under content rules v{} (was v{})", ref.id(),
-                         parsers::k_content_rules_version, current->rules_version);
-        }
-        return ArticleReport{Outcome::updated, ref.id(), path, hash, {}, article.published_at};
+        planned.earlier_rules = current->rules_version;
     }
-    return ArticleReport{Outcome::saved, ref.id(), path, hash, {}, article.published_at};
+    planned.file = Archive::FileWrite{path, std::move(rendered)};
+    return planned;
 }
 
 namespace {
 
-// The crawl command's work: the given refs, each fetched once, reported as they finish.
+// The crawl command's work: the given refs, each fetched once, parsed on the pool and
+// reported as they are recorded.
 class CrawlFeed final : public FetchFeed {
 public:
     CrawlFeed(ArticlePipeline& pipeline, const std::vector<parsers::ArticleRef>& refs, std::ostream& out,
-              const std::atomic<bool>* stop)
-        : m_pipeline(pipeline), m_out(out), m_stop(stop)
+              const std::atomic<bool>* stop, unsigned workers)
+        : m_out(out), m_stop(stop), m_refs(unique_refs(refs)),
+          m_pool(pipeline, PoolOptions{workers}, [this](uint64_t tag, const auto& report) { reported(tag, report); })
     {
-        std::set<parsers::ArticleRef> seen;
-        for (const auto& ref : refs) {
-            if (seen.insert(ref).second) {
-                m_refs.push_back(ref);
-            }
-        }
     }
 
     std::vector<FetchRequest> take(size_t room) override
     {
         std::vector<FetchRequest> requests;
+        room = std::min(room, m_pool.room()); // a full pool holds back new requests
         while (requests.size() < room && m_next < m_refs.size()) {
             requests.push_back(FetchRequest{m_refs[m_next].canonical_url(), m_next});
             ++m_next;
@@ -307,10 +353,51 @@ public:
 
     void done(FetchResult&& fetched) override
     {
-        const auto& ref = m_refs.at(fetched.tag);
-        auto report = m_storage_failure ? std::unexpected(*m_storage_failure) : m_pipeline.process(ref, std::move(fetched));
+        auto tag = fetched.tag;
+        m_pool.submit(tag, m_refs.at(tag), std::move(fetched));
+    }
+
+    [[nodiscard]] bool exhausted() const override { return m_next >= m_refs.size(); }
+    [[nodiscard]] bool stopping() const override
+    {
+        return m_pool.storage_failure().has_value() || (m_stop != nullptr && m_stop->load());
+    }
+
+    int finish()
+    {
+        m_pool.finish();
+        spdlog::info("crawl finished: {} saved, {} updated, {} unchanged, {} gone, {} skipped, {} failed",
+                     m_counts[Outcome::saved], m_counts[Outcome::updated], m_counts[Outcome::unchanged],
+                     m_counts[Outcome::gone], m_counts[Outcome::skipped], m_counts[Outcome::failed]);
+        if (m_storage_failure) {
+            std::cerr << "sillok: error: archive or ledger not writable: " << m_storage_failure->message << '\n';
+            return k_exit_io;
+        }
+        return m_counts[Outcome::failed] > 0 ? k_exit_some_failed : k_exit_ok;
+    }
+
+private:
+    static std::vector<parsers::ArticleRef> unique_refs(const std::vector<parsers::ArticleRef>& refs)
+    {
+        std::vector<parsers::ArticleRef> unique;
+        std::set<parsers::ArticleRef> seen;
+        for (const auto& ref : refs) {
+            if (seen.insert(ref).second) {
+                unique.push_back(ref);
+            }
+        }
+        return unique;
+    }
+
+    // On the pool's writer thread, in the order the fetches finished.
+    void reported(uint64_t tag, const std::expected<ArticleReport, StorageError>& outcome)
+    {
+        const auto& ref = m_refs.at(tag);
+        auto report = outcome;
         if (!report) {
-            m_storage_failure = report.error();
+            if (!m_storage_failure) {
+                m_storage_failure = report.error();
+            }
             report = ArticleReport{Outcome::failed, ref.id(), {}, {}, "storage: " + report.error().message, {}};
         }
         ++m_counts[report->outcome];
@@ -324,41 +411,23 @@ public:
         }
     }
 
-    [[nodiscard]] bool exhausted() const override { return m_next >= m_refs.size(); }
-    [[nodiscard]] bool stopping() const override
-    {
-        return m_storage_failure.has_value() || (m_stop != nullptr && m_stop->load());
-    }
-
-    int finish()
-    {
-        spdlog::info("crawl finished: {} saved, {} updated, {} unchanged, {} gone, {} skipped, {} failed",
-                     m_counts[Outcome::saved], m_counts[Outcome::updated], m_counts[Outcome::unchanged],
-                     m_counts[Outcome::gone], m_counts[Outcome::skipped], m_counts[Outcome::failed]);
-        if (m_storage_failure) {
-            std::cerr << "sillok: error: archive or ledger not writable: " << m_storage_failure->message << '\n';
-            return k_exit_io;
-        }
-        return m_counts[Outcome::failed] > 0 ? k_exit_some_failed : k_exit_ok;
-    }
-
-private:
-    ArticlePipeline& m_pipeline;
     std::ostream& m_out;
     const std::atomic<bool>* m_stop;
     std::vector<parsers::ArticleRef> m_refs;
     size_t m_next = 0;
+    // Written on the pool's writer thread only, read after finish().
     size_t m_done = 0;
     std::map<Outcome, size_t> m_counts;
     std::optional<StorageError> m_storage_failure;
+    ArticlePool m_pool; // last: its threads end before the members they report into
 };
 
 } // namespace
 
 int run_crawl(ArticlePipeline& pipeline, Fetcher& fetcher, const std::vector<parsers::ArticleRef>& refs,
-              std::ostream& out, const std::atomic<bool>* stop)
+              std::ostream& out, const std::atomic<bool>* stop, unsigned workers)
 {
-    CrawlFeed feed(pipeline, refs, out, stop);
+    CrawlFeed feed(pipeline, refs, out, stop, workers);
     fetcher.run(feed);
     return feed.finish();
 }

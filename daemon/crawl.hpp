@@ -11,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,34 @@ struct VersionSource {
     const WarcRecord* record = nullptr;     // import: kept as it is when it makes a new version
 };
 
+// The CPU part of one fetch's processing (ArticlePipeline::prepare), done on any thread:
+// the decision, the parsed article, its hash and its rendered file. No file, ledger or WARC
+// is touched until ArticlePipeline::commit.
+struct PreparedFetch {
+    std::optional<parsers::ArticleRef> ref; // none: only the attempts are recorded
+    FetchResult fetched;
+    std::optional<Outcome> decided;         // failed, gone or skipped without a version
+    std::string reason;
+    bool keep_failed_response = false;      // a page that failed to parse: its response is kept
+    std::optional<parsers::Article> article;
+    std::string hash;
+    std::string rendered;                   // the archive file
+    bool parsed = false;                    // parse_article read the page
+    parsers::ExtractStats extract;          // how, when it did
+};
+
+// An outcome whose files are written and whose ledger rows are still to be recorded.
+struct PlannedSave {
+    std::optional<LedgerWrite> write; // none: nothing to record
+    ArticleReport report = {};        // when recorded as planned (a version: as a new one)
+    bool version = false;             // the report depends on the ledger's SaveResult
+    bool same_record = false;         // the ledger's current record is this one (file rewritten)
+    std::optional<int> earlier_rules = {}; // the rules version of the current version it replaces
+    std::optional<Archive::FileWrite> file = {}; // to be written before the ledger records it
+};
+// The outcome of a planned save once the ledger recorded it.
+ArticleReport settled_report(const PlannedSave& planned, SaveResult recorded);
+
 class ArticlePipeline {
 public:
     ArticlePipeline(Archive& archive, Ledger& ledger, ResponseKeeper keeper = {})
@@ -52,16 +81,33 @@ public:
     {
     }
 
-    // Turns one finished fetch of ref into an outcome, writing file and ledger rows.
+    // Turns one finished fetch of ref into an outcome, writing file and ledger rows
+    // (prepare, then commit of a batch of one).
     std::expected<ArticleReport, StorageError> process(const parsers::ArticleRef& ref, FetchResult&& fetched);
+    // Decides and parses; reads nothing but its arguments, so any number of threads may
+    // call it at once.
+    [[nodiscard]] PreparedFetch prepare(const parsers::ArticleRef& ref, FetchResult&& fetched) const;
+    // Attempts that belong to no article outcome (listings, interrupted requests).
+    [[nodiscard]] static PreparedFetch prepare_record(FetchResult&& fetched);
+    // Group commit, on one thread: under the archive's save lock, every item's response goes
+    // to WARC (synced) and its file is written (flushed) in order, then ONE ledger transaction
+    // records the batch. One result per item, in order. An article met again in the batch
+    // starts a new transaction, so each is planned from the ledger as the one before left it.
+    // A storage failure fails its item and every later one; items before it are recorded.
+    std::vector<std::expected<ArticleReport, StorageError>> commit(std::vector<PreparedFetch>& batch);
     // Saves an article parsed from stored bytes: a new version only when its content differs.
     std::expected<ArticleReport, StorageError> save(const parsers::Article& article, VersionSource& source);
     // Attempts that produced no article outcome (listings, interrupted requests).
     std::expected<void, StorageError> record_fetches(const std::vector<FetchRecord>& attempts);
 
 private:
-    std::expected<ArticleReport, StorageError> record_state(const parsers::ArticleRef& ref, Outcome outcome,
-                                                            std::string reason, const FetchResult& fetched);
+    // save() up to its ledger write: reads the ledger, keeps earlier files, writes the new one.
+    std::expected<PlannedSave, StorageError> plan_save(const parsers::Article& article, VersionSource& source,
+                                                       std::string rendered);
+    std::expected<PlannedSave, StorageError> plan(PreparedFetch& item);
+    // Plans and records items [first, last) of batch, one transaction.
+    size_t commit_run(std::vector<PreparedFetch>& batch, size_t first,
+                      std::vector<std::expected<ArticleReport, StorageError>>& results);
     // Writes the response to WARC (once) and points its fetch record at it.
     std::expected<void, StorageError> keep_response(FetchResult& fetched);
     std::expected<void, StorageError> keep_source(VersionSource& source);
@@ -71,8 +117,9 @@ private:
     ResponseKeeper m_keeper;
 };
 
-// Archives each ref; prints one tab-separated line per ref on out. Returns the exit code.
+// Archives each ref, parsing on `workers` threads (0: one per core); prints one
+// tab-separated line per ref on out. Returns the exit code.
 int run_crawl(ArticlePipeline& pipeline, Fetcher& fetcher, const std::vector<parsers::ArticleRef>& refs,
-              std::ostream& out, const std::atomic<bool>* stop);
+              std::ostream& out, const std::atomic<bool>* stop, unsigned workers = 0);
 
 } // namespace sillok::daemon

@@ -250,11 +250,17 @@ std::expected<void, LedgerError> Ledger::record_fetches(const std::vector<FetchR
 std::expected<SaveResult, LedgerError> Ledger::record_version(const SavedVersion& saved,
                                                               const std::vector<FetchRecord>& fetches)
 {
-    const auto& article = saved.article;
-    Transaction tx(m_db.get());
-    if (tx.begin() != SQLITE_OK) {
-        return std::unexpected(error("cannot start transaction"));
+    auto results = record_batch({VersionWrite{saved, fetches}});
+    if (!results) {
+        return std::unexpected(results.error());
     }
+    return results->front();
+}
+
+std::expected<SaveResult, LedgerError> Ledger::record_version_in_tx(const SavedVersion& saved,
+                                                                    const std::vector<FetchRecord>& fetches)
+{
+    const auto& article = saved.article;
     auto fetch_id = insert_fetches(fetches);
     auto current = fetch_id ? find(article.ref) : std::unexpected(fetch_id.error());
     if (!current) {
@@ -330,9 +336,6 @@ std::expected<SaveResult, LedgerError> Ledger::record_version(const SavedVersion
             return std::unexpected(error("cannot record current version"));
         }
     }
-    if (tx.commit() != SQLITE_OK) {
-        return std::unexpected(error("cannot commit"));
-    }
     return already ? SaveResult::already_current : SaveResult::inserted;
 }
 
@@ -351,17 +354,9 @@ std::expected<void, LedgerError> Ledger::record_unchanged(const parsers::Article
                                                           std::string_view checked_at,
                                                           const std::vector<FetchRecord>& fetches)
 {
-    Transaction tx(m_db.get());
-    if (tx.begin() != SQLITE_OK) {
-        return std::unexpected(error("cannot start transaction"));
-    }
-    auto inserted = insert_fetches(fetches);
-    auto done = inserted ? record_unchanged_in_tx(ref, checked_at) : std::unexpected(inserted.error());
-    if (!done) {
-        return done;
-    }
-    if (tx.commit() != SQLITE_OK) {
-        return std::unexpected(error("cannot commit"));
+    auto results = record_batch({UnchangedWrite{ref, std::string(checked_at), fetches}});
+    if (!results) {
+        return std::unexpected(results.error());
     }
     return {};
 }
@@ -370,25 +365,93 @@ std::expected<void, LedgerError> Ledger::record_state(const parsers::ArticleRef&
                                                       std::string_view reason, std::string_view checked_at,
                                                       const std::vector<FetchRecord>& fetches)
 {
-    Transaction tx(m_db.get());
-    if (tx.begin() != SQLITE_OK) {
-        return std::unexpected(error("cannot start transaction"));
+    auto results = record_batch(
+        {StateWrite{ref, std::string(state), std::string(reason), std::string(checked_at), fetches}});
+    if (!results) {
+        return std::unexpected(results.error());
     }
-    if (auto inserted = insert_fetches(fetches); !inserted) {
+    return {};
+}
+
+std::expected<void, LedgerError> Ledger::record_state_in_tx(const StateWrite& write)
+{
+    if (auto inserted = insert_fetches(write.fetches); !inserted) {
         return std::unexpected(inserted.error());
     }
     auto stmt = prepare("INSERT INTO articles (oid, aid, url, state, reason, first_seen, last_checked)"
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
                         " ON CONFLICT (oid, aid) DO UPDATE SET state = ?4, reason = ?5, last_checked = ?6");
     if (!stmt
-        || Bound(stmt->get()).text(ref.oid).text(ref.aid).text(ref.canonical_url()).text(state).text(reason)
-                   .text(checked_at).step() != SQLITE_DONE) {
+        || Bound(stmt->get()).text(write.ref.oid).text(write.ref.aid).text(write.ref.canonical_url())
+                   .text(write.state).text(write.reason).text(write.checked_at).step() != SQLITE_DONE) {
         return std::unexpected(stmt ? error("cannot record article state") : stmt.error());
+    }
+    return {};
+}
+
+std::expected<SaveResult, LedgerError> Ledger::write_in_tx(const LedgerWrite& write)
+{
+    if (const auto* version = std::get_if<VersionWrite>(&write)) {
+        return record_version_in_tx(version->saved, version->fetches);
+    }
+    std::expected<void, LedgerError> done;
+    if (const auto* unchanged = std::get_if<UnchangedWrite>(&write)) {
+        auto inserted = insert_fetches(unchanged->fetches);
+        done = inserted ? record_unchanged_in_tx(unchanged->ref, unchanged->checked_at)
+                        : std::unexpected(inserted.error());
+    } else if (const auto* state = std::get_if<StateWrite>(&write)) {
+        done = record_state_in_tx(*state);
+    } else if (auto inserted = insert_fetches(std::get<FetchesWrite>(write).fetches); !inserted) {
+        done = std::unexpected(inserted.error());
+    }
+    if (!done) {
+        return std::unexpected(done.error());
+    }
+    return SaveResult::inserted;
+}
+
+std::expected<void, LedgerError> Ledger::count_extracts_in_tx(const ExtractCounts& counts)
+{
+    auto stmt = prepare("INSERT INTO extractions (day, regions, whole_page, last_fallback) VALUES (?1, ?2, ?3, ?4)"
+                        " ON CONFLICT (day) DO UPDATE SET regions = regions + ?2, whole_page = whole_page + ?3,"
+                        " last_fallback = coalesce(?4, last_fallback)");
+    if (!stmt) {
+        return std::unexpected(stmt.error());
+    }
+    Bound bound(stmt->get());
+    bound.text(counts.day).integer(counts.regions).integer(counts.whole_page);
+    counts.last_fallback.empty() ? bound.null() : bound.text(counts.last_fallback);
+    if (bound.step() != SQLITE_DONE) {
+        return std::unexpected(error("cannot count extractions"));
+    }
+    return {};
+}
+
+std::expected<std::vector<SaveResult>, LedgerError> Ledger::record_batch(const std::vector<LedgerWrite>& writes,
+                                                                         const std::vector<ExtractCounts>& extracts)
+{
+    Transaction tx(m_db.get());
+    if (tx.begin() != SQLITE_OK) {
+        return std::unexpected(error("cannot start transaction"));
+    }
+    std::vector<SaveResult> results;
+    results.reserve(writes.size());
+    for (const auto& write : writes) {
+        auto result = write_in_tx(write);
+        if (!result) {
+            return std::unexpected(result.error()); // the whole batch rolls back
+        }
+        results.push_back(*result);
+    }
+    for (const auto& counts : extracts) {
+        if (auto counted = count_extracts_in_tx(counts); !counted) {
+            return std::unexpected(counted.error());
+        }
     }
     if (tx.commit() != SQLITE_OK) {
         return std::unexpected(error("cannot commit"));
     }
-    return {};
+    return results;
 }
 
 } // namespace sillok::daemon

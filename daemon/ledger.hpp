@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace sillok::daemon {
@@ -70,6 +71,37 @@ struct SavedVersion {
 
 enum class SaveResult { inserted, already_current };
 
+// The writes of one article's outcome, as one entry of a batch (Ledger::record_batch).
+struct VersionWrite {
+    SavedVersion saved;
+    std::vector<FetchRecord> fetches;
+};
+struct UnchangedWrite {
+    parsers::ArticleRef ref;
+    std::string checked_at;
+    std::vector<FetchRecord> fetches;
+};
+struct StateWrite {
+    parsers::ArticleRef ref;
+    std::string state; // gone, skipped
+    std::string reason;
+    std::string checked_at;
+    std::vector<FetchRecord> fetches;
+};
+struct FetchesWrite {
+    std::vector<FetchRecord> fetches;
+};
+using LedgerWrite = std::variant<VersionWrite, UnchangedWrite, StateWrite, FetchesWrite>;
+
+// How pages were read (parsers::ExtractStats), counted per KST day in the batch that
+// recorded them.
+struct ExtractCounts {
+    std::string day; // YYYY-MM-DD
+    int64_t regions = 0;
+    int64_t whole_page = 0;
+    std::string last_fallback = {}; // why the last whole-page parse happened, "" when none
+};
+
 class Ledger {
 public:
     static std::expected<Ledger, LedgerError> open(const std::filesystem::path& path);
@@ -94,6 +126,12 @@ public:
                                                   const std::vector<FetchRecord>& fetches);
     // One transaction: the fetches only (a failure says nothing about the article).
     std::expected<void, LedgerError> record_fetches(const std::vector<FetchRecord>& fetches);
+    // Group commit: every write of the batch, in order, in ONE transaction (all or none).
+    // One result per write (inserted for anything but a version already current). An
+    // article appears at most once in a batch: its version was planned from the ledger
+    // as it was before the batch.
+    std::expected<std::vector<SaveResult>, LedgerError> record_batch(const std::vector<LedgerWrite>& writes,
+                                                                     const std::vector<ExtractCounts>& extracts = {});
 
     [[nodiscard]] int schema_version() const { return m_schema_version; }
     // Error when the file at the ledger's path is no longer the one opened.
@@ -107,6 +145,11 @@ private:
     std::expected<void, LedgerError> exec_waiting(std::string_view sql);
     std::expected<void, LedgerError> record_unchanged_in_tx(const parsers::ArticleRef& ref,
                                                             std::string_view checked_at);
+    std::expected<SaveResult, LedgerError> record_version_in_tx(const SavedVersion& saved,
+                                                                const std::vector<FetchRecord>& fetches);
+    std::expected<void, LedgerError> record_state_in_tx(const StateWrite& write);
+    std::expected<SaveResult, LedgerError> write_in_tx(const LedgerWrite& write);
+    std::expected<void, LedgerError> count_extracts_in_tx(const ExtractCounts& counts);
     std::expected<int64_t, LedgerError> insert_fetches(const std::vector<FetchRecord>& fetches);
     LedgerError error(std::string_view what) const;
 

@@ -347,7 +347,8 @@ int run_service(const Config& config, const ConfigLoader& reload, ServiceSignals
     ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
     std::optional<std::string> storage_failure;
     {
-        ArticleWorker worker(pipeline, stores->worker_frontier, seconds_list(config.revisit_after), FrontierRetryPolicy{});
+        ArticleWorker worker(pipeline, stores->worker_frontier, seconds_list(config.revisit_after), FrontierRetryPolicy{},
+                             {}, static_cast<unsigned>(config.workers));
         Discovery discovery(stores->loop_frontier, *health, config.discovery == "latest", config.max_listing_pages);
         ServiceFeed feed(config, reload, signals, stores->loop_frontier, *stores->politeness, worker, notifier,
                          discovery, *robots);

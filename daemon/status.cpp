@@ -116,6 +116,34 @@ void render_queue_metrics(const LedgerStats& s, const std::optional<ServiceLoad>
     out += fmt::format("sillok_queue_falling_behind {}\n", load->falling_behind ? 1 : 0);
 }
 
+// The extraction counts; a ledger from before them (read-only, not migrated) has none.
+void read_extractions(sqlite3* db, WallClock::time_point now, LedgerStats& stats)
+{
+    auto totals = sql::prepare(db, "SELECT coalesce(sum(regions), 0), coalesce(sum(whole_page), 0),"
+                                   " coalesce(sum(CASE WHEN day = ?1 THEN regions END), 0),"
+                                   " coalesce(sum(CASE WHEN day = ?1 THEN whole_page END), 0),"
+                                   " (SELECT last_fallback FROM extractions WHERE last_fallback IS NOT NULL"
+                                   " ORDER BY day DESC LIMIT 1) FROM extractions");
+    if (!totals || Bound(totals.get()).text(iso_date(kst_today(now))).step() != SQLITE_ROW) {
+        return;
+    }
+    stats.extract_regions_total = sqlite3_column_int64(totals.get(), 0);
+    stats.extract_whole_page_total = sqlite3_column_int64(totals.get(), 1);
+    stats.extract_regions_today = sqlite3_column_int64(totals.get(), 2);
+    stats.extract_whole_page_today = sqlite3_column_int64(totals.get(), 3);
+    stats.last_fallback = column_text(totals.get(), 4).value_or("");
+}
+
+void render_extractions(const LedgerStats& s, std::string& out)
+{
+    out += fmt::format("pages read: today {} from their regions, {} whole (fallback); in all {} and {}\n",
+                       s.extract_regions_today, s.extract_whole_page_today, s.extract_regions_total,
+                       s.extract_whole_page_total);
+    if (!s.last_fallback.empty()) {
+        out += "last whole-page fallback: " + s.last_fallback + "\n";
+    }
+}
+
 } // namespace
 
 std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& ledger, WallClock::time_point now)
@@ -190,6 +218,7 @@ std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& 
             stats.queue_lag_seconds = (unix_ms(now) - sqlite3_column_int64(due.get(), 1)) / 1000;
         }
     }
+    read_extractions(db.get(), now, stats);
     if (auto robots = read_robots(db.get())) {
         stats.robots = std::move(*robots);
     }
@@ -221,6 +250,7 @@ std::string render_status(const LedgerStats& s, WallClock::time_point now)
     for (const auto& [at, error] : s.last_errors) {
         out += "recent error: " + at + " " + error + "\n";
     }
+    render_extractions(s, out);
     render_sources(s, out);
     render_robots(s, out);
     static_cast<void>(now);
@@ -269,6 +299,9 @@ std::string status_line(const LedgerStats& s, const std::optional<ServiceLoad>& 
             line += "; queue falling behind";
         }
     }
+    if (s.extract_whole_page_today > 0) {
+        line += fmt::format("; {} whole-page parses today", s.extract_whole_page_today);
+    }
     for (const auto& host : s.paused) {
         line += "; paused " + host.host;
     }
@@ -305,6 +338,10 @@ std::string render_prometheus(const LedgerStats& s, WallClock::time_point now, c
             out += fmt::format("sillok_last_success_timestamp_seconds {}\n", unix_ms(*at) / 1000);
         }
     }
+    out += "# HELP sillok_pages_read_total Article pages parsed, by how: their regions, or whole (the fallback).\n"
+           "# TYPE sillok_pages_read_total counter\n";
+    out += fmt::format("sillok_pages_read_total{{path=\"regions\"}} {}\n", s.extract_regions_total);
+    out += fmt::format("sillok_pages_read_total{{path=\"whole_page\"}} {}\n", s.extract_whole_page_total);
     render_source_metrics(s, out);
     render_queue_metrics(s, load, out);
     out += fmt::format("# HELP sillok_status_timestamp_seconds When this file was written.\n"

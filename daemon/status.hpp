@@ -34,6 +34,13 @@ struct LedgerStats {
     int64_t listing_fetches_last_24h = 0;  // requests to the listing host
     int64_t due_pending = 0;               // pending items whose time has come
     std::optional<int64_t> queue_lag_seconds; // how long the oldest of them has waited
+    // How article pages were read (the ledger's extractions): from their regions, or whole
+    // (the fallback; a rising share is layout drift that defeats the fast path).
+    int64_t extract_regions_today = 0;
+    int64_t extract_whole_page_today = 0;
+    int64_t extract_regions_total = 0;
+    int64_t extract_whole_page_total = 0;
+    std::string last_fallback; // why the latest whole-page parse happened, "" when none
 };
 
 // Requests an hour the observed work needs against the budget the rate allows.
