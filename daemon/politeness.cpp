@@ -136,12 +136,12 @@ WallClock::time_point Politeness::reserve(const std::string& host, WallClock::ti
     return from_unix_ms(slot);
 }
 
-void Politeness::hold(const std::string& host, WallClock::time_point until, const std::string& reason)
+void Politeness::hold(const std::string& host, WallClock::time_point until, const std::string& reason,
+                      WallClock::time_point now)
 {
     std::lock_guard lock(m_mutex);
     bool transaction = begin();
     auto state = load(host);
-    auto now = wall_now();
     bound(state, now);
     until = std::min(until, now + k_longest_hold);
     if (until - now <= k_visible_hold) {

@@ -44,7 +44,8 @@ public:
     // k_longest_hold (or pause_for, when longer) past the moment they are read, and reserved
     // slots no further than k_longest_queue: a stored time from a bad answer or an old bug
     // cannot block the host for longer.
-    void hold(const std::string& host, WallClock::time_point until, const std::string& reason = "Retry-After");
+    void hold(const std::string& host, WallClock::time_point until, const std::string& reason = "Retry-After",
+              WallClock::time_point now = wall_now());
     static constexpr std::chrono::seconds k_longest_hold{600};
     // Holds up to this long only space the next request; longer ones are pauses.
     static constexpr std::chrono::seconds k_visible_hold{30};
