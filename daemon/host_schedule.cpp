@@ -5,6 +5,8 @@ namespace {
 
 // A slot missed by more than this (the loop was busy) is given up for a fresh one.
 constexpr auto k_late_start = std::chrono::milliseconds(100);
+// When the shared budget cannot reserve a slot, the request asks again this much later.
+constexpr auto k_budget_retry = std::chrono::seconds(1);
 
 } // namespace
 
@@ -32,10 +34,14 @@ bool HostSchedule::try_start(SlotTicket& ticket)
         }
         auto wall = m_clock.wall();
         auto slot = m_politeness.reserve(ticket.host, wall);
+        if (!slot) {
+            ticket.ready_at = now + k_budget_retry; // never a start without a slot
+            return false;
+        }
         ++load.in_flight;
         ticket.has_slot = true;
-        if (slot > wall) {
-            ticket.ready_at = steady_at(slot, wall, now);
+        if (*slot > wall) {
+            ticket.ready_at = steady_at(*slot, wall, now);
             return false;
         }
         ticket.ready_at = now; // its slot is now
@@ -45,8 +51,13 @@ bool HostSchedule::try_start(SlotTicket& ticket)
     if (now - ticket.ready_at > k_late_start) {
         auto wall = m_clock.wall();
         auto slot = m_politeness.reserve(ticket.host, wall);
-        if (slot > wall) {
-            ticket.ready_at = steady_at(slot, wall, now);
+        if (!slot) {
+            give_up(ticket); // the missed slot is stale: the next try reserves afresh
+            ticket.ready_at = now + k_budget_retry;
+            return false;
+        }
+        if (*slot > wall) {
+            ticket.ready_at = steady_at(*slot, wall, now);
             return false;
         }
     }

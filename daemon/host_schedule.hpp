@@ -25,7 +25,8 @@ public:
 
     // True when the request starts now (it then counts in its host's in_flight until
     // finished()). False when it must wait: ticket.ready_at says until when, or stays as it
-    // was when the host has no room (a finished request makes room).
+    // was when the host has no room (a finished request makes room). When the shared budget
+    // fails, the request waits a second and asks again: it never starts without a slot.
     bool try_start(SlotTicket& ticket);
     // A started request ended.
     void finished(const std::string& host);

@@ -11,7 +11,8 @@
 
 namespace sillok::daemon::sql {
 
-// Binds parameters in order (1-based) and steps a prepared statement.
+// Binds parameters in order (1-based) and steps a prepared statement; a bind that fails
+// makes step() return its error instead of running the statement.
 class Bound {
 public:
     explicit Bound(sqlite3_stmt* stmt) : m_stmt(stmt)
@@ -23,7 +24,7 @@ public:
     {
         // An empty view may have no data pointer, which SQLite would bind as NULL.
         const char* data = value.data() != nullptr ? value.data() : "";
-        sqlite3_bind_text(m_stmt, ++m_index, data, static_cast<int>(value.size()), SQLITE_TRANSIENT);
+        keep(sqlite3_bind_text(m_stmt, ++m_index, data, static_cast<int>(value.size()), SQLITE_TRANSIENT));
         return *this;
     }
     Bound& text(const std::string& value) { return text(std::string_view(value)); }
@@ -31,20 +32,28 @@ public:
     Bound& text(const std::optional<std::string>& value) { return value ? text(std::string_view(*value)) : null(); }
     Bound& integer(int64_t value)
     {
-        sqlite3_bind_int64(m_stmt, ++m_index, value);
+        keep(sqlite3_bind_int64(m_stmt, ++m_index, value));
         return *this;
     }
     Bound& integer(std::optional<long> value) { return value ? integer(int64_t{*value}) : null(); }
     Bound& null()
     {
-        sqlite3_bind_null(m_stmt, ++m_index);
+        keep(sqlite3_bind_null(m_stmt, ++m_index));
         return *this;
     }
-    int step() { return sqlite3_step(m_stmt); }
+    int step() { return m_bind_error != SQLITE_OK ? m_bind_error : sqlite3_step(m_stmt); }
 
 private:
+    void keep(int rc)
+    {
+        if (m_bind_error == SQLITE_OK) {
+            m_bind_error = rc;
+        }
+    }
+
     sqlite3_stmt* m_stmt;
     int m_index = 0;
+    int m_bind_error = SQLITE_OK;
 };
 
 inline std::optional<std::string> column_text(sqlite3_stmt* stmt, int column)
