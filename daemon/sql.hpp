@@ -4,6 +4,7 @@
 #include "daemon/c_handles.hpp"
 
 #include <cstdint>
+#include <expected>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -65,33 +66,57 @@ inline std::optional<std::string> column_text(sqlite3_stmt* stmt, int column)
     return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
 }
 
-// A prepared statement, or null (sqlite3_errmsg tells why).
+// A prepared statement, or null (sqlite3_errmsg tells why): the one way sillok prepares SQL.
 inline SqliteStmt prepare(sqlite3* db, std::string_view text)
 {
     sqlite3_stmt* raw = nullptr;
-    sqlite3_prepare_v2(db, text.data(), static_cast<int>(text.size()), &raw, nullptr);
+    if (sqlite3_prepare_v2(db, text.data(), static_cast<int>(text.size()), &raw, nullptr) != SQLITE_OK) {
+        sqlite3_finalize(raw);
+        return nullptr;
+    }
     return SqliteStmt(raw);
 }
 
 inline constexpr int k_busy_timeout_ms = 30000;
 
-// A second connection to an existing ledger, for the queue, listing progress and the
-// politeness budget: it waits for other processes' locks, and syncs at NORMAL. That state
-// may lose its last commit to a power cut (the work is redone, and the ledger's own
-// article transactions, which stay fully synchronous, keep it from duplicating); an fsync
-// on every update is not worth it. Null, with the reason in error, when it cannot open.
+// How a connection to the ledger is opened; the three kinds sillok uses are below.
+struct OpenOptions {
+    bool read_only = false;    // mode=ro; as an immutable file when SQLite cannot read the WAL that way
+    bool create = false;       // read-write: a missing file becomes a new database
+    bool full_sync = true;     // read-write: synchronous=FULL, else NORMAL
+    bool foreign_keys = false; // read-write: enforce the schema's foreign keys
+    int busy_timeout_ms = k_busy_timeout_ms; // how long to wait for another process's lock
+};
+
+// Article data (the ledger, adoptions, repairs): every commit synced.
+inline constexpr OpenOptions k_article_data{false, true, true, true, k_busy_timeout_ms};
+// The queue, listing progress, the politeness budget, source health: an existing ledger,
+// synced at NORMAL. That state may lose its last commit to a power cut (the work is
+// redone, and the article transactions, which stay fully synchronous, keep it from
+// duplicating); an fsync on every update is not worth it.
+inline constexpr OpenOptions k_state{false, false, false, false, k_busy_timeout_ms};
+// Reading commands (`status`, `verify`, `log`, `diff`, `export`), also where the ledger
+// cannot be written: a mounted backup, a copy owned by another user, a read-only disk.
+inline constexpr OpenOptions k_read_only{true, false, false, false, 5000};
+
+struct OpenError {
+    std::string message; // SQLite's reason
+    int sqlite_code = 0; // the primary result code
+};
+
+// The one way sillok opens a ledger connection.
+std::expected<SqliteDb, OpenError> open_connection(const std::filesystem::path& path, const OpenOptions& options);
+
+// A second connection to an existing ledger (k_state). Null, with the reason in error,
+// when it cannot open.
 inline SqliteDb open_state_connection(const std::filesystem::path& ledger, std::string& error)
 {
-    sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(ledger.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    SqliteDb db(raw);
-    if (rc != SQLITE_OK) {
-        error = "cannot open " + ledger.string() + ": " + (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+    auto db = open_connection(ledger, k_state);
+    if (!db) {
+        error = "cannot open " + ledger.string() + ": " + db.error().message;
         return nullptr;
     }
-    sqlite3_busy_timeout(db.get(), k_busy_timeout_ms);
-    sqlite3_exec(db.get(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
-    return db;
+    return std::move(*db);
 }
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back unless committed.
