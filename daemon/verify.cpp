@@ -28,7 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int k_busy_timeout_ms = 30000;
 constexpr size_t k_version_prefix = 12;
 
 // One ledger row that names a file.
