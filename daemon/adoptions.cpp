@@ -18,19 +18,15 @@ LedgerError Adoptions::error(std::string_view what) const
 
 std::expected<Adoptions, LedgerError> Adoptions::open(const std::filesystem::path& ledger)
 {
-    sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(ledger.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    SqliteDb db(raw);
-    if (rc != SQLITE_OK) {
-        return std::unexpected(LedgerError{"cannot open ledger " + ledger.string() + ": "
-                                               + (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)),
-                                           rc});
-    }
-    sqlite3_busy_timeout(db.get(), sql::k_busy_timeout_ms);
     // Adopted versions are article data: as durable as the crawl's own transactions.
-    sqlite3_exec(db.get(), "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
-    sqlite3_exec(db.get(), "PRAGMA foreign_keys=ON", nullptr, nullptr, nullptr);
-    return Adoptions(std::move(db));
+    auto options = sql::k_article_data;
+    options.create = false;
+    auto db = sql::open_connection(ledger, options);
+    if (!db) {
+        return std::unexpected(LedgerError{"cannot open ledger " + ledger.string() + ": " + db.error().message,
+                                           db.error().sqlite_code});
+    }
+    return Adoptions(std::move(*db));
 }
 
 std::expected<std::optional<parsers::ArticleRef>, LedgerError> Adoptions::find(std::string_view source_sha256)

@@ -1,6 +1,8 @@
 #include "daemon/fetcher.hpp"
 
-#include "daemon/c_handles.hpp"
+#include "daemon/host_schedule.hpp"
+#include "daemon/retry_policy.hpp"
+#include "daemon/transfer.hpp"
 #include "parsers/article_ref.hpp"
 #include "parsers/text.hpp"
 
@@ -8,19 +10,16 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <deque>
-#include <map>
 #include <memory>
 #include <random>
 #include <stdexcept>
-#include <unordered_map>
 
 namespace sillok::daemon {
 namespace {
 
-using Steady = std::chrono::steady_clock;
 constexpr long k_max_poll_ms = 200;
+constexpr auto k_short_hold = k_long_wait; // waits up to this keep their place in the loop
 
 bool is_https_url(std::string_view url)
 {
@@ -29,120 +28,52 @@ bool is_https_url(std::string_view url)
         && std::ranges::equal(url.substr(0, k_scheme.size()), k_scheme,
                               [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
 }
-constexpr auto k_late_start = std::chrono::milliseconds(100);
-constexpr auto k_short_hold = k_long_wait; // waits up to this keep their place in the loop
 
+// A curl multi call that fails leaves the loop unable to go on: the run ends with an error.
+void check_multi(CURLMcode rc, const char* call)
+{
+    if (rc != CURLM_OK) {
+        throw std::runtime_error(std::string("network loop: ") + call + " failed: " + curl_multi_strerror(rc));
+    }
+}
+
+class SystemFetchClock final : public FetchClock {
+public:
+    [[nodiscard]] SteadyClock::time_point steady() const override { return SteadyClock::now(); }
+    [[nodiscard]] WallClock::time_point wall() const override { return wall_now(); }
+};
+
+// One fetch: a request, its redirects and retries, and the attempt in flight.
 struct Job {
     FetchResult result;
-    std::string url;  // current URL (after redirects)
-    std::string host; // its host: the politeness budget it draws on
+    std::string url; // current URL (after redirects)
     std::string referer;
     int retries = 0;
     int redirects = 0;
     std::vector<std::string> hops; // URLs requested so far for this result, the current one last
-    Steady::time_point ready_at{};
-    bool has_slot = false; // a politeness slot is reserved (and counted in the host's in_flight)
-    // The attempt in flight.
-    CurlEasy easy;
-    std::string body;
-    std::string request_head;
-    std::string response_head;
-    size_t max_body = 0;
-    bool too_large = false;
-    std::array<char, CURL_ERROR_SIZE> error_buffer{};
-    WallClock::time_point started_wall{};
-    Steady::time_point started{};
+    SlotTicket ticket;
+    Transfer transfer;
 };
 
-struct HostBudget {
-    int in_flight = 0; // running, or holding a reserved slot
-    Steady::time_point last_start{};
-};
-
-struct Verdict {
-    bool retryable = false;
-    std::optional<FetchError> error;
-};
-
-size_t write_body(char* data, size_t size, size_t count, void* user)
-{
-    auto* job = static_cast<Job*>(user);
-    size_t bytes = size * count;
-    if (job->body.size() + bytes > job->max_body) {
-        job->too_large = true;
-        return 0; // aborts the transfer with CURLE_WRITE_ERROR
-    }
-    job->body.append(data, bytes);
-    return bytes;
-}
-
-// The status line and header lines of each response, as received; a new status line
-// (an interim 1xx answer was followed by the real one) starts the head again.
-size_t keep_header(char* data, size_t size, size_t count, void* user)
-{
-    auto* job = static_cast<Job*>(user);
-    std::string_view line(data, size * count);
-    if (line.starts_with("HTTP/")) {
-        job->response_head.clear();
-    }
-    job->response_head.append(line);
-    return size * count;
-}
-
-// The request head, as sent.
-int keep_request_head(CURL* /*easy*/, curl_infotype type, char* data, size_t size, void* user)
-{
-    if (type == CURLINFO_HEADER_OUT) {
-        static_cast<Job*>(user)->request_head.append(data, size);
-    }
-    return 0;
-}
-
-Verdict classify_transport_error(CURLcode code, const Job& job, const FetchOptions& options)
-{
-    std::string detail = job.error_buffer[0] != '\0' ? job.error_buffer.data() : curl_easy_strerror(code);
-    switch (code) {
-    case CURLE_OPERATION_TIMEDOUT:
-        return {true, FetchError{FetchErrorKind::timeout, detail}};
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-        return {true, FetchError{FetchErrorKind::connect, detail}};
-    case CURLE_SSL_CONNECT_ERROR:
-        return {true, FetchError{FetchErrorKind::tls, detail}};
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-        return {false, FetchError{FetchErrorKind::tls, detail}};
-    case CURLE_FILESIZE_EXCEEDED:
-    case CURLE_WRITE_ERROR:
-        if (code == CURLE_FILESIZE_EXCEEDED || job.too_large) {
-            return {false, FetchError{FetchErrorKind::too_large,
-                                      "body larger than the cap of " + std::to_string(options.max_body_bytes) + " bytes"}};
-        }
-        return {false, FetchError{FetchErrorKind::network, detail}};
-    case CURLE_BAD_CONTENT_ENCODING:
-        return {false, FetchError{FetchErrorKind::network, "corrupt compressed body: " + detail}};
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-        return {true, FetchError{FetchErrorKind::network, detail}};
-    default:
-        return {false, FetchError{FetchErrorKind::network, detail}};
-    }
-}
-
-// The network loop: jobs waiting for their turn, jobs in flight, and the per-host budgets.
+// The network loop: jobs waiting for their turn and jobs in flight.
 class Run {
 public:
-    Run(const FetchOptions& options, Politeness& politeness, curl_slist* connect_to, FetchFeed& feed)
-        : m_options(options), m_politeness(politeness), m_connect_to(connect_to), m_feed(feed),
-          m_multi(curl_multi_init()), m_random(std::random_device{}())
+    Run(const FetchOptions& options, Politeness& politeness, const FetchClock& clock, curl_slist* connect_to,
+        FetchFeed& feed)
+        : m_options(options), m_clock(clock), m_schedule(politeness, clock, options.concurrency),
+          m_retry(options, std::random_device{}()), m_connect_to(connect_to), m_feed(feed), m_multi(curl_multi_init())
     {
         if (!m_multi) {
-            throw std::runtime_error("curl_multi_init failed");
+            throw std::runtime_error("network loop: curl_multi_init failed");
+        }
+    }
+    Run(const Run&) = delete;
+    Run& operator=(const Run&) = delete;
+    ~Run()
+    {
+        // Only when the loop ends by an error: handles leave the multi handle before they are freed.
+        for (auto& job : m_running) {
+            curl_multi_remove_handle(m_multi.get(), job->transfer.handle());
         }
     }
 
@@ -157,7 +88,7 @@ public:
             }
             start_ready();
             int still_running = 0;
-            curl_multi_perform(m_multi.get(), &still_running);
+            check_multi(curl_multi_perform(m_multi.get(), &still_running), "curl_multi_perform");
             int queued = 0;
             bool completed = false;
             while (CURLMsg* msg = curl_multi_info_read(m_multi.get(), &queued)) {
@@ -167,7 +98,8 @@ public:
                 }
             }
             // A finished transfer may have made room for a waiting job: go round at once.
-            curl_multi_poll(m_multi.get(), nullptr, 0, completed ? 0 : static_cast<int>(wait_ms()), nullptr);
+            check_multi(curl_multi_poll(m_multi.get(), nullptr, 0, completed ? 0 : static_cast<int>(wait_ms()), nullptr),
+                        "curl_multi_poll");
         }
     }
 
@@ -189,8 +121,7 @@ private:
             job->result.url = request.url;
             job->url = std::move(request.url);
             job->referer = std::move(request.referer);
-            job->host = parsers::host_of(job->url);
-            job->max_body = m_options.max_body_bytes;
+            job->ticket.host = parsers::host_of(job->url);
             m_waiting.push_back(std::move(job));
         }
     }
@@ -198,9 +129,7 @@ private:
     void interrupt_waiting()
     {
         for (auto& job : m_waiting) {
-            if (job->has_slot) {
-                --m_hosts[job->host].in_flight;
-            }
+            m_schedule.give_up(job->ticket);
             job->result.error = FetchError{FetchErrorKind::interrupted, "interrupted before the request was made"};
             m_feed.done(std::move(job->result));
         }
@@ -210,106 +139,39 @@ private:
     // Starts every waiting job whose host has room and whose reserved slot has come.
     void start_ready()
     {
-        auto now = Steady::now();
         for (auto it = m_waiting.begin(); it != m_waiting.end();) {
             auto& job = **it;
-            if (job.ready_at > now) {
+            if (!m_schedule.try_start(job.ticket)) {
                 ++it;
                 continue;
             }
-            if (!job.has_slot) {
-                auto& budget = m_hosts[job.host];
-                if (budget.in_flight >= m_options.concurrency) {
-                    ++it;
-                    continue;
-                }
-                auto wall = wall_now();
-                auto slot = m_politeness.reserve(job.host, wall);
-                ++budget.in_flight;
-                job.has_slot = true;
-                if (slot > wall) {
-                    job.ready_at = now + std::chrono::duration_cast<Steady::duration>(slot - wall);
-                    ++it;
-                    continue;
-                }
-                job.ready_at = now; // its slot is now
+            auto started = start(job);
+            if (!started) {
+                spdlog::error("{}: {}", job.url, started.error().message);
+                m_schedule.finished(job.ticket.host);
+                job.result.final_url = job.url;
+                job.result.error = started.error();
+                m_feed.done(std::move(job.result));
+            } else {
+                m_running.push_back(std::move(*it));
             }
-            // A slot missed by more than 100 ms (the loop was busy) is given up for a fresh
-            // one, so that every start keeps close to a reserved slot and no two starts, of
-            // this process or another, come closer than the spacing.
-            if (now - job.ready_at > k_late_start) {
-                auto wall = wall_now();
-                auto slot = m_politeness.reserve(job.host, wall);
-                if (slot > wall) {
-                    job.ready_at = now + std::chrono::duration_cast<Steady::duration>(slot - wall);
-                    ++it;
-                    continue;
-                }
-            }
-            // Within this process, the next start also keeps one spacing after the last one.
-            auto& budget = m_hosts[job.host];
-            auto spacing = m_politeness.spacing();
-            if (spacing.count() > 0 && budget.last_start + spacing > now) {
-                job.ready_at = budget.last_start + spacing;
-                ++it;
-                continue;
-            }
-            budget.last_start = now;
-            job.has_slot = false; // the slot is used; in_flight now counts the running request
-            start(job);
-            CURL* easy = job.easy.get();
-            m_running.emplace(easy, std::move(*it));
             it = m_waiting.erase(it);
         }
     }
 
-    void start(Job& job)
+    std::expected<void, FetchError> start(Job& job)
     {
-        job.easy.reset(curl_easy_init());
-        job.body.clear();
-        job.request_head.clear();
-        job.response_head.clear();
-        job.too_large = false;
-        job.error_buffer[0] = '\0';
-        CURL* easy = job.easy.get();
-        curl_easy_setopt(easy, CURLOPT_URL, job.url.c_str());
-        // HTTPS only, at every hop: curl itself refuses anything else, should a redirect ever
-        // be followed by it rather than by follow_redirect.
-        curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https");
-        curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-        curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L); // each hop is checked and paced here
-        // HTTP/1.1 only: the behaviour the fault suite exercises (resets, short bodies,
-        // stalls) is HTTP/1.1's; HTTP/2 stream errors would be an untested path.
-        curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-        curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip, deflate, br");
-        curl_easy_setopt(easy, CURLOPT_USERAGENT, m_options.user_agent.c_str());
-        if (!job.referer.empty()) {
-            curl_easy_setopt(easy, CURLOPT_REFERER, job.referer.c_str());
+        auto begun = job.transfer.begin(m_options, m_connect_to, job.url, job.referer, m_clock);
+        if (!begun) {
+            return begun;
         }
-        curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(m_options.connect_timeout.count()));
-        curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(m_options.total_timeout.count()));
-        curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, m_options.low_speed_bytes_per_second);
-        curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(m_options.low_speed_time.count()));
-        curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(m_options.max_body_bytes));
-        curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body);
-        curl_easy_setopt(easy, CURLOPT_WRITEDATA, &job);
-        curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, keep_header);
-        curl_easy_setopt(easy, CURLOPT_HEADERDATA, &job);
-        curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, keep_request_head);
-        curl_easy_setopt(easy, CURLOPT_DEBUGDATA, &job);
-        curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L); // feeds keep_request_head
-        curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, job.error_buffer.data());
-        if (m_connect_to != nullptr) {
-            curl_easy_setopt(easy, CURLOPT_CONNECT_TO, m_connect_to);
-        }
-        if (!m_options.cacert.empty()) {
-            curl_easy_setopt(easy, CURLOPT_CAINFO, m_options.cacert.c_str());
-        }
-        job.started_wall = wall_now();
-        job.started = Steady::now();
         spdlog::debug("GET {}", job.url);
-        curl_multi_add_handle(m_multi.get(), easy);
+        if (CURLMcode rc = curl_multi_add_handle(m_multi.get(), job.transfer.handle()); rc != CURLM_OK) {
+            job.transfer.end();
+            return std::unexpected(FetchError{FetchErrorKind::network, std::string("cannot start the request: curl_multi_add_handle: ")
+                                                                           + curl_multi_strerror(rc)});
+        }
+        return {};
     }
 
     // No request to host starts before until, including requests that already hold a slot.
@@ -317,35 +179,24 @@ private:
     // filling the loop's queue, so that work for other hosts goes on meanwhile.
     void hold_host(const std::string& host, WallClock::time_point until, const std::string& why)
     {
-        m_politeness.hold(host, until, why);
-        auto wait = until - wall_now();
-        auto steady_until = Steady::now() + std::chrono::duration_cast<Steady::duration>(wait);
+        auto steady_until = m_schedule.hold(host, until, why);
+        bool long_wait = steady_until - m_clock.steady() > k_short_hold;
         for (auto it = m_waiting.begin(); it != m_waiting.end();) {
             auto& job = **it;
-            if (job.host != host) {
+            if (job.ticket.host != host) {
                 ++it;
                 continue;
             }
-            if (wait <= k_short_hold || !m_feed.hands_back_held()) {
-                job.ready_at = std::max(job.ready_at, steady_until);
+            if (!long_wait || !m_feed.hands_back_held()) {
+                job.ticket.ready_at = std::max(job.ticket.ready_at, steady_until);
                 ++it;
                 continue;
             }
-            if (job.has_slot) {
-                --m_hosts[host].in_flight;
-            }
+            m_schedule.give_up(job.ticket);
             job.result.error = FetchError{FetchErrorKind::interrupted, "not started: " + host + " " + why};
             m_feed.done(std::move(job.result));
             it = m_waiting.erase(it);
         }
-    }
-
-    Steady::duration backoff(int retry)
-    {
-        auto base = std::chrono::duration<double, std::milli>(m_options.backoff_base) * std::pow(2.0, retry);
-        base = std::min(base, std::chrono::duration<double, std::milli>(m_options.backoff_max));
-        std::uniform_real_distribution<double> jitter(0.5, 1.0);
-        return std::chrono::duration_cast<Steady::duration>(base * jitter(m_random));
     }
 
     Verdict judge_response(Job& job, long status)
@@ -365,12 +216,11 @@ private:
 
     Verdict follow_redirect(Job& job, long status)
     {
-        char* location = nullptr;
-        curl_easy_getinfo(job.easy.get(), CURLINFO_REDIRECT_URL, &location);
-        if (location == nullptr) {
+        auto location = job.transfer.redirect_url();
+        if (!location) {
             return {false, FetchError{FetchErrorKind::http_status, "HTTP " + std::to_string(status) + " without Location"}};
         }
-        std::string target = location;
+        const std::string& target = *location;
         if (auto refused = refuse_redirect(job, target)) {
             return {false, std::move(*refused)};
         }
@@ -389,7 +239,7 @@ private:
         }
         job.hops.push_back(target);
         job.url = target;
-        job.host = host;
+        job.ticket.host = host;
         return {};
     }
 
@@ -406,91 +256,98 @@ private:
         return std::nullopt;
     }
 
+    // The running job of a finished handle, taken out of the running set.
+    std::unique_ptr<Job> take_running(CURL* easy)
+    {
+        Transfer* transfer = Transfer::of(easy);
+        auto found = std::ranges::find_if(m_running, [&](const auto& job) { return &job->transfer == transfer; });
+        if (found == m_running.end()) {
+            throw std::runtime_error("network loop: curl reported a transfer it was not given");
+        }
+        auto job = std::move(*found);
+        m_running.erase(found);
+        if (CURLMcode rc = curl_multi_remove_handle(m_multi.get(), easy); rc != CURLM_OK) {
+            spdlog::error("network loop: curl_multi_remove_handle failed: {}", curl_multi_strerror(rc));
+        }
+        return job;
+    }
+
     void complete(CURL* easy, CURLcode code)
     {
-        auto node = m_running.extract(easy);
-        auto& job = *node.mapped();
-        curl_multi_remove_handle(m_multi.get(), easy);
-        --m_hosts[job.host].in_flight;
+        auto owned = take_running(easy);
+        auto& job = *owned;
+        m_schedule.finished(job.ticket.host);
 
-        long status = 0;
-        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        long status = job.transfer.status();
         if (status > 0) {
-            if (auto paused = m_politeness.record_answer(job.host, status, wall_now())) {
-                hold_host(job.host, *paused, "is paused after repeated 403/429 answers");
+            if (auto paused = m_schedule.record_answer(job.ticket.host, status)) {
+                hold_host(job.ticket.host, *paused, "is paused after repeated 403/429 answers");
             }
         }
         auto previous_url = job.url;
-        Verdict verdict = code == CURLE_OK ? judge_response(job, status) : classify_transport_error(code, job, m_options);
-        record_attempt(job, previous_url, status, verdict);
+        auto previous_host = job.ticket.host;
+        Verdict verdict = code == CURLE_OK ? judge_response(job, status) : job.transfer.transport_error(code);
+        record_attempt(job, previous_url, status, verdict.error);
 
         bool redirected = !verdict.error && job.url != previous_url;
         if (redirected) {
-            job.ready_at = Steady::now();
-            m_waiting.push_front(std::move(node.mapped()));
+            job.ticket.ready_at = m_clock.steady();
+            m_waiting.push_front(std::move(owned));
             return;
         }
         if (verdict.error && verdict.retryable) {
-            if (schedule_retry(job, status, *verdict.error)) {
-                m_waiting.push_back(std::move(node.mapped()));
+            if (schedule_retry(job, previous_host, status, *verdict.error)) {
+                m_waiting.push_back(std::move(owned));
                 return;
             }
         }
         finish(job, status, std::move(verdict.error));
     }
 
-    void record_attempt(Job& job, const std::string& url, long status, const Verdict& verdict)
+    void record_attempt(Job& job, const std::string& url, long status, const std::optional<FetchError>& error)
     {
-        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - job.started);
-        FetchRecord record{url, kst_iso_millis(job.started_wall), std::nullopt,
-                           static_cast<int64_t>(job.body.size()), elapsed.count(), {}};
+        const auto& transfer = job.transfer;
+        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_clock.steady() - transfer.started);
+        FetchRecord record{url, kst_iso_millis(transfer.started_wall), std::nullopt,
+                           static_cast<int64_t>(transfer.body.size()), elapsed.count(), {}};
         if (status > 0) {
             record.status = status;
         }
-        if (verdict.error) {
-            record.error = std::string(to_string(verdict.error->kind)) + ": " + verdict.error->message;
+        if (error) {
+            record.error = std::string(to_string(error->kind)) + ": " + error->message;
         }
         spdlog::debug("{} {} in {} ms{}", status, url, elapsed.count(), record.error.empty() ? "" : " (" + record.error + ")");
         job.result.attempts.push_back(std::move(record));
-        job.result.fetched_at = job.started_wall;
+        job.result.fetched_at = transfer.started_wall;
     }
 
     // Returns false when no retry is left or the server asks for a longer wait than allowed.
-    bool schedule_retry(Job& job, long status, FetchError& error)
+    bool schedule_retry(Job& job, const std::string& host, long status, FetchError& error)
     {
-        curl_off_t retry_after = 0;
-        curl_easy_getinfo(job.easy.get(), CURLINFO_RETRY_AFTER, &retry_after);
-        auto asked = std::chrono::seconds(retry_after);
-        if (asked.count() > 0) {
-            // Retry-After speaks for the host, not only for this request; a hold never lasts
-            // longer than the longest wait honoured, whatever the server asks.
-            auto held = std::min<std::chrono::seconds>(asked, std::min(m_options.max_retry_after, Politeness::k_longest_hold));
-            auto reason = "asked to wait (Retry-After " + std::to_string(retry_after) + " s, held " + std::to_string(held.count()) + " s)";
-            if (asked > held) {
-                spdlog::warn("{} {}", job.host, reason);
+        std::optional<std::chrono::seconds> retry_after;
+        if (auto value = status > 0 ? job.transfer.header("Retry-After") : std::nullopt) {
+            retry_after = parse_retry_after(*value, m_clock.wall());
+        }
+        auto decision = m_retry.decide(AttemptOutcome{error, true, status, retry_after}, job.retries, m_clock.steady());
+        if (decision.hold) {
+            auto reason = "asked to wait (Retry-After " + std::to_string(retry_after->count()) + " s, held "
+                          + std::to_string(decision.hold->count()) + " s)";
+            if (decision.hold_shortened) {
+                spdlog::warn("{} {}", host, reason);
             } else {
-                spdlog::info("{} {}", job.host, reason);
+                spdlog::info("{} {}", host, reason);
             }
-            hold_host(job.host, wall_now() + held, reason);
+            hold_host(host, m_clock.wall() + *decision.hold, reason);
         }
-        if (asked > m_options.max_retry_after) {
-            error = FetchError{FetchErrorKind::throttled, error.message + " with Retry-After " + std::to_string(retry_after) + " s"};
+        error = std::move(decision.error);
+        if (!decision.retry) {
             return false;
         }
-        if (job.retries >= m_options.max_retries) {
-            if (status == 429) {
-                error.kind = FetchErrorKind::throttled;
-            }
-            error.message += " (after " + std::to_string(job.retries + 1) + " attempts)";
-            return false;
-        }
-        auto now = Steady::now();
-        auto delay = std::max<Steady::duration>(backoff(job.retries), asked);
         ++job.retries;
-        job.ready_at = now + delay;
+        job.ticket.ready_at = decision.retry_at;
         spdlog::info("retrying {} in {} ms ({}: {})", job.url,
-                     std::chrono::duration_cast<std::chrono::milliseconds>(delay).count(), to_string(error.kind),
-                     error.message);
+                     std::chrono::duration_cast<std::chrono::milliseconds>(decision.retry_at - m_clock.steady()).count(),
+                     to_string(error.kind), error.message);
         return true;
     }
 
@@ -501,17 +358,14 @@ private:
         job.result.error = std::move(error);
         bool answered = !job.result.error || job.result.error->kind == FetchErrorKind::http_status;
         if (answered) {
-            char* type = nullptr;
-            curl_easy_getinfo(job.easy.get(), CURLINFO_CONTENT_TYPE, &type);
-            job.result.content_type = type != nullptr ? type : "";
-            job.result.body = std::move(job.body);
-            char* ip = nullptr;
-            curl_easy_getinfo(job.easy.get(), CURLINFO_PRIMARY_IP, &ip);
-            job.result.peer_ip = ip != nullptr ? ip : "";
-            job.result.request_head = std::move(job.request_head);
-            job.result.response_head = std::move(job.response_head);
+            auto& transfer = job.transfer;
+            job.result.content_type = transfer.content_type();
+            job.result.body = std::move(transfer.body);
+            job.result.peer_ip = transfer.peer_ip();
+            job.result.request_head = std::move(transfer.request_head);
+            job.result.response_head = std::move(transfer.response_head);
         }
-        job.easy.reset();
+        job.transfer.end();
         m_feed.done(std::move(job.result));
     }
 
@@ -519,11 +373,11 @@ private:
     {
         // A job whose time has come but whose host is at its concurrency limit waits for a
         // transfer to finish, and curl_multi_poll wakes up for that by itself.
-        auto now = Steady::now();
+        auto now = m_clock.steady();
         auto next = now + std::chrono::milliseconds(k_max_poll_ms);
         for (const auto& job : m_waiting) {
-            if (job->ready_at > now) {
-                next = std::min(next, job->ready_at);
+            if (job->ticket.ready_at > now) {
+                next = std::min(next, job->ticket.ready_at);
             }
         }
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count();
@@ -531,17 +385,23 @@ private:
     }
 
     const FetchOptions& m_options;
-    Politeness& m_politeness;
+    const FetchClock& m_clock;
+    HostSchedule m_schedule;
+    RetryPolicy m_retry;
     curl_slist* m_connect_to;
     FetchFeed& m_feed;
     CurlMulti m_multi;
     std::deque<std::unique_ptr<Job>> m_waiting;
-    std::map<CURL*, std::unique_ptr<Job>> m_running;
-    std::unordered_map<std::string, HostBudget> m_hosts;
-    std::mt19937 m_random;
+    std::vector<std::unique_ptr<Job>> m_running;
 };
 
 } // namespace
+
+const FetchClock& system_fetch_clock()
+{
+    static const SystemFetchClock clock;
+    return clock;
+}
 
 std::string default_user_agent()
 {
@@ -568,9 +428,14 @@ std::string_view to_string(FetchErrorKind kind)
 }
 
 Fetcher::Fetcher(FetchOptions options, Politeness& politeness)
-    : m_options(std::move(options)), m_politeness(politeness)
+    : Fetcher(std::move(options), politeness, system_fetch_clock())
 {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+Fetcher::Fetcher(FetchOptions options, Politeness& politeness, const FetchClock& clock)
+    : m_options(std::move(options)), m_politeness(politeness), m_clock(clock)
+{
+    init_curl_once();
 }
 
 Fetcher::~Fetcher() = default;
@@ -586,7 +451,7 @@ void Fetcher::run(FetchFeed& feed)
         static_cast<void>(connect_to.release());
         connect_to.reset(list);
     }
-    Run loop(m_options, m_politeness, connect_to.get(), feed);
+    Run loop(m_options, m_politeness, m_clock, connect_to.get(), feed);
     loop.run();
 }
 

@@ -2,6 +2,7 @@
 // The fetcher owns all network behaviour: HTTPS with verification, redirects only to
 // Naver News hosts, compression, timeouts, a body cap, retries with backoff and jitter,
 // Retry-After, and one politeness budget per host (rate and concurrency).
+#include "daemon/fetch_clock.hpp"
 #include "daemon/kst.hpp"
 #include "daemon/ledger.hpp"
 #include "daemon/politeness.hpp"
@@ -107,11 +108,14 @@ public:
 class Fetcher {
 public:
     Fetcher(FetchOptions options, Politeness& politeness);
+    // With other clocks than the system's (tests).
+    Fetcher(FetchOptions options, Politeness& politeness, const FetchClock& clock);
     ~Fetcher();
     Fetcher(const Fetcher&) = delete;
     Fetcher& operator=(const Fetcher&) = delete;
 
     // Runs the network loop until the feed is exhausted (or stopping) and nothing is in flight.
+    // Throws std::runtime_error when libcurl's multi interface fails (the loop cannot go on).
     void run(FetchFeed& feed);
 
     [[nodiscard]] const FetchOptions& options() const { return m_options; }
@@ -119,6 +123,7 @@ public:
 private:
     FetchOptions m_options;
     Politeness& m_politeness;
+    const FetchClock& m_clock;
 };
 
 } // namespace sillok::daemon

@@ -17,7 +17,7 @@ using sql::Bound;
 using sql::column_text;
 using sql::Transaction;
 
-constexpr int k_busy_timeout_ms = 30000;
+using sql::k_busy_timeout_ms;
 
 // What a new record changes against the article's current version.
 VersionChange version_change(const StoredArticle* stored, const Record& record)
@@ -41,17 +41,17 @@ LedgerError Ledger::error(std::string_view what) const
 
 std::expected<Ledger, LedgerError> Ledger::open(const std::filesystem::path& path)
 {
-    sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-    SqliteDb db(raw);
-    if (rc != SQLITE_OK) {
-        return std::unexpected(LedgerError{"cannot open ledger " + path.string() + ": "
-                                               + (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)),
-                                           rc});
+    auto db = sql::open_connection(path, sql::k_article_data);
+    if (!db) {
+        if (db.error().sqlite_code == SQLITE_NOTADB) {
+            return std::unexpected(LedgerError{not_a_ledger_advice(path), SQLITE_NOTADB});
+        }
+        return std::unexpected(LedgerError{"cannot open ledger " + path.string() + ": " + db.error().message,
+                                           db.error().sqlite_code});
     }
-    sqlite3_busy_timeout(db.get(), k_busy_timeout_ms);
-    Ledger ledger(std::move(db));
-    for (auto pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+    Ledger ledger(std::move(*db));
+    // synchronous and foreign keys are the opener's (k_article_data); WAL needs the wait below.
+    for (auto pragma : {"PRAGMA journal_mode=WAL"}) {
         if (auto done = ledger.exec_waiting(pragma); !done) {
             if (done.error().sqlite_code == SQLITE_NOTADB) {
                 return std::unexpected(LedgerError{not_a_ledger_advice(path), SQLITE_NOTADB});
@@ -99,13 +99,13 @@ std::expected<void, LedgerError> Ledger::exec_waiting(std::string_view sql)
     }
 }
 
-std::expected<SqliteStmt, LedgerError> Ledger::prepare(std::string_view sql)
+std::expected<SqliteStmt, LedgerError> Ledger::prepare(std::string_view text)
 {
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(m_db.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+    auto stmt = sql::prepare(m_db.get(), text);
+    if (!stmt) {
         return std::unexpected(error("cannot prepare statement"));
     }
-    return SqliteStmt(raw);
+    return stmt;
 }
 
 // All pending migrations and their user_version bumps run in one transaction, so a crash

@@ -16,13 +16,19 @@ constexpr double k_jitter = 0.1; // up to 10% more than the minimum spacing
 Politeness::Politeness(PolitenessOptions options) : m_options(options) {}
 
 std::unique_ptr<Politeness> Politeness::shared(const std::filesystem::path& ledger, PolitenessOptions options,
-                                               std::string* error)
+                                               std::string* error, std::chrono::milliseconds busy_timeout)
 {
     std::string reason;
     auto db = sql::open_state_connection(ledger, reason);
     if (!db) {
         if (error != nullptr) {
             *error = reason;
+        }
+        return nullptr;
+    }
+    if (int rc = sqlite3_busy_timeout(db.get(), static_cast<int>(busy_timeout.count())); rc != SQLITE_OK) {
+        if (error != nullptr) {
+            *error = "cannot set the ledger's busy timeout: " + std::string(sqlite3_errstr(rc));
         }
         return nullptr;
     }
@@ -48,8 +54,13 @@ WallClock::time_point Politeness::available_at(const std::string& host, WallCloc
 {
     std::lock_guard lock(m_mutex);
     auto state = load(host);
-    bound(state, now);
-    return from_unix_ms(std::max({unix_ms(now), state.next_slot_ms, state.paused_until}));
+    if (!state) {
+        // Only a hint of how long to wait: the slot itself is reserved (or not) by reserve().
+        report_failure("cannot read the politeness budget of " + host + ": " + state.error());
+        return now;
+    }
+    bound(*state, now);
+    return from_unix_ms(std::max({unix_ms(now), state->next_slot_ms, state->paused_until}));
 }
 
 void Politeness::set_rate(double rate)
@@ -67,116 +78,174 @@ int64_t Politeness::interval_ms()
     return static_cast<int64_t>(1000.0 / m_options.rate * jitter(m_random));
 }
 
-bool Politeness::begin()
+std::string Politeness::db_error(std::string_view what) const
 {
-    return !m_db || sqlite3_exec(m_db.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+    return std::string(what) + ": " + sqlite3_errmsg(m_db.get());
 }
 
-void Politeness::end(bool commit)
+void Politeness::report_failure(const std::string& what)
 {
-    if (m_db) {
-        sqlite3_exec(m_db.get(), commit ? "COMMIT" : "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!m_failing) {
+        spdlog::error("{}; requests to the host wait until the ledger's budget works again", what);
+    } else {
+        spdlog::debug("{}", what);
     }
+    m_failing = true;
 }
 
-Politeness::HostState Politeness::load(const std::string& host)
+void Politeness::report_success()
+{
+    if (m_failing) {
+        spdlog::info("the ledger's politeness budget works again");
+    }
+    m_failing = false;
+}
+
+std::expected<Politeness::HostState, std::string> Politeness::load(const std::string& host)
 {
     if (!m_db) {
         return m_memory[host];
     }
+    auto stmt = sql::prepare(m_db.get(), "SELECT next_slot_ms, paused_until, coalesce(pause_reason, ''), strikes"
+                                         " FROM hosts WHERE host = ?1");
+    if (!stmt) {
+        return std::unexpected(db_error("cannot read the hosts table"));
+    }
     HostState state;
-    sqlite3_stmt* raw = nullptr;
-    sqlite3_prepare_v2(m_db.get(), "SELECT next_slot_ms, paused_until, coalesce(pause_reason, ''), strikes"
-                                   " FROM hosts WHERE host = ?1", -1, &raw, nullptr);
-    SqliteStmt stmt(raw);
-    sqlite3_bind_text(raw, 1, host.data(), static_cast<int>(host.size()), SQLITE_TRANSIENT);
-    if (sqlite3_step(raw) == SQLITE_ROW) {
-        state.next_slot_ms = sqlite3_column_int64(raw, 0);
-        state.paused_until = sqlite3_column_int64(raw, 1);
-        state.pause_reason = reinterpret_cast<const char*>(sqlite3_column_text(raw, 2));
-        state.strikes = sqlite3_column_int(raw, 3);
+    int rc = sql::Bound(stmt.get()).text(host).step();
+    if (rc == SQLITE_ROW) {
+        state.next_slot_ms = sqlite3_column_int64(stmt.get(), 0);
+        state.paused_until = sqlite3_column_int64(stmt.get(), 1);
+        state.pause_reason = sql::column_text(stmt.get(), 2).value_or("");
+        state.strikes = sqlite3_column_int(stmt.get(), 3);
+    } else if (rc != SQLITE_DONE) {
+        return std::unexpected(db_error("cannot read the hosts table"));
     }
     return state;
 }
 
-void Politeness::store(const std::string& host, const HostState& state)
+std::expected<void, std::string> Politeness::store(const std::string& host, const HostState& state)
 {
     if (!m_db) {
         m_memory[host] = state;
-        return;
+        return {};
     }
-    sqlite3_stmt* raw = nullptr;
-    sqlite3_prepare_v2(m_db.get(),
-                       "INSERT INTO hosts (host, next_slot_ms, paused_until, pause_reason, strikes)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (host) DO UPDATE SET next_slot_ms = ?2,"
-                       " paused_until = ?3, pause_reason = ?4, strikes = ?5",
-                       -1, &raw, nullptr);
-    SqliteStmt stmt(raw);
-    sqlite3_bind_text(raw, 1, host.data(), static_cast<int>(host.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_int64(raw, 2, state.next_slot_ms);
-    sqlite3_bind_int64(raw, 3, state.paused_until);
-    sqlite3_bind_text(raw, 4, state.pause_reason.data(), static_cast<int>(state.pause_reason.size()),
-                      SQLITE_TRANSIENT);
-    sqlite3_bind_int(raw, 5, state.strikes);
-    if (sqlite3_step(raw) != SQLITE_DONE) {
-        spdlog::warn("cannot record the politeness budget of {}: {}", host, sqlite3_errmsg(m_db.get()));
+    auto stmt = sql::prepare(m_db.get(),
+                             "INSERT INTO hosts (host, next_slot_ms, paused_until, pause_reason, strikes)"
+                             " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (host) DO UPDATE SET next_slot_ms = ?2,"
+                             " paused_until = ?3, pause_reason = ?4, strikes = ?5");
+    if (!stmt) {
+        return std::unexpected(db_error("cannot write the hosts table"));
     }
+    int rc = sql::Bound(stmt.get())
+                 .text(host)
+                 .integer(state.next_slot_ms)
+                 .integer(state.paused_until)
+                 .text(state.pause_reason)
+                 .integer(int64_t{state.strikes})
+                 .step();
+    if (rc != SQLITE_DONE) {
+        return std::unexpected(db_error("cannot write the hosts table"));
+    }
+    return {};
 }
 
-WallClock::time_point Politeness::reserve(const std::string& host, WallClock::time_point now)
+template <typename Change>
+std::expected<Politeness::HostState, std::string> Politeness::modify(const std::string& host, Change change)
+{
+    if (!m_db) {
+        auto& state = m_memory[host];
+        change(state);
+        return state;
+    }
+    sql::Transaction transaction(m_db.get());
+    if (transaction.begin() != SQLITE_OK) {
+        return std::unexpected(db_error("cannot lock the hosts table"));
+    }
+    auto state = load(host);
+    if (!state) {
+        return std::unexpected(state.error());
+    }
+    if (change(*state)) {
+        if (auto stored = store(host, *state); !stored) {
+            return std::unexpected(stored.error());
+        }
+    }
+    if (transaction.commit() != SQLITE_OK) {
+        return std::unexpected(db_error("cannot commit to the hosts table"));
+    }
+    return state;
+}
+
+std::expected<WallClock::time_point, std::string> Politeness::reserve(const std::string& host,
+                                                                      WallClock::time_point now)
 {
     std::lock_guard lock(m_mutex);
-    bool transaction = begin();
-    auto state = load(host);
-    bound(state, now);
-    auto slot = std::max({unix_ms(now), state.next_slot_ms, state.paused_until});
-    state.next_slot_ms = slot + interval_ms();
-    store(host, state);
-    end(transaction);
+    int64_t slot = 0;
+    auto reserved = modify(host, [&](HostState& state) {
+        bound(state, now);
+        slot = std::max({unix_ms(now), state.next_slot_ms, state.paused_until});
+        state.next_slot_ms = slot + interval_ms();
+        return true;
+    });
+    if (!reserved) {
+        report_failure("cannot reserve a request slot for " + host + ": " + reserved.error());
+        return std::unexpected(reserved.error());
+    }
+    report_success();
     return from_unix_ms(slot);
 }
 
-void Politeness::hold(const std::string& host, WallClock::time_point until, const std::string& reason)
+void Politeness::hold(const std::string& host, WallClock::time_point until, const std::string& reason,
+                      WallClock::time_point now)
 {
     std::lock_guard lock(m_mutex);
-    bool transaction = begin();
-    auto state = load(host);
-    auto now = wall_now();
-    bound(state, now);
     until = std::min(until, now + k_longest_hold);
-    if (until - now <= k_visible_hold) {
-        state.next_slot_ms = std::max(state.next_slot_ms, unix_ms(until)); // a short wait, not a pause
-    } else if (unix_ms(until) > state.paused_until) {
-        state.paused_until = unix_ms(until);
-        state.pause_reason = reason;
+    auto held = modify(host, [&](HostState& state) {
+        bound(state, now);
+        if (until - now <= k_visible_hold) {
+            state.next_slot_ms = std::max(state.next_slot_ms, unix_ms(until)); // a short wait, not a pause
+        } else if (unix_ms(until) > state.paused_until) {
+            state.paused_until = unix_ms(until);
+            state.pause_reason = reason;
+        }
+        return true;
+    });
+    if (!held) {
+        // This process still holds the host (the loop keeps its requests back); other
+        // processes do not learn of it.
+        report_failure("cannot record the hold of " + host + " (" + reason + "): " + held.error());
     }
-    store(host, state);
-    end(transaction);
 }
 
 std::optional<WallClock::time_point> Politeness::record_answer(const std::string& host, long status,
                                                                WallClock::time_point now)
 {
     std::lock_guard lock(m_mutex);
-    bool transaction = begin();
-    auto state = load(host);
     bool strike = status == 403 || status == 429;
-    if (!strike && state.strikes == 0) {
-        end(transaction);
+    std::optional<WallClock::time_point> paused;
+    auto counted = modify(host, [&](HostState& state) {
+        if (!strike && state.strikes == 0) {
+            return false;
+        }
+        state.strikes = strike ? state.strikes + 1 : 0;
+        if (strike && state.strikes >= m_options.pause_after) {
+            auto until = now + m_options.pause_for;
+            paused = until;
+            state.paused_until = unix_ms(until);
+            state.pause_reason = std::to_string(state.strikes) + " answers 403/429 in a row";
+            state.strikes = 0;
+        }
+        return true;
+    });
+    if (!counted) {
+        report_failure("cannot count the answer " + std::to_string(status) + " of " + host + ": " + counted.error());
         return std::nullopt;
     }
-    std::optional<WallClock::time_point> paused;
-    state.strikes = strike ? state.strikes + 1 : 0;
-    if (strike && state.strikes >= m_options.pause_after) {
-        auto until = now + m_options.pause_for;
-        paused = until;
-        state.paused_until = unix_ms(until);
-        state.pause_reason = std::to_string(state.strikes) + " answers 403/429 in a row";
-        state.strikes = 0;
-        spdlog::warn("pausing all requests to {} for {} s: {}", host, m_options.pause_for.count(), state.pause_reason);
+    if (paused) {
+        spdlog::warn("pausing all requests to {} for {} s: {}", host, m_options.pause_for.count(),
+                     counted->pause_reason);
     }
-    store(host, state);
-    end(transaction);
     return paused;
 }
 
@@ -198,15 +267,21 @@ std::vector<PausedHost> Politeness::paused(WallClock::time_point now)
         }
         return hosts;
     }
-    sqlite3_stmt* raw = nullptr;
-    sqlite3_prepare_v2(m_db.get(), "SELECT host, paused_until, coalesce(pause_reason, '') FROM hosts"
-                                   " WHERE paused_until > ?1 ORDER BY host", -1, &raw, nullptr);
-    SqliteStmt stmt(raw);
-    sqlite3_bind_int64(raw, 1, unix_ms(now));
-    while (sqlite3_step(raw) == SQLITE_ROW) {
-        hosts.push_back({reinterpret_cast<const char*>(sqlite3_column_text(raw, 0)),
-                         from_unix_ms(sqlite3_column_int64(raw, 1)),
-                         reinterpret_cast<const char*>(sqlite3_column_text(raw, 2))});
+    auto stmt = sql::prepare(m_db.get(), "SELECT host, paused_until, coalesce(pause_reason, '') FROM hosts"
+                                         " WHERE paused_until > ?1 ORDER BY host");
+    if (!stmt) {
+        report_failure(db_error("cannot read the paused hosts"));
+        return hosts;
+    }
+    sql::Bound bound(stmt.get());
+    bound.integer(unix_ms(now));
+    int rc = SQLITE_DONE;
+    while ((rc = bound.step()) == SQLITE_ROW) {
+        hosts.push_back({sql::column_text(stmt.get(), 0).value_or(""), from_unix_ms(sqlite3_column_int64(stmt.get(), 1)),
+                         sql::column_text(stmt.get(), 2).value_or("")});
+    }
+    if (rc != SQLITE_DONE) {
+        report_failure(db_error("cannot read the paused hosts"));
     }
     return hosts;
 }

@@ -6,6 +6,7 @@
 #include "daemon/kst.hpp"
 
 #include <chrono>
+#include <expected>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -34,17 +35,22 @@ public:
     // In memory only: this process's own budget.
     explicit Politeness(PolitenessOptions options);
     // Shared through the ledger file (its own connection; the ledger must exist and be migrated).
+    // busy_timeout: how long a call waits for another process's lock before it fails.
     static std::unique_ptr<Politeness> shared(const std::filesystem::path& ledger, PolitenessOptions options,
-                                              std::string* error);
+                                              std::string* error,
+                                              std::chrono::milliseconds busy_timeout = std::chrono::seconds(30));
 
-    // The wall time at which a request to host may start; reserves that slot.
-    WallClock::time_point reserve(const std::string& host, WallClock::time_point now);
+    // The wall time at which a request to host may start; reserves that slot. An error (logged)
+    // when the shared budget cannot be read or updated: no slot is reserved then, and the
+    // request must not start until a later call succeeds.
+    std::expected<WallClock::time_point, std::string> reserve(const std::string& host, WallClock::time_point now);
     // No request to host starts before until (Retry-After): a hold longer than
     // k_visible_hold is recorded as a pause with its reason, so that `status` shows it. Holds and pauses never reach further than
     // k_longest_hold (or pause_for, when longer) past the moment they are read, and reserved
     // slots no further than k_longest_queue: a stored time from a bad answer or an old bug
     // cannot block the host for longer.
-    void hold(const std::string& host, WallClock::time_point until, const std::string& reason = "Retry-After");
+    void hold(const std::string& host, WallClock::time_point until, const std::string& reason = "Retry-After",
+              WallClock::time_point now = wall_now());
     static constexpr std::chrono::seconds k_longest_hold{600};
     // Holds up to this long only space the next request; longer ones are pauses.
     static constexpr std::chrono::seconds k_visible_hold{30};
@@ -71,19 +77,25 @@ private:
         std::string pause_reason;
         int strikes = 0;
     };
-    HostState load(const std::string& host);
+    std::expected<HostState, std::string> load(const std::string& host);
     // Brings stored times back within k_longest_hold / k_longest_queue of now.
     void bound(HostState& state, WallClock::time_point now) const;
-    void store(const std::string& host, const HostState& state);
+    std::expected<void, std::string> store(const std::string& host, const HostState& state);
+    // One read-change-write of a host's state, in one ledger transaction; change returns
+    // whether to write. The state as changed, or why the ledger failed (rolled back).
+    template <typename Change> std::expected<HostState, std::string> modify(const std::string& host, Change change);
+    [[nodiscard]] std::string db_error(std::string_view what) const;
+    // Logs the first failure of a run of them, and the recovery after it.
+    void report_failure(const std::string& what);
+    void report_success();
     int64_t interval_ms();
-    bool begin();
-    void end(bool commit);
 
     PolitenessOptions m_options;
     SqliteDb m_db; // null: in memory
     std::map<std::string, HostState> m_memory;
     std::mutex m_mutex;
     std::mt19937 m_random{std::random_device{}()};
+    bool m_failing = false;
 };
 
 

@@ -57,13 +57,14 @@ constexpr std::string_view k_failed_sql =
 std::expected<std::vector<StoredResponse>, std::string> stored_responses(const Config& config,
                                                                          const ReparseOptions& options)
 {
-    sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(config.ledger_path().c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-    SqliteDb db(raw);
-    if (rc != SQLITE_OK) {
-        return std::unexpected("cannot open ledger " + config.ledger_path().string());
+    auto connection = sql::k_read_only;
+    connection.busy_timeout_ms = sql::k_busy_timeout_ms;
+    auto opened = sql::open_connection(config.ledger_path(), connection);
+    if (!opened) {
+        return std::unexpected("cannot open ledger " + config.ledger_path().string() + ": " + opened.error().message);
     }
-    sqlite3_busy_timeout(db.get(), 30000);
+    SqliteDb db = std::move(*opened);
+    int rc = SQLITE_OK;
     auto stmt = sql::prepare(db.get(), options.failed ? k_failed_sql : k_versions_sql);
     if (!stmt) {
         return std::unexpected(std::string("ledger: ") + sqlite3_errmsg(db.get()));

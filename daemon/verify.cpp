@@ -28,7 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int k_busy_timeout_ms = 30000;
 constexpr size_t k_version_prefix = 12;
 
 // One ledger row that names a file.
@@ -461,15 +460,13 @@ std::expected<VerifyReport, VerifyError> verify_archive(const VerifyOptions& opt
     if (auto ledger = Ledger::open(ledger_path); !ledger) {
         return std::unexpected(VerifyError{ledger.error().message});
     }
-    sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(ledger_path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    SqliteDb db(raw);
-    if (rc != SQLITE_OK) {
-        return std::unexpected(VerifyError{"cannot open ledger " + ledger_path.string() + ": " + sqlite3_errstr(rc)});
+    auto connection = sql::k_article_data;
+    connection.create = false;
+    auto db = sql::open_connection(ledger_path, connection);
+    if (!db) {
+        return std::unexpected(VerifyError{"cannot open ledger " + ledger_path.string() + ": " + db.error().message});
     }
-    sqlite3_busy_timeout(db.get(), k_busy_timeout_ms);
-    sqlite3_exec(db.get(), "PRAGMA foreign_keys=ON", nullptr, nullptr, nullptr);
-    return Verifier(options, std::move(db), out).run(options.repair);
+    return Verifier(options, std::move(*db), out).run(options.repair);
 }
 
 } // namespace sillok::daemon

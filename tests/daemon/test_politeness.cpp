@@ -18,9 +18,9 @@ const WallClock::time_point k_now = sillok::daemon::from_unix_ms(1'780'000'000'0
 TEST_CASE("daemon::Politeness spaces request starts per host, with at most 10% jitter")
 {
     Politeness politeness(PolitenessOptions{2.0});
-    auto first = politeness.reserve("n.news.naver.com", k_now);
-    auto second = politeness.reserve("n.news.naver.com", k_now);
-    auto third = politeness.reserve("n.news.naver.com", k_now);
+    auto first = *politeness.reserve("n.news.naver.com", k_now);
+    auto second = *politeness.reserve("n.news.naver.com", k_now);
+    auto third = *politeness.reserve("n.news.naver.com", k_now);
     CHECK(first == k_now);
     CHECK(second - first >= 500ms);
     CHECK(second - first <= 550ms);
@@ -43,16 +43,16 @@ TEST_CASE("daemon::Politeness shares one budget between processes through the le
     auto backfill = Politeness::shared(ledger_path, PolitenessOptions{1.0}, &error);
     REQUIRE(service);
     REQUIRE(backfill);
-    auto a = service->reserve("n.news.naver.com", k_now);
-    auto b = backfill->reserve("n.news.naver.com", k_now);
-    auto c = service->reserve("n.news.naver.com", k_now);
+    auto a = *service->reserve("n.news.naver.com", k_now);
+    auto b = *backfill->reserve("n.news.naver.com", k_now);
+    auto c = *service->reserve("n.news.naver.com", k_now);
     CHECK(a == k_now);
     CHECK(b - a >= 1000ms);
     CHECK(c - b >= 1000ms);
 
     // Retry-After seen by one process holds the other too.
     backfill->hold("news.naver.com", k_now + 30s);
-    CHECK(service->reserve("news.naver.com", k_now) >= k_now + 30s);
+    CHECK(*service->reserve("news.naver.com", k_now) >= k_now + 30s);
 }
 
 TEST_CASE("daemon::Politeness pauses a host after repeated 403/429 and says so")
@@ -71,6 +71,6 @@ TEST_CASE("daemon::Politeness pauses a host after repeated 403/429 and says so")
     CHECK(paused[0].host == host);
     CHECK(paused[0].until == k_now + 600s);
     CHECK(paused[0].reason.find("403/429") != std::string::npos);
-    CHECK(politeness.reserve(host, k_now) >= k_now + 600s);
+    CHECK(*politeness.reserve(host, k_now) >= k_now + 600s);
     CHECK(politeness.paused(k_now + 601s).empty());
 }

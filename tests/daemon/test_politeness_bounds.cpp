@@ -33,7 +33,7 @@ TEST_CASE("daemon::Politeness bounds holds and shows them as pauses")
     CHECK(paused[0].until <= now + 601s);
     // Once the hold is over it is gone: it never outlives its reason.
     CHECK(later->paused(now + 602s).empty());
-    CHECK(later->reserve("n.news.naver.com", now + 602s) <= now + 602s);
+    CHECK(*later->reserve("n.news.naver.com", now + 602s) <= now + 602s);
 }
 
 TEST_CASE("daemon::Politeness ignores a stored slot or pause far in the future")
@@ -57,6 +57,6 @@ TEST_CASE("daemon::Politeness ignores a stored slot or pause far in the future")
     auto politeness = Politeness::shared(ledger, PolitenessOptions{0.0, 5, 600s}, &error);
     REQUIRE(politeness);
     const auto now = WallClock::now();
-    CHECK(politeness->reserve("n.news.naver.com", now) <= now + Politeness::k_longest_queue);
+    CHECK(*politeness->reserve("n.news.naver.com", now) <= now + Politeness::k_longest_queue);
     CHECK(politeness->available_at("news.naver.com", now) <= now + 600s);
 }
