@@ -33,13 +33,11 @@ void ArticleWorker::push(FrontierItem item, FetchResult&& result)
     m_wake.notify_one();
 }
 
-void ArticleWorker::record(std::vector<FetchRecord> attempts)
+void ArticleWorker::record(FetchResult&& result, bool kept_with_versions)
 {
-    FetchResult result;
-    result.attempts = std::move(attempts);
     {
         std::lock_guard lock(m_mutex);
-        m_queue.push_back(Work{std::nullopt, std::move(result)});
+        m_queue.push_back(Work{std::nullopt, std::move(result), kept_with_versions});
     }
     m_wake.notify_one();
 }
@@ -79,7 +77,9 @@ void ArticleWorker::loop(const std::stop_token& stop)
         bool interrupted = work.result.error && work.result.error->kind == FetchErrorKind::interrupted;
         if (!work.item || (interrupted && !broken)) {
             // Attempts made before an interruption are recorded like any other.
-            if (auto recorded = m_pipeline.record_fetches(work.result.attempts); !recorded) {
+            auto recorded = work.item ? m_pipeline.record_fetches(work.result.attempts)
+                                      : m_pipeline.record_response(work.result, work.kept_with_versions);
+            if (!recorded) {
                 std::lock_guard relock(m_mutex);
                 m_storage_failure = recorded.error().message;
                 broken = true;

@@ -30,8 +30,9 @@ public:
     ArticleWorker& operator=(const ArticleWorker&) = delete;
 
     void push(FrontierItem item, FetchResult&& result);
-    // HTTP attempts that belong to no article (listings): recorded in the ledger's fetches.
-    void record(std::vector<FetchRecord> attempts);
+    // A response that belongs to no article (a listing page, a robots.txt): its attempts
+    // recorded in the ledger's fetches, the response kept as ArticlePipeline::record_response says.
+    void record(FetchResult&& result, bool kept_with_versions = false);
     [[nodiscard]] size_t backlog() const;
     void set_revisit_after(std::vector<std::chrono::seconds> delays);
     // Set when the archive or ledger could not be written: the service must stop (exit 74).
@@ -40,8 +41,9 @@ public:
 
 private:
     struct Work {
-        std::optional<FrontierItem> item; // none: only result.attempts are to be recorded
+        std::optional<FrontierItem> item; // none: a response of no article, to be recorded
         FetchResult result;
+        bool kept_with_versions = false;
     };
     void loop(const std::stop_token& stop);
     void settle(const Work& work, const ArticleReport& report);

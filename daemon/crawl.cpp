@@ -115,6 +115,16 @@ std::expected<void, StorageError> ArticlePipeline::record_fetches(const std::vec
     return {};
 }
 
+std::expected<void, StorageError> ArticlePipeline::record_response(FetchResult& fetched, bool kept_with_versions)
+{
+    if (m_keeper.mode == WarcMode::all || (m_keeper.mode == WarcMode::versions && kept_with_versions)) {
+        if (auto kept = keep_response(fetched); !kept) {
+            return std::unexpected(kept.error());
+        }
+    }
+    return record_fetches(fetched.attempts);
+}
+
 std::expected<ArticleReport, StorageError> ArticlePipeline::record_state(const parsers::ArticleRef& ref,
                                                                          Outcome outcome, std::string reason,
                                                                          const FetchResult& fetched)

@@ -58,6 +58,10 @@ public:
     std::expected<ArticleReport, StorageError> save(const parsers::Article& article, VersionSource& source);
     // Attempts that produced no article outcome (listings, interrupted requests).
     std::expected<void, StorageError> record_fetches(const std::vector<FetchRecord>& attempts);
+    // A response that is no article (a listing page, a robots.txt): its attempts recorded, and
+    // the response kept with `warc = "all"`, or with "versions" when `kept_with_versions` (a
+    // listing page that yielded articles).
+    std::expected<void, StorageError> record_response(FetchResult& fetched, bool kept_with_versions);
 
 private:
     std::expected<ArticleReport, StorageError> record_state(const parsers::ArticleRef& ref, Outcome outcome,
