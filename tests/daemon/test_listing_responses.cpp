@@ -104,7 +104,7 @@ TEST_CASE("warc::versions keeps a listing page only when it yielded articles")
     CHECK(rows[2].file.empty());
 }
 
-TEST_CASE("warc::all keeps every listing response, a failed one too; off keeps none")
+TEST_CASE("warc::all keeps every listing response, a failed one too, and off keeps none")
 {
     ScratchDir dir;
     auto rows = record_three(dir.path() / "all", WarcMode::all);

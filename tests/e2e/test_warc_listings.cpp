@@ -236,7 +236,7 @@ bool is_listing(const RunFetch& fetch) { return fetch.url.starts_with("https://n
 
 } // namespace
 
-TEST_CASE("e2e::warc run keeps the listing pages that yielded articles; with all every response, robots.txt too")
+TEST_CASE("e2e::warc run keeps the listing pages that yielded articles, and with all every response and robots.txt")
 {
     ScratchDir scratch;
     NaverStandIn server;
