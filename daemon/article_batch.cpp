@@ -50,6 +50,9 @@ ExtractCounts extract_counts(const std::vector<PreparedFetch>& batch, size_t fir
 std::expected<PlannedSave, StorageError> ArticlePipeline::plan(PreparedFetch& item)
 {
     if (!item.ref) {
+        if (auto kept = keep_no_article(item.fetched, item.yielded_articles); !kept) {
+            return std::unexpected(kept.error());
+        }
         return PlannedSave{FetchesWrite{item.fetched.attempts}, {}};
     }
     if (m_keeper.mode == WarcMode::all || item.keep_failed_response) {

@@ -45,12 +45,14 @@ void ArticlePool::finish()
 
 ArticlePool::~ArticlePool() { finish(); }
 
-void ArticlePool::submit(uint64_t tag, std::optional<parsers::ArticleRef> ref, FetchResult&& fetched)
+void ArticlePool::submit(uint64_t tag, std::optional<parsers::ArticleRef> ref, FetchResult&& fetched,
+                         bool yielded_articles)
 {
     auto job = std::make_shared<Job>();
     job->tag = tag;
     job->ref = std::move(ref);
     job->fetched = std::move(fetched);
+    job->yielded_articles = yielded_articles;
     {
         std::lock_guard lock(m_mutex);
         m_to_parse.push_back(job);
@@ -101,7 +103,7 @@ void ArticlePool::parse_loop()
 
         if (!broken) { // after a storage failure nothing is written: no parse needed
             job->prepared = job->ref ? m_pipeline.prepare(*job->ref, std::move(job->fetched))
-                                     : ArticlePipeline::prepare_record(std::move(job->fetched));
+                                     : ArticlePipeline::prepare_record(std::move(job->fetched), job->yielded_articles);
         }
         lock.lock();
         job->ready = true;

@@ -40,8 +40,10 @@ public:
     ArticlePool& operator=(const ArticlePool&) = delete;
 
     // Never blocks: the caller keeps the backlog under capacity() (the feed's backpressure).
-    // ref none: only the fetch attempts are recorded.
-    void submit(uint64_t tag, std::optional<parsers::ArticleRef> ref, FetchResult&& fetched);
+    // ref none: only the fetch attempts are recorded, and the response kept in WARC as
+    // ArticlePipeline::keep_no_article says (yielded_articles: a listing page that queued some).
+    void submit(uint64_t tag, std::optional<parsers::ArticleRef> ref, FetchResult&& fetched,
+                bool yielded_articles = false);
     // Jobs submitted and not yet reported.
     [[nodiscard]] size_t backlog() const;
     [[nodiscard]] size_t capacity() const { return m_options.capacity; }
@@ -58,6 +60,7 @@ private:
         uint64_t tag = 0;
         std::optional<parsers::ArticleRef> ref;
         FetchResult fetched;
+        bool yielded_articles = false;
         bool ready = false;
         PreparedFetch prepared;
     };

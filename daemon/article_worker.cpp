@@ -35,17 +35,15 @@ void ArticleWorker::push(FrontierItem item, FetchResult&& result)
     m_pool.submit(tag, std::move(ref), std::move(result));
 }
 
-void ArticleWorker::record(std::vector<FetchRecord> attempts)
+void ArticleWorker::record(FetchResult&& result, bool kept_with_versions)
 {
-    FetchResult result;
-    result.attempts = std::move(attempts);
     uint64_t tag = 0;
     {
         std::lock_guard lock(m_mutex);
         tag = m_next_tag++;
         m_work.emplace(tag, Work{});
     }
-    m_pool.submit(tag, std::nullopt, std::move(result));
+    m_pool.submit(tag, std::nullopt, std::move(result), kept_with_versions);
 }
 
 size_t ArticleWorker::backlog() const { return m_pool.backlog(); }

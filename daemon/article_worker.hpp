@@ -35,8 +35,9 @@ public:
     ArticleWorker& operator=(const ArticleWorker&) = delete;
 
     void push(FrontierItem item, FetchResult&& result);
-    // HTTP attempts that belong to no article (listings): recorded in the ledger's fetches.
-    void record(std::vector<FetchRecord> attempts);
+    // A response that belongs to no article (a listing page, a robots.txt): its attempts
+    // recorded in the ledger's fetches, the response kept as ArticlePipeline::keep_no_article says.
+    void record(FetchResult&& result, bool kept_with_versions = false);
     [[nodiscard]] size_t backlog() const;
     void set_revisit_after(std::vector<std::chrono::seconds> delays);
     // Set when the archive or ledger could not be written: the service must stop (exit 74).

@@ -97,9 +97,9 @@ public:
     {
         if (result.tag == k_listing_tag) {
             m_listing_in_flight = false;
-            walked(m_walks[m_next_walk], result);
+            auto added = walked(m_walks[m_next_walk], result);
             if (m_worker != nullptr) {
-                m_worker->record(std::move(result.attempts));
+                m_worker->record(std::move(result), added > 0);
             }
             return;
         }
@@ -137,29 +137,33 @@ private:
         }
     }
 
-    void walked(Walk& walk, const FetchResult& result)
+    // Returns how many articles the page queued that were not queued before.
+    size_t walked(Walk& walk, const FetchResult& result)
     {
         if (result.error && result.error->kind == FetchErrorKind::interrupted) {
-            return;
+            return 0;
         }
         auto& state = walk.walk.state;
+        size_t added = 0;
         if (result.error && result.status == 404) {
             spdlog::info("{}: no such listing (HTTP 404)", walk.label);
             state.done = true;
         } else if (result.error) {
             fail_walk(walk, result.url, std::string(to_string(result.error->kind)) + ": " + result.error->message);
-            return;
+            return 0;
         } else {
             auto before = state;
             auto step = advance(walk.walk, result.url, parsers::parse_listing(result.body, result.final_url));
             if (!step) {
                 state = before; // resumes at the failed page on the next run
                 fail_walk(walk, result.url, std::string(to_string(step.error().kind)) + ": " + step.error().message);
-                return;
+                return 0;
             }
-            if (!queue(walk, step->refs)) {
-                return;
+            auto queued = queue(walk, step->refs);
+            if (!queued) {
+                return 0;
             }
+            added = *queued;
         }
         if (!m_request.dry_run) {
             if (auto saved = m_progress.save(walk.key, walk.walk.date, state, wall_now()); !saved) {
@@ -167,9 +171,11 @@ private:
                 m_storage_failure = true;
             }
         }
+        return added;
     }
 
-    bool queue(const Walk& walk, const std::vector<parsers::ArticleRef>& refs)
+    // How many of refs were new (dry run: unknown); nullopt when the ledger failed.
+    std::optional<size_t> queue(const Walk& walk, const std::vector<parsers::ArticleRef>& refs)
     {
         auto now = wall_now();
         if (m_request.listed != nullptr) {
@@ -180,7 +186,7 @@ private:
             if (!fresh) {
                 spdlog::error("{}", fresh.error().message);
                 m_storage_failure = true;
-                return false;
+                return std::nullopt;
             }
             m_meter.found(refs.size());
             for (const auto& ref : *fresh) {
@@ -190,19 +196,19 @@ private:
                     m_meter.queued(1);
                 }
             }
-            return true;
+            return fresh->size();
         }
         auto added = m_frontier.enqueue(refs, k_source, k_priority_backfill, now, Frontier::Revive::failed_and_pending);
         if (!added) {
             spdlog::error("cannot queue articles: {}", added.error().message);
             m_storage_failure = true;
-            return false;
+            return std::nullopt;
         }
         m_queued += *added;
         m_meter.found(refs.size());
         m_meter.queued(*added);
         m_claim_after = Steady::now();
-        return true;
+        return *added;
     }
 
     void fail_walk(Walk& walk, const std::string& url, const std::string& reason)

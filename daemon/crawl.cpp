@@ -90,10 +90,11 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::process(const parser
     return std::move(commit(batch).front());
 }
 
-PreparedFetch ArticlePipeline::prepare_record(FetchResult&& fetched)
+PreparedFetch ArticlePipeline::prepare_record(FetchResult&& fetched, bool yielded_articles)
 {
     PreparedFetch prepared;
     prepared.fetched = std::move(fetched);
+    prepared.yielded_articles = yielded_articles;
     return prepared;
 }
 
@@ -168,6 +169,22 @@ std::expected<void, StorageError> ArticlePipeline::record_fetches(const std::vec
         return std::unexpected(storage_error(recorded.error().message));
     }
     return {};
+}
+
+std::expected<void, StorageError> ArticlePipeline::keep_no_article(FetchResult& fetched, bool yielded_articles)
+{
+    if (m_keeper.mode == WarcMode::all || (m_keeper.mode == WarcMode::versions && yielded_articles)) {
+        return keep_response(fetched);
+    }
+    return {};
+}
+
+std::expected<void, StorageError> ArticlePipeline::record_response(FetchResult& fetched, bool kept_with_versions)
+{
+    if (auto kept = keep_no_article(fetched, kept_with_versions); !kept) {
+        return std::unexpected(kept.error());
+    }
+    return record_fetches(fetched.attempts);
 }
 
 std::expected<void, StorageError> ArticlePipeline::keep_source(VersionSource& source)

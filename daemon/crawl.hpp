@@ -51,6 +51,7 @@ struct VersionSource {
 // is touched until ArticlePipeline::commit.
 struct PreparedFetch {
     std::optional<parsers::ArticleRef> ref; // none: only the attempts are recorded
+    bool yielded_articles = false;          // no article: a listing page that queued new articles
     FetchResult fetched;
     std::optional<Outcome> decided;         // failed, gone or skipped without a version
     std::string reason;
@@ -88,7 +89,8 @@ public:
     // call it at once.
     [[nodiscard]] PreparedFetch prepare(const parsers::ArticleRef& ref, FetchResult&& fetched) const;
     // Attempts that belong to no article outcome (listings, interrupted requests).
-    [[nodiscard]] static PreparedFetch prepare_record(FetchResult&& fetched);
+    // A fetch of no article: its attempts recorded, its response kept as keep_no_article says.
+    [[nodiscard]] static PreparedFetch prepare_record(FetchResult&& fetched, bool yielded_articles = false);
     // Group commit, on one thread: under the archive's save lock, every item's response goes
     // to WARC (synced) and its file is written (flushed) in order, then ONE ledger transaction
     // records the batch. One result per item, in order. An article met again in the batch
@@ -99,6 +101,12 @@ public:
     std::expected<ArticleReport, StorageError> save(const parsers::Article& article, VersionSource& source);
     // Attempts that produced no article outcome (listings, interrupted requests).
     std::expected<void, StorageError> record_fetches(const std::vector<FetchRecord>& attempts);
+    // A response that is no article (a listing page, a robots.txt): its attempts recorded, and
+    // the response kept with `warc = "all"`, or with "versions" when `kept_with_versions` (a
+    // listing page that yielded articles).
+    std::expected<void, StorageError> record_response(FetchResult& fetched, bool kept_with_versions);
+    // That rule alone: keeps the response in WARC when `warc = "all"`, or "versions" and it yielded articles.
+    std::expected<void, StorageError> keep_no_article(FetchResult& fetched, bool yielded_articles);
 
 private:
     // save() up to its ledger write: reads the ledger, keeps earlier files, writes the new one.

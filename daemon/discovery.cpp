@@ -189,6 +189,7 @@ void Discovery::learn(const DiscoveryTask& task, const std::vector<parsers::Sect
 
 std::optional<DiscoveryTask> Discovery::page_done(DiscoveryTask task, const FetchResult& result)
 {
+    m_last_page_added = 0;
     if (result.error) {
         if (result.error->kind != FetchErrorKind::interrupted) {
             finish(task, result.url,
@@ -208,6 +209,7 @@ std::optional<DiscoveryTask> Discovery::page_done(DiscoveryTask task, const Fetc
         spdlog::error("cannot queue discovered articles: {}", added.error().message);
         return std::nullopt;
     }
+    m_last_page_added = *added;
     task.found += step->refs.size();
     task.added += *added;
     if (task.first_page.empty()) {

@@ -61,6 +61,9 @@ public:
     // Takes one fetched page of `task`'s walk: queues its articles, records the walk when it
     // ends and returns the task for its next page when it goes on.
     std::optional<DiscoveryTask> page_done(DiscoveryTask task, const FetchResult& result);
+    // Articles new to the frontier from the page last handed to page_done: its response is
+    // kept with warc = "versions" when there are any.
+    [[nodiscard]] size_t last_page_added() const { return m_last_page_added; }
     // The ledger could not be written.
     [[nodiscard]] bool storage_failed() const { return m_storage_failed; }
 
@@ -92,6 +95,7 @@ private:
     // By source and date: the first page of the last complete walk of that list.
     std::map<std::string, std::set<parsers::ArticleRef>> m_marks;
     bool m_storage_failed = false;
+    size_t m_last_page_added = 0;
 };
 
 } // namespace sillok::daemon

@@ -154,12 +154,12 @@ public:
             m_worker.push(std::move(*item), std::move(result));
         } else if (auto* robots = std::get_if<RobotsTask>(&node.mapped())) {
             robots_fetched(robots->host, result);
-            m_worker.record(std::move(result.attempts));
+            m_worker.record(std::move(result));
         } else {
             if (auto next = m_discovery.page_done(std::move(std::get<DiscoveryTask>(node.mapped())), result)) {
                 m_listings.push_back(std::move(*next));
             }
-            m_worker.record(std::move(result.attempts));
+            m_worker.record(std::move(result), m_discovery.last_page_added() > 0);
         }
     }
 

@@ -292,6 +292,11 @@ std::vector<ArticleRef> fresh_refs(std::string_view date, int listing, int page,
     return refs;
 }
 
+std::string page_body(const ListingDay& day, int page)
+{
+    return day.cursor_paged() ? fragment_page(day, page) : legacy_page(day, page);
+}
+
 ListingDay listing_day(ListingKind kind, std::string id, std::string date, int listing,
                        const std::vector<int>& page_sizes)
 {
@@ -418,7 +423,7 @@ void BackfillStandIn::add(ListingDay day)
     Shared::Served served{day, {}};
     const auto urls = day.page_urls();
     for (int page = 1; page <= static_cast<int>(day.pages.size()); ++page) {
-        auto body = day.cursor_paged() ? fragment_page(day, page) : legacy_page(day, page);
+        auto body = page_body(day, page);
         check_served_page(day, page, urls.at(static_cast<size_t>(page - 1)), body);
         served.bodies.push_back(std::make_shared<const std::string>(std::move(body)));
     }

@@ -44,6 +44,8 @@ struct ListingDay {
 // or days share one. The oids cycle through `oids`.
 std::vector<parsers::ArticleRef> fresh_refs(std::string_view date, int listing, int page, int count,
                                             const std::vector<std::string>& oids = {"001", "015", "020"});
+// The bytes the stand-in answers for page `page` (1-based) of `day`.
+std::string page_body(const ListingDay& day, int page);
 // A listing day whose pages hold fresh refs, `page_sizes[i]` on page i + 1.
 ListingDay listing_day(ListingKind kind, std::string id, std::string date, int listing,
                        const std::vector<int>& page_sizes);
