@@ -50,13 +50,13 @@ ExtractCounts extract_counts(const std::vector<PreparedFetch>& batch, size_t fir
 std::expected<PlannedSave, StorageError> ArticlePipeline::plan(PreparedFetch& item)
 {
     if (!item.ref) {
-        if (auto kept = keep_no_article(item.fetched, item.yielded_articles); !kept) {
+        if (auto kept = keep_no_article(item.fetched, item.yielded_articles, &item.warc_members); !kept) {
             return std::unexpected(kept.error());
         }
         return PlannedSave{FetchesWrite{item.fetched.attempts}, {}};
     }
     if (m_keeper.mode == WarcMode::all || item.keep_failed_response) {
-        if (auto kept = keep_response(item.fetched); !kept) {
+        if (auto kept = keep_response(item.fetched, &item.warc_members); !kept) {
             return std::unexpected(kept.error());
         }
     }
@@ -71,6 +71,7 @@ std::expected<PlannedSave, StorageError> ArticlePipeline::plan(PreparedFetch& it
         return PlannedSave{std::move(state), std::move(report)};
     }
     VersionSource source{kst_iso(item.fetched.fetched_at), &item.fetched};
+    source.warc_members = &item.warc_members;
     return plan_save(*item.article, source, std::move(item.rendered));
 }
 
@@ -104,7 +105,10 @@ size_t ArticlePipeline::commit_run(std::vector<PreparedFetch>& batch, size_t fir
             writes.push_back(*each.write);
         }
     }
-    if (auto written = m_archive.write_group(files); !written) {
+    // The run's WARC records, appended unsynced as planned, reach the disk before any file.
+    auto synced = m_keeper.writer != nullptr ? m_keeper.writer->sync() : std::expected<void, IoError>{};
+    auto written = synced ? m_archive.write_group(files) : std::expected<void, IoError>(std::unexpected(synced.error()));
+    if (!written) {
         for (auto i = first; i < batch.size(); ++i) {
             results[i] = std::unexpected(storage_error(written.error().message));
         }

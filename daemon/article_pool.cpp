@@ -103,7 +103,7 @@ void ArticlePool::parse_loop()
 
         if (!broken) { // after a storage failure nothing is written: no parse needed
             job->prepared = job->ref ? m_pipeline.prepare(*job->ref, std::move(job->fetched))
-                                     : ArticlePipeline::prepare_record(std::move(job->fetched), job->yielded_articles);
+                                     : m_pipeline.prepare_record(std::move(job->fetched), job->yielded_articles);
         }
         lock.lock();
         job->ready = true;

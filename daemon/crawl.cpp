@@ -63,15 +63,42 @@ std::string_view to_string(Outcome outcome)
     return "failed";
 }
 
-std::expected<void, StorageError> ArticlePipeline::keep_response(FetchResult& fetched)
+namespace {
+
+HttpExchange exchange_of(const FetchResult& fetched)
 {
-    if (m_keeper.writer == nullptr || m_keeper.mode == WarcMode::off || fetched.response_head.empty()
-        || fetched.attempts.empty() || !fetched.attempts.back().warc_file.empty()) {
+    return HttpExchange{fetched.final_url, fetched.fetched_at, fetched.request_head, fetched.response_head,
+                        fetched.body, fetched.peer_ip};
+}
+
+// Whether the keeper has a place for this response and it is not kept yet.
+bool keepable(const ResponseKeeper& keeper, const FetchResult& fetched)
+{
+    return keeper.writer != nullptr && keeper.mode != WarcMode::off && !fetched.response_head.empty()
+        && !fetched.attempts.empty() && fetched.attempts.back().warc_file.empty();
+}
+
+} // namespace
+
+std::expected<void, StorageError> ArticlePipeline::keep_response(FetchResult& fetched, std::vector<std::string>* prepared)
+{
+    if (!keepable(m_keeper, fetched)) {
         return {};
     }
-    auto kept = m_keeper.writer->write_exchange(HttpExchange{fetched.final_url, fetched.fetched_at,
-                                                             fetched.request_head, fetched.response_head,
-                                                             fetched.body, fetched.peer_ip});
+    std::expected<WarcRef, IoError> kept;
+    if (prepared == nullptr) {
+        kept = m_keeper.writer->write_exchange(exchange_of(fetched));
+    } else {
+        if (prepared->empty()) { // not prepared (or it failed there): built here
+            auto members = exchange_members(exchange_of(fetched));
+            if (!members) {
+                return std::unexpected(storage_error(members.error()));
+            }
+            *prepared = std::move(*members);
+        }
+        kept = m_keeper.writer->append_members(*prepared);
+        std::vector<std::string>().swap(*prepared);
+    }
     if (!kept) {
         return std::unexpected(storage_error(kept.error().message));
     }
@@ -90,12 +117,36 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::process(const parser
     return std::move(commit(batch).front());
 }
 
-PreparedFetch ArticlePipeline::prepare_record(FetchResult&& fetched, bool yielded_articles)
+PreparedFetch ArticlePipeline::prepare_record(FetchResult&& fetched, bool yielded_articles) const
 {
     PreparedFetch prepared;
     prepared.fetched = std::move(fetched);
     prepared.yielded_articles = yielded_articles;
+    prepare_warc(prepared);
     return prepared;
+}
+
+PreparedFetch ArticlePipeline::prepare(const parsers::ArticleRef& ref, FetchResult&& fetched) const
+{
+    auto prepared = decide(ref, std::move(fetched));
+    prepare_warc(prepared);
+    return prepared;
+}
+
+void ArticlePipeline::prepare_warc(PreparedFetch& item) const
+{
+    if (!keepable(m_keeper, item.fetched)) {
+        return;
+    }
+    bool may_keep = m_keeper.mode == WarcMode::all || item.keep_failed_response
+        || (item.ref ? item.article.has_value() : item.yielded_articles);
+    if (!may_keep) {
+        return;
+    }
+    // A failure here leaves the members empty: the writer builds them again and reports it.
+    if (auto members = exchange_members(exchange_of(item.fetched))) {
+        item.warc_members = std::move(*members);
+    }
 }
 
 namespace {
@@ -109,7 +160,7 @@ PreparedFetch decided(PreparedFetch prepared, Outcome outcome, std::string reaso
 
 } // namespace
 
-PreparedFetch ArticlePipeline::prepare(const parsers::ArticleRef& ref, FetchResult&& fetched) const
+PreparedFetch ArticlePipeline::decide(const parsers::ArticleRef& ref, FetchResult&& fetched) const
 {
     PreparedFetch prepared;
     prepared.ref = ref;
@@ -171,10 +222,11 @@ std::expected<void, StorageError> ArticlePipeline::record_fetches(const std::vec
     return {};
 }
 
-std::expected<void, StorageError> ArticlePipeline::keep_no_article(FetchResult& fetched, bool yielded_articles)
+std::expected<void, StorageError> ArticlePipeline::keep_no_article(FetchResult& fetched, bool yielded_articles,
+                                                                   std::vector<std::string>* prepared)
 {
     if (m_keeper.mode == WarcMode::all || (m_keeper.mode == WarcMode::versions && yielded_articles)) {
-        return keep_response(fetched);
+        return keep_response(fetched, prepared);
     }
     return {};
 }
@@ -190,7 +242,7 @@ std::expected<void, StorageError> ArticlePipeline::record_response(FetchResult& 
 std::expected<void, StorageError> ArticlePipeline::keep_source(VersionSource& source)
 {
     if (source.fetched != nullptr) {
-        return keep_response(*source.fetched);
+        return keep_response(*source.fetched, source.warc_members);
     }
     if (source.record == nullptr || m_keeper.writer == nullptr || source.attempts.empty()) {
         return {};

@@ -44,6 +44,9 @@ struct VersionSource {
     std::optional<int64_t> fetch_id = {};   // reparse: the fetch whose response was read again
     std::string_view origin = "crawl";
     const WarcRecord* record = nullptr;     // import: kept as it is when it makes a new version
+    // A batch's fetch: its records as prepared (built now when empty), appended unsynced;
+    // the batch syncs them before its files. Null: written and synced at once.
+    std::vector<std::string>* warc_members = nullptr;
 };
 
 // The CPU part of one fetch's processing (ArticlePipeline::prepare), done on any thread:
@@ -61,6 +64,8 @@ struct PreparedFetch {
     std::string rendered;                   // the archive file
     bool parsed = false;                    // parse_article read the page
     parsers::ExtractStats extract;          // how, when it did
+    // The response's WARC records (gzip members) when it may be kept; dropped when it is not.
+    std::vector<std::string> warc_members;
 };
 
 // An outcome whose files are written and whose ledger rows are still to be recorded.
@@ -87,12 +92,13 @@ public:
     std::expected<ArticleReport, StorageError> process(const parsers::ArticleRef& ref, FetchResult&& fetched);
     // Decides and parses; reads nothing but its arguments, so any number of threads may
     // call it at once.
+    // The response's WARC records are built here too whenever it may be kept.
     [[nodiscard]] PreparedFetch prepare(const parsers::ArticleRef& ref, FetchResult&& fetched) const;
     // Attempts that belong to no article outcome (listings, interrupted requests).
     // A fetch of no article: its attempts recorded, its response kept as keep_no_article says.
-    [[nodiscard]] static PreparedFetch prepare_record(FetchResult&& fetched, bool yielded_articles = false);
-    // Group commit, on one thread: under the archive's save lock, every item's response goes
-    // to WARC (synced) and its file is written (flushed) in order, then ONE ledger transaction
+    [[nodiscard]] PreparedFetch prepare_record(FetchResult&& fetched, bool yielded_articles = false) const;
+    // Group commit, on one thread: under the archive's save lock, every kept response goes
+    // to WARC (its prepared records appended, all synced once before any file) and its file is written (flushed) in order, then ONE ledger transaction
     // records the batch. One result per item, in order. An article met again in the batch
     // starts a new transaction, so each is planned from the ledger as the one before left it.
     // A storage failure fails its item and every later one; items before it are recorded.
@@ -106,18 +112,24 @@ public:
     // listing page that yielded articles).
     std::expected<void, StorageError> record_response(FetchResult& fetched, bool kept_with_versions);
     // That rule alone: keeps the response in WARC when `warc = "all"`, or "versions" and it yielded articles.
-    std::expected<void, StorageError> keep_no_article(FetchResult& fetched, bool yielded_articles);
+    // `prepared`: a batch's records, appended unsynced (see VersionSource::warc_members).
+    std::expected<void, StorageError> keep_no_article(FetchResult& fetched, bool yielded_articles,
+                                                      std::vector<std::string>* prepared = nullptr);
 
 private:
     // save() up to its ledger write: reads the ledger, keeps earlier files, writes the new one.
     std::expected<PlannedSave, StorageError> plan_save(const parsers::Article& article, VersionSource& source,
                                                        std::string rendered);
     std::expected<PlannedSave, StorageError> plan(PreparedFetch& item);
+    PreparedFetch decide(const parsers::ArticleRef& ref, FetchResult&& fetched) const;
+    // Builds item.warc_members when its response may be kept (plan decides whether it is).
+    void prepare_warc(PreparedFetch& item) const;
     // Plans and records items [first, last) of batch, one transaction.
     size_t commit_run(std::vector<PreparedFetch>& batch, size_t first,
                       std::vector<std::expected<ArticleReport, StorageError>>& results);
-    // Writes the response to WARC (once) and points its fetch record at it.
-    std::expected<void, StorageError> keep_response(FetchResult& fetched);
+    // Writes the response to WARC (once) and points its fetch record at it; `prepared` as
+    // in keep_no_article.
+    std::expected<void, StorageError> keep_response(FetchResult& fetched, std::vector<std::string>* prepared = nullptr);
     std::expected<void, StorageError> keep_source(VersionSource& source);
 
     Archive& m_archive;

@@ -104,6 +104,7 @@ void WarcWriter::seal()
     fs::remove(m_marker, ignored);
     m_relative.clear();
     m_size = 0;
+    m_synced_size = 0;
 }
 
 // A new file named by the UTC time and the first free serial, its marker, its warcinfo.
@@ -143,13 +144,17 @@ std::expected<void, IoError> WarcWriter::start_file()
             return std::unexpected(info ? io_error("cannot write " + relative, error) : IoError{info.error(), 0});
         }
         m_size = info->size();
+        m_synced_size = m_size;
         return {};
     }
     return std::unexpected(IoError{"no free WARC file name in " + (m_root / folder).string(), EEXIST});
 }
 
-std::expected<WarcRef, IoError> WarcWriter::append(const std::vector<std::string>& members)
+std::expected<WarcRef, IoError> WarcWriter::append(const std::vector<std::string>& members, bool synced)
 {
+    if (members.empty()) {
+        return std::unexpected(IoError{"no WARC record to write", 0});
+    }
     size_t total = 0;
     for (const auto& member : members) {
         total += member.size();
@@ -175,7 +180,7 @@ std::expected<WarcRef, IoError> WarcWriter::append(const std::vector<std::string
             std::this_thread::sleep_for(m_test_pause);
         }
     }
-    if (!write_all(m_fd, rest) || ::fdatasync(m_fd) != 0) {
+    if (!write_all(m_fd, rest) || (synced && ::fdatasync(m_fd) != 0)) {
         int error = errno;
         // Nothing partial stays: the file ends after its last whole record again.
         if (::ftruncate(m_fd, static_cast<off_t>(m_size)) != 0) {
@@ -186,18 +191,52 @@ std::expected<WarcRef, IoError> WarcWriter::append(const std::vector<std::string
     WarcRef ref{m_relative, static_cast<int64_t>(m_size + total - members.back().size()),
                 static_cast<int64_t>(members.back().size())};
     m_size += total;
+    if (synced) {
+        m_synced_size = m_size;
+    }
     return ref;
 }
 
-std::expected<WarcRef, IoError> WarcWriter::write_exchange(const HttpExchange& exchange)
+std::expected<WarcRef, IoError> WarcWriter::append_members(const std::vector<std::string>& members)
+{
+    return append(members, false);
+}
+
+std::expected<void, IoError> WarcWriter::sync()
+{
+    if (m_fd < 0 || m_synced_size == m_size) {
+        return {};
+    }
+    if (::fdatasync(m_fd) != 0) {
+        int error = errno;
+        if (::ftruncate(m_fd, static_cast<off_t>(m_synced_size)) != 0) {
+            spdlog::error("cannot cut {} back after a failed sync: {}", m_relative, std::strerror(errno));
+        }
+        m_size = m_synced_size;
+        return std::unexpected(io_error("cannot sync " + (m_root / m_relative).string(), error));
+    }
+    m_synced_size = m_size;
+    return {};
+}
+
+std::expected<std::vector<std::string>, std::string> exchange_members(const HttpExchange& exchange)
 {
     auto [request, response] = exchange_records(exchange);
     auto request_member = gzip_member(serialize(request));
     auto response_member = gzip_member(serialize(response));
     if (!request_member || !response_member) {
-        return std::unexpected(IoError{!request_member ? request_member.error() : response_member.error(), 0});
+        return std::unexpected(!request_member ? request_member.error() : response_member.error());
     }
-    return append({std::move(*request_member), std::move(*response_member)});
+    return std::vector<std::string>{std::move(*request_member), std::move(*response_member)};
+}
+
+std::expected<WarcRef, IoError> WarcWriter::write_exchange(const HttpExchange& exchange)
+{
+    auto members = exchange_members(exchange);
+    if (!members) {
+        return std::unexpected(IoError{members.error(), 0});
+    }
+    return append(*members, true);
 }
 
 std::expected<WarcRef, IoError> WarcWriter::write_record(const WarcRecord& record)
@@ -206,7 +245,7 @@ std::expected<WarcRef, IoError> WarcWriter::write_record(const WarcRecord& recor
     if (!member) {
         return std::unexpected(IoError{member.error(), 0});
     }
-    return append({std::move(*member)});
+    return append({std::move(*member)}, true);
 }
 
 std::expected<size_t, IoError> recover_warc_files(const fs::path& archive_root)

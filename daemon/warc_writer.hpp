@@ -30,6 +30,10 @@ struct WarcRef {
     int64_t length = 0;
 };
 
+// The request and response records of one exchange as gzip members, ready for
+// WarcWriter::append_members: CPU only, so any thread may build them.
+std::expected<std::vector<std::string>, std::string> exchange_members(const HttpExchange& exchange);
+
 inline constexpr uint64_t k_default_warc_file_bytes = uint64_t{1} << 30;
 
 class WarcWriter {
@@ -44,12 +48,19 @@ public:
     std::expected<WarcRef, IoError> write_exchange(const HttpExchange& exchange);
     // Appends one record as it is (a record read from another tool's file).
     std::expected<WarcRef, IoError> write_record(const WarcRecord& record);
+    // Appends members built by exchange_members without syncing them (a batch appends
+    // several, then syncs once); returns where the last member lies. On failure nothing
+    // partial stays in the file.
+    std::expected<WarcRef, IoError> append_members(const std::vector<std::string>& members);
+    // Syncs what append_members left unsynced; on failure the file is cut back to what
+    // the last sync covered.
+    std::expected<void, IoError> sync();
 
     // The file being written, relative to the archive; empty before the first record.
     [[nodiscard]] const std::string& current_file() const { return m_relative; }
 
 private:
-    std::expected<WarcRef, IoError> append(const std::vector<std::string>& members);
+    std::expected<WarcRef, IoError> append(const std::vector<std::string>& members, bool synced);
     std::expected<void, IoError> start_file();
     void seal();
 
@@ -59,6 +70,7 @@ private:
     std::string m_relative;
     std::filesystem::path m_marker;
     uint64_t m_size = 0;
+    uint64_t m_synced_size = 0; // what the last sync covered (or the file's warcinfo)
     // For the crash test: SILLOK_TEST_WARC_PAUSE_MS in the environment makes every write
     // stop this long half-way through its record, so that a kill lands mid-record.
     std::chrono::milliseconds m_test_pause{0};
