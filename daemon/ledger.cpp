@@ -99,13 +99,13 @@ std::expected<void, LedgerError> Ledger::exec_waiting(std::string_view sql)
     }
 }
 
-std::expected<SqliteStmt, LedgerError> Ledger::prepare(std::string_view text)
+std::expected<sql::CachedStatement, LedgerError> Ledger::prepare(std::string_view text)
 {
-    auto stmt = sql::prepare(m_db.get(), text);
-    if (!stmt) {
+    auto* stmt = m_statements.find_or_prepare(m_db.get(), text);
+    if (stmt == nullptr) {
         return std::unexpected(error("cannot prepare statement"));
     }
-    return stmt;
+    return sql::CachedStatement(stmt);
 }
 
 // All pending migrations and their user_version bumps run in one transaction, so a crash
@@ -117,13 +117,14 @@ std::expected<void, LedgerError> Ledger::migrate()
     if (tx.begin() != SQLITE_OK) {
         return std::unexpected(error("cannot start migration"));
     }
-    auto stmt = prepare("PRAGMA user_version");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
+    {
+        auto stmt = prepare("PRAGMA user_version");
+        if (!stmt) {
+            return std::unexpected(stmt.error());
+        }
+        sqlite3_step(stmt->get());
+        m_schema_version = sqlite3_column_int(stmt->get(), 0);
     }
-    sqlite3_step(stmt->get());
-    m_schema_version = sqlite3_column_int(stmt->get(), 0);
-    stmt->reset();
     if (m_schema_version > static_cast<int>(all.size())) {
         return std::unexpected(LedgerError{"ledger schema version " + std::to_string(m_schema_version)
                                                + " is newer than this sillok knows ("

@@ -4,6 +4,7 @@
 #include "daemon/c_handles.hpp"
 #include "daemon/record.hpp"
 #include "daemon/ledger_file.hpp"
+#include "daemon/statement_cache.hpp"
 #include "parsers/article.hpp"
 
 #include <cstdint>
@@ -140,7 +141,8 @@ public:
 private:
     explicit Ledger(SqliteDb db) : m_db(std::move(db)) {}
     std::expected<void, LedgerError> migrate();
-    std::expected<SqliteStmt, LedgerError> prepare(std::string_view sql);
+    // The cached statement for this SQL text, reset when the returned use ends.
+    std::expected<sql::CachedStatement, LedgerError> prepare(std::string_view sql);
     std::expected<void, LedgerError> exec(std::string_view sql);
     std::expected<void, LedgerError> exec_waiting(std::string_view sql);
     std::expected<void, LedgerError> record_unchanged_in_tx(const parsers::ArticleRef& ref,
@@ -154,6 +156,7 @@ private:
     LedgerError error(std::string_view what) const;
 
     SqliteDb m_db;
+    sql::StatementCache m_statements; // after m_db: finalized before the connection closes
     int m_schema_version = 0;
     LedgerFileIdentity m_file;
 };
