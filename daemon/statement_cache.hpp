@@ -47,8 +47,8 @@ public:
         if (sqlite3_prepare_v3(db, text.data(), static_cast<int>(text.size()), SQLITE_PREPARE_PERSISTENT, &raw,
                                nullptr)
             != SQLITE_OK) {
-            sqlite3_finalize(raw);
-            return nullptr;
+            return nullptr; // SQLite leaves no statement behind on failure
+
         }
         return m_statements.emplace(std::string(text), SqliteStmt(raw)).first->second.get();
     }

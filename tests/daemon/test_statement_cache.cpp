@@ -54,7 +54,7 @@ TEST_CASE("daemon::sql::StatementCache gives no statement for SQL that does not 
 {
     auto db = memory_db();
     sql::StatementCache cache;
-    CHECK(cache.find_or_prepare(db.get(), "SELECT nothing FROM nowhere") == nullptr);
+    CHECK(cache.find_or_prepare(db.get(), "SELECT x FROM nowhere") == nullptr);
     CHECK(std::string(sqlite3_errmsg(db.get())).find("nowhere") != std::string::npos);
     CHECK(statements_of(db.get()) == 0);
 }
