@@ -7,7 +7,7 @@ namespace sillok::daemon {
 ArticleWorker::ArticleWorker(ArticlePipeline& pipeline, Frontier& frontier,
                              std::vector<std::chrono::seconds> revisit_after, FrontierRetryPolicy retry,
                              ReportHook on_report, unsigned workers)
-    : m_pipeline(pipeline), m_frontier(frontier), m_retry(retry), m_on_report(std::move(on_report)),
+    : m_frontier(frontier), m_retry(retry), m_on_report(std::move(on_report)),
       m_revisit_after(std::move(revisit_after)),
       m_pool(pipeline, PoolOptions{workers}, [this](uint64_t tag, const auto& report) { reported(tag, report); })
 {

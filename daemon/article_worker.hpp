@@ -52,7 +52,6 @@ private:
     void reported(uint64_t tag, const std::expected<ArticleReport, StorageError>& report);
     void settle(const FrontierItem& item, const ArticleReport& report);
 
-    ArticlePipeline& m_pipeline;
     Frontier& m_frontier;
     FrontierRetryPolicy m_retry;
     ReportHook m_on_report;
