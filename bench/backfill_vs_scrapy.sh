@@ -8,6 +8,8 @@
 #              FROM (2020-09-15), KEEP=1 keeps the work folder.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 build=${1:-$root/build/release}
 days=${DAYS:-5}
 pages=${PAGES:-50}
@@ -47,27 +49,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$stand_in" --from "$from" --days "$days" --pages "$pages" --url-list "$work/urls.txt" \
-  >"$work/stand_in.out" 2>"$work/stand_in.err" &
-stand_in_pid=$!
-for _ in $(seq 100); do
-  grep -qx ready "$work/stand_in.out" 2>/dev/null && break
-  kill -0 "$stand_in_pid" 2>/dev/null || { cat "$work/stand_in.err" >&2; exit 1; }
-  sleep 0.1
-done
-port=$(awk '$1 == "port" {print $2}' "$work/stand_in.out")
-cacert=$(awk '$1 == "cacert" {print $2}' "$work/stand_in.out")
-listed=$(awk '$1 == "articles" {print $2}' "$work/stand_in.out")
-[ -n "$port" ] || { echo "backfill_vs_scrapy: the stand-in did not start" >&2; exit 1; }
+start_stand_in "$stand_in" --from "$from" --days "$days" --pages "$pages" --url-list "$work/urls.txt"
 
-now() { date +%s.%N; }
-since() { awk -v start="$1" -v end="$(now)" 'BEGIN { print end - start }'; }
-# Runs a command under GNU time; its line "elapsed user system maxrss_kb" goes to $1.
-timed() {
-  local out=$1
-  shift
-  /usr/bin/time -f '%e %U %S %M' -o "$out" "$@"
-}
 
 echo "stand-in on 127.0.0.1:$port: $days days x $pages list pages x 20 = $listed articles" >&2
 
@@ -84,24 +67,7 @@ timed "$work/sillok.time" "$sillok" backfill --archive "$work/archive" --rate 0 
 sillok_wall=$(since "$start")
 sillok_articles=$(find "$work/archive" -name '*.md' -not -path '*/.tmp/*' | wc -l)
 
-echo "scrapy ..." >&2
-start=$(now)
-(cd "$work" && timed "$work/scrapy.time" /usr/bin/python3 -m scrapy runspider "$root/bench/naver_spider.py" \
-  -a urls="$work/urls.txt" -a port="$port" \
-  -s CONCURRENT_REQUESTS="$concurrency" -s CONCURRENT_REQUESTS_PER_DOMAIN="$concurrency" -s LOG_LEVEL=INFO \
-  -O "$work/items.jsonl" 2>"$work/scrapy.err") || {
-  echo "scrapy failed:" >&2
-  tail -20 "$work/scrapy.err" >&2
-  exit 1
-}
-scrapy_wall=$(since "$start")
-scrapy_articles=$(/usr/bin/python3 -c '
-import json, sys
-complete = 0
-for line in open(sys.argv[1], encoding="utf-8"):
-    item = json.loads(line)
-    complete += bool(item["title"] and item["published_at"] and item["content"])
-print(complete)' "$work/items.jsonl")
+run_scrapy "$work/urls.txt" "$port" "$concurrency"
 
 read -r _ sillok_user sillok_sys sillok_rss <"$work/sillok.time"
 read -r _ scrapy_user scrapy_sys scrapy_rss <"$work/scrapy.time"

@@ -15,6 +15,8 @@
 #              the work folder.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 build=${1:-$root/build/release}
 count=${COUNT:-2000}
 concurrency=${CONCURRENCY:-16}
@@ -116,15 +118,6 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
-now() { date +%s.%N; }
-since() { awk -v start="$1" -v end="$(now)" 'BEGIN { print end - start }'; }
-# Runs a command under GNU time; its line "elapsed user system maxrss_kb" goes to $1.
-timed() {
-  local out=$1
-  shift
-  /usr/bin/time -f '%e %U %S %M' -o "$out" "$@"
-}
-
 echo "nginx on 127.0.0.1:$port: $count article pages, $((bytes / 1048576)) MiB" >&2
 
 echo "sillok crawl ..." >&2
@@ -140,24 +133,7 @@ timed "$work/sillok.time" "$sillok" crawl --url-file "$work/urls.txt" --archive 
 sillok_wall=$(since "$start")
 sillok_articles=$(grep -c '^saved' "$work/sillok.out" || true)
 
-echo "scrapy ..." >&2
-start=$(now)
-(cd "$work" && timed "$work/scrapy.time" /usr/bin/python3 -m scrapy runspider "$root/bench/naver_spider.py" \
-  -a urls="$work/urls.txt" -a port="$port" \
-  -s CONCURRENT_REQUESTS="$concurrency" -s CONCURRENT_REQUESTS_PER_DOMAIN="$concurrency" -s LOG_LEVEL=INFO \
-  -O "$work/items.jsonl" 2>"$work/scrapy.err") || {
-  echo "scrapy failed:" >&2
-  tail -20 "$work/scrapy.err" >&2
-  exit 1
-}
-scrapy_wall=$(since "$start")
-scrapy_articles=$(/usr/bin/python3 -c '
-import json, sys
-complete = 0
-for line in open(sys.argv[1], encoding="utf-8"):
-    item = json.loads(line)
-    complete += bool(item["title"] and item["published_at"] and item["content"])
-print(complete)' "$work/items.jsonl")
+run_scrapy "$work/urls.txt" "$port" "$concurrency"
 
 read -r _ sillok_user sillok_sys sillok_rss <"$work/sillok.time"
 read -r _ scrapy_user scrapy_sys scrapy_rss <"$work/scrapy.time"

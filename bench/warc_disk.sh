@@ -9,6 +9,8 @@
 #              FROM (2020-09-15), KEEP=1 keeps the work folder.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 build=${1:-$root/build/release}
 days=${DAYS:-1}
 pages=${PAGES:-10}
@@ -43,18 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$stand_in" --from "$from" --days "$days" --pages "$pages" --url-list "$work/urls.txt" \
-  >"$work/stand_in.out" 2>"$work/stand_in.err" &
-stand_in_pid=$!
-for _ in $(seq 100); do
-  grep -qx ready "$work/stand_in.out" 2>/dev/null && break
-  kill -0 "$stand_in_pid" 2>/dev/null || { cat "$work/stand_in.err" >&2; exit 1; }
-  sleep 0.1
-done
-port=$(awk '$1 == "port" {print $2}' "$work/stand_in.out")
-cacert=$(awk '$1 == "cacert" {print $2}' "$work/stand_in.out")
-listed=$(awk '$1 == "articles" {print $2}' "$work/stand_in.out")
-[ -n "$port" ] || { echo "warc_disk: the stand-in did not start" >&2; exit 1; }
+start_stand_in "$stand_in" --from "$from" --days "$days" --pages "$pages" --url-list "$work/urls.txt"
 connection=(--connect-to "news.naver.com:443:127.0.0.1:$port" --connect-to "n.news.naver.com:443:127.0.0.1:$port"
             --cacert "$cacert" --rate 0 --concurrency 4 -q)
 
