@@ -48,7 +48,6 @@ public:
                                nullptr)
             != SQLITE_OK) {
             return nullptr; // SQLite leaves no statement behind on failure
-
         }
         return m_statements.emplace(std::string(text), SqliteStmt(raw)).first->second.get();
     }
