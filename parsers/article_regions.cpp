@@ -405,6 +405,11 @@ std::expected<HtmlDocument, std::string_view> parse_regions(std::string_view pag
     if (page.empty() || !is_valid_utf8(page)) {
         return std::unexpected(Why{"not UTF-8"});
     }
+    // libxml2 ends the whole page's parse at a NUL byte that follows markup, and reads
+    // nothing after it; the regions alone would read on.
+    if (page.find('\0') != std::string_view::npos) {
+        return std::unexpected(Why{"a NUL byte"});
+    }
     if (auto why = hides_marks_in_references(page)) {
         return std::unexpected(*why);
     }

@@ -174,12 +174,16 @@ TEST_CASE("parsers::parse_article reads an article page from its regions")
             {"a link that only looks self-closing (its unquoted href ends in '/')",
              replaced(page, "</body>", "<a class=\"media_end_head_origin_link\" href=x/>text</a></body>"),
              "a region's element does not end at its end tag"},
+            // libxml2 stops reading the whole page there: the byline and category after it are lost.
+            {"a NUL byte after the article's end tag", replaced(page, "</article>", std::string("</article>\0", 11)),
+             "a NUL byte"},
         };
         for (const auto& c : cases) {
             INFO("case: " << std::string(c.name));
             const auto got = read(c.page, k_url_003);
             CHECK(got.stats.whole_page);
             CHECK(got.stats.fallback_why == c.why);
+            CHECK(got.result == read(c.page + std::string(k_force_whole_page), k_url_003).result);
         }
     }
 
