@@ -1,5 +1,7 @@
 #include "daemon/sql.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace sillok::daemon::sql {
 namespace {
 
@@ -66,6 +68,15 @@ int open_read_write(const std::filesystem::path& path, const OpenOptions& option
 }
 
 } // namespace
+
+Transaction::~Transaction()
+{
+    if (m_begun && !m_done) {
+        if (int rc = sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr); rc != SQLITE_OK) {
+            spdlog::error("ledger: rollback failed: {}", sqlite3_errmsg(m_db));
+        }
+    }
+}
 
 std::expected<SqliteDb, OpenError> open_connection(const std::filesystem::path& path, const OpenOptions& options)
 {

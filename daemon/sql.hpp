@@ -123,12 +123,9 @@ inline SqliteDb open_state_connection(const std::filesystem::path& ledger, std::
 class Transaction {
 public:
     explicit Transaction(sqlite3* db) : m_db(db) {}
-    ~Transaction()
-    {
-        if (m_begun && !m_done) {
-            sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-        }
-    }
+    // Rolls back a transaction begun and not committed; a rollback that fails is logged
+    // (SQLite then rolls back itself when the connection closes or the next BEGIN fails).
+    ~Transaction();
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     int begin()
