@@ -2,13 +2,14 @@
 
 #include "daemon/digest.hpp"
 
+#include <libdeflate.h>
 #include <openssl/rand.h>
-#include <zlib.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <memory>
 #include <stdexcept>
 
 namespace sillok::daemon {
@@ -195,24 +196,31 @@ std::string serialize(const WarcRecord& record)
     return out;
 }
 
+namespace {
+
+struct CompressorDeleter {
+    void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
+};
+
+// zlib's default level: the same size as zlib gives, in about half the time.
+constexpr int k_gzip_level = 6;
+
+} // namespace
+
 std::expected<std::string, std::string> gzip_member(std::string_view bytes)
 {
-    z_stream stream{};
-    // 15 window bits, +16: a gzip header and trailer.
-    if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-        return std::unexpected("zlib: cannot start compression");
+    // One compressor per thread (it holds the match finder's tables), kept for its life.
+    thread_local std::unique_ptr<libdeflate_compressor, CompressorDeleter> compressor{
+        libdeflate_alloc_compressor(k_gzip_level)};
+    if (!compressor) {
+        return std::unexpected("libdeflate: cannot start compression");
     }
-    std::string out(deflateBound(&stream, static_cast<uLong>(bytes.size())) + 32, '\0');
-    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
-    stream.avail_in = static_cast<uInt>(bytes.size());
-    stream.next_out = reinterpret_cast<Bytef*>(out.data());
-    stream.avail_out = static_cast<uInt>(out.size());
-    int rc = deflate(&stream, Z_FINISH);
-    out.resize(stream.total_out);
-    deflateEnd(&stream);
-    if (rc != Z_STREAM_END) {
-        return std::unexpected("zlib: compression failed");
+    std::string out(libdeflate_gzip_compress_bound(compressor.get(), bytes.size()), '\0');
+    const auto size = libdeflate_gzip_compress(compressor.get(), bytes.data(), bytes.size(), out.data(), out.size());
+    if (size == 0) {
+        return std::unexpected("libdeflate: compression failed");
     }
+    out.resize(size);
     return out;
 }
 

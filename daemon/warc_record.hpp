@@ -56,7 +56,7 @@ WarcRecord warcinfo_record(WallClock::time_point at, std::string_view filename, 
 
 // "WARC/1.1", the fields, the block and the two closing CRLFs.
 std::string serialize(const WarcRecord& record);
-// The record as one gzip member (zlib).
+// The record as one gzip member (libdeflate, at zlib's default level 6).
 std::expected<std::string, std::string> gzip_member(std::string_view bytes);
 
 // Parses one record at the start of `data`. nullopt: `data` holds only part of a record.
