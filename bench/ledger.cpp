@@ -3,8 +3,10 @@
 //     Ledger::record_batch of k_group articles, each a version with one fetch row, in one
 //     synced transaction), per stretch and overall, measured on the last MEASURED articles,
 //     when the ledger already holds the others;
-//   - the dedupe lookup (Ledger::find of an article by its ids) p50 / p99 / max, for
-//     archived and for unknown articles;
+//   - the dedupe lookup (Frontier::unknown of one article: is it in the ledger or the
+//     queue? the check discovery and backfill make of every link) and the record lookup
+//     (Ledger::find: the article's current fields, read before a version is saved), p50 /
+//     p99 / max, for archived and for unknown articles;
 //   - the ledger's bytes per article (database file after the last connection closed).
 // The articles before the measured ones are written by bulk SQL (one INSERT ... SELECT per
 // table per million articles, rows shaped as record_batch writes them, random content
@@ -14,6 +16,7 @@
 // default a fresh one in the temp folder, removed at the end)
 // Environment: MEASURED (default 200,000, at most COUNT): articles inserted through the API.
 #include "daemon/archive_format.hpp"
+#include "daemon/frontier.hpp"
 #include "daemon/ledger.hpp"
 #include "daemon/sql.hpp"
 
@@ -182,15 +185,44 @@ void bulk_fill(const fs::path& path, long count)
     std::printf("fill: %ld articles by bulk SQL in %.1f s (not the insert rate)\n", count, seconds_since(start));
 }
 
-// Microseconds of each Ledger::find of the articles given by index (unknown ones when
-// index >= count).
-void lookups(Ledger& ledger, long count, bool known, std::mt19937_64& random)
+// p50 / p99 / max of microseconds, printed.
+void print_latency(const char* what, bool known, std::vector<double>& micros)
+{
+    std::ranges::sort(micros);
+    const auto at = [&](double q) { return micros[static_cast<std::size_t>(q * static_cast<double>(micros.size() - 1))]; };
+    std::printf("%s (%s articles, %zu lookups): p50 %.1f us, p99 %.1f us, max %.1f us\n", what,
+                known ? "archived" : "unknown", micros.size(), at(0.5), at(0.99), micros.back());
+}
+
+// The articles to look up: archived ones (index < count) or unknown ones.
+std::vector<ArticleRef> lookup_refs(long count, bool known, std::mt19937_64& random)
 {
     std::uniform_int_distribution<long> pick(0, count - 1);
-    std::vector<double> micros;
-    micros.reserve(k_lookups);
+    std::vector<ArticleRef> refs;
     for (long i = 0; i < k_lookups; ++i) {
-        const auto ref = ref_of(known ? pick(random) : count + pick(random));
+        refs.push_back(ref_of(known ? pick(random) : count + pick(random)));
+    }
+    return refs;
+}
+
+void dedupe_lookups(sillok::daemon::Frontier& frontier, long count, bool known, std::mt19937_64& random)
+{
+    std::vector<double> micros;
+    for (const auto& ref : lookup_refs(count, known, random)) {
+        const auto start = Clock::now();
+        auto unknown = frontier.unknown({ref});
+        micros.push_back(seconds_since(start) * 1e6);
+        if (!unknown || unknown->empty() == !known) {
+            fail("unknown() gave an unexpected answer for " + ref.id());
+        }
+    }
+    print_latency("dedupe lookup, Frontier::unknown", known, micros);
+}
+
+void record_lookups(Ledger& ledger, long count, bool known, std::mt19937_64& random)
+{
+    std::vector<double> micros;
+    for (const auto& ref : lookup_refs(count, known, random)) {
         const auto start = Clock::now();
         auto found = ledger.find(ref);
         micros.push_back(seconds_since(start) * 1e6);
@@ -198,10 +230,7 @@ void lookups(Ledger& ledger, long count, bool known, std::mt19937_64& random)
             fail("find gave an unexpected answer for " + ref.id());
         }
     }
-    std::ranges::sort(micros);
-    const auto at = [&](double q) { return micros[static_cast<std::size_t>(q * static_cast<double>(micros.size() - 1))]; };
-    std::printf("dedupe lookup (%s articles, %ld lookups): p50 %.1f us, p99 %.1f us, max %.1f us\n",
-                known ? "archived" : "unknown", k_lookups, at(0.5), at(0.99), micros.back());
+    print_latency("record lookup, Ledger::find", known, micros);
 }
 
 } // namespace
@@ -228,9 +257,17 @@ int main(int argc, char** argv)
         const long measured = std::clamp(measured_env != nullptr ? std::atol(measured_env) : 200'000L, 1L, count);
         bulk_fill(path, count - measured);
         insert_through_api(*ledger, count - measured, count);
+        auto frontier = sillok::daemon::Frontier::open(path);
+        if (!frontier) {
+            fail("open the frontier: " + frontier.error().message);
+        }
         std::mt19937_64 random(11);
-        lookups(*ledger, count, true, random);
-        lookups(*ledger, count, false, random);
+        for (bool known : {true, false}) {
+            dedupe_lookups(*frontier, count, known, random);
+        }
+        for (bool known : {true, false}) {
+            record_lookups(*ledger, count, known, random);
+        }
     }
     std::error_code ignored;
     const fs::path wal = path.string() + "-wal";

@@ -51,8 +51,9 @@ std::expected<size_t, LedgerError> Frontier::enqueue(const std::vector<parsers::
     auto stmt = sql::prepare(m_db.get(),
                              "INSERT INTO frontier (oid, aid, source, priority, state, next_at, added_at, updated_at)"
                              " SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?6"
-                             " WHERE NOT EXISTS (SELECT 1 FROM articles WHERE oid = ?1 AND aid = ?2"
-                             " AND state IN ('archived', 'gone', 'skipped'))"
+                             // Every article row is settled (archived, gone or skipped: the
+                             // table's CHECK), so the (oid, aid) index alone answers.
+                             " WHERE NOT EXISTS (SELECT 1 FROM articles WHERE oid = ?1 AND aid = ?2)"
                              " ON CONFLICT (oid, aid) DO UPDATE SET source = ?3, priority = max(priority, ?4),"
                              " state = 'pending', attempts = 0, next_at = min(next_at, ?5), last_error = NULL,"
                              " updated_at = ?6 WHERE ?7 = 1 AND (state = 'failed' OR (state = 'pending'"
