@@ -48,16 +48,15 @@ std::expected<size_t, LedgerError> Frontier::enqueue(const std::vector<parsers::
     if (tx.begin() != SQLITE_OK) {
         return std::unexpected(error("cannot start transaction"));
     }
-    auto stmt = sql::prepare(m_db.get(),
-                             "INSERT INTO frontier (oid, aid, source, priority, state, next_at, added_at, updated_at)"
-                             " SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?6"
-                             // Every article row is settled (archived, gone or skipped: the
-                             // table's CHECK), so the (oid, aid) index alone answers.
-                             " WHERE NOT EXISTS (SELECT 1 FROM articles WHERE oid = ?1 AND aid = ?2)"
-                             " ON CONFLICT (oid, aid) DO UPDATE SET source = ?3, priority = max(priority, ?4),"
-                             " state = 'pending', attempts = 0, next_at = min(next_at, ?5), last_error = NULL,"
-                             " updated_at = ?6 WHERE ?7 = 1 AND (state = 'failed' OR (state = 'pending'"
-                             " AND source <> ?3))");
+    auto stmt = prepare("INSERT INTO frontier (oid, aid, source, priority, state, next_at, added_at, updated_at)"
+                        " SELECT ?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?6"
+                        // Every article row is settled (archived, gone or skipped: the
+                        // table's CHECK), so the (oid, aid) index alone answers.
+                        " WHERE NOT EXISTS (SELECT 1 FROM articles WHERE oid = ?1 AND aid = ?2)"
+                        " ON CONFLICT (oid, aid) DO UPDATE SET source = ?3, priority = max(priority, ?4),"
+                        " state = 'pending', attempts = 0, next_at = min(next_at, ?5), last_error = NULL,"
+                        " updated_at = ?6 WHERE ?7 = 1 AND (state = 'failed' OR (state = 'pending'"
+                        " AND source <> ?3))");
     if (!stmt) {
         return std::unexpected(error("cannot prepare enqueue"));
     }
@@ -83,11 +82,10 @@ std::expected<std::vector<FrontierItem>, LedgerError> Frontier::claim(size_t n, 
     if (tx.begin() != SQLITE_OK) {
         return std::unexpected(error("cannot start transaction"));
     }
-    auto stmt = sql::prepare(m_db.get(),
-                             "UPDATE frontier SET state = 'in_flight', owner_pid = ?1, updated_at = ?2"
-                             " WHERE id IN (SELECT id FROM frontier WHERE state = 'pending' AND next_at <= ?3"
-                             " AND (?5 = '' OR source = ?5) ORDER BY priority DESC, next_at LIMIT ?4)"
-                             " RETURNING id, oid, aid, source, priority, attempts, revisits");
+    auto stmt = prepare("UPDATE frontier SET state = 'in_flight', owner_pid = ?1, updated_at = ?2"
+                        " WHERE id IN (SELECT id FROM frontier WHERE state = 'pending' AND next_at <= ?3"
+                        " AND (?5 = '' OR source = ?5) ORDER BY priority DESC, next_at LIMIT ?4)"
+                        " RETURNING id, oid, aid, source, priority, attempts, revisits");
     if (!stmt) {
         return std::unexpected(error("cannot prepare claim"));
     }
@@ -108,7 +106,7 @@ std::expected<std::vector<FrontierItem>, LedgerError> Frontier::claim(size_t n, 
     if (rc != SQLITE_DONE) {
         return std::unexpected(error("cannot claim"));
     }
-    stmt.reset();
+    sqlite3_reset(stmt.get()); // ends the statement before the commit
     if (tx.commit() != SQLITE_OK) {
         return std::unexpected(error("cannot commit"));
     }
@@ -118,7 +116,7 @@ std::expected<std::vector<FrontierItem>, LedgerError> Frontier::claim(size_t n, 
 
 std::expected<size_t, LedgerError> Frontier::recover()
 {
-    auto owners = sql::prepare(m_db.get(), "SELECT DISTINCT owner_pid FROM frontier WHERE state = 'in_flight'");
+    auto owners = prepare("SELECT DISTINCT owner_pid FROM frontier WHERE state = 'in_flight'");
     if (!owners) {
         return std::unexpected(error("cannot read in-flight items"));
     }
@@ -129,9 +127,9 @@ std::expected<size_t, LedgerError> Frontier::recover()
             dead.push_back(pid);
         }
     }
-    owners.reset();
-    auto stmt = sql::prepare(m_db.get(), "UPDATE frontier SET state = 'pending', owner_pid = NULL"
-                                         " WHERE state = 'in_flight' AND coalesce(owner_pid, 0) = ?1");
+    sqlite3_reset(owners.get());
+    auto stmt = prepare("UPDATE frontier SET state = 'pending', owner_pid = NULL"
+                        " WHERE state = 'in_flight' AND coalesce(owner_pid, 0) = ?1");
     size_t recovered = 0;
     for (auto pid : dead) {
         if (!stmt || Bound(stmt.get()).integer(pid).step() != SQLITE_DONE) {
@@ -141,8 +139,8 @@ std::expected<size_t, LedgerError> Frontier::recover()
     }
     // A lease: no fetch takes an hour (timeout x attempts is minutes), so an item in
     // flight that long belongs to a process that is gone even if its pid was reused.
-    auto stale = sql::prepare(m_db.get(), "UPDATE frontier SET state = 'pending', owner_pid = NULL"
-                                          " WHERE state = 'in_flight' AND updated_at < ?1");
+    auto stale = prepare("UPDATE frontier SET state = 'pending', owner_pid = NULL"
+                         " WHERE state = 'in_flight' AND updated_at < ?1");
     if (!stale || Bound(stale.get()).text(kst_iso(wall_now() - k_in_flight_lease)).step() != SQLITE_DONE) {
         return std::unexpected(error("cannot recover in-flight items"));
     }
@@ -155,12 +153,11 @@ std::expected<void, LedgerError> Frontier::archived(const FrontierItem& item,
                                                     WallClock::time_point now)
 {
     bool done = !next_visit.has_value();
-    auto stmt = done
-        ? sql::prepare(m_db.get(), "UPDATE frontier SET state = 'done', owner_pid = NULL, attempts = 0,"
-                                   " last_error = NULL, updated_at = ?2 WHERE id = ?1")
-        : sql::prepare(m_db.get(), "UPDATE frontier SET state = 'pending', owner_pid = NULL, source = 'revisit',"
-                                   " priority = ?3, attempts = 0, revisits = revisits + 1, next_at = ?4,"
-                                   " last_error = NULL, updated_at = ?2 WHERE id = ?1");
+    auto stmt = done ? prepare("UPDATE frontier SET state = 'done', owner_pid = NULL, attempts = 0,"
+                               " last_error = NULL, updated_at = ?2 WHERE id = ?1")
+                     : prepare("UPDATE frontier SET state = 'pending', owner_pid = NULL, source = 'revisit',"
+                               " priority = ?3, attempts = 0, revisits = revisits + 1, next_at = ?4,"
+                               " last_error = NULL, updated_at = ?2 WHERE id = ?1");
     if (!stmt) {
         return std::unexpected(error("cannot update frontier"));
     }
@@ -178,8 +175,8 @@ std::expected<void, LedgerError> Frontier::archived(const FrontierItem& item,
 std::expected<void, LedgerError> Frontier::finished(const FrontierItem& item, std::string_view state,
                                                     std::string_view reason, WallClock::time_point now)
 {
-    auto stmt = sql::prepare(m_db.get(), "UPDATE frontier SET state = ?2, owner_pid = NULL, last_error = ?3,"
-                                         " updated_at = ?4 WHERE id = ?1");
+    auto stmt = prepare("UPDATE frontier SET state = ?2, owner_pid = NULL, last_error = ?3,"
+                        " updated_at = ?4 WHERE id = ?1");
     if (!stmt || Bound(stmt.get()).integer(item.id).text(state).text(reason).text(kst_iso(now)).step() != SQLITE_DONE) {
         return std::unexpected(error("cannot update frontier"));
     }
@@ -192,8 +189,8 @@ std::expected<void, LedgerError> Frontier::failed(const FrontierItem& item, std:
     int attempts = item.attempts + 1;
     bool final = attempts >= policy.max_attempts;
     auto delay = std::min(policy.max_delay, policy.first_delay * (int64_t{1} << std::min(attempts - 1, 20)));
-    auto stmt = sql::prepare(m_db.get(), "UPDATE frontier SET state = ?2, owner_pid = NULL, attempts = ?3,"
-                                         " next_at = ?4, last_error = ?5, updated_at = ?6 WHERE id = ?1");
+    auto stmt = prepare("UPDATE frontier SET state = ?2, owner_pid = NULL, attempts = ?3,"
+                        " next_at = ?4, last_error = ?5, updated_at = ?6 WHERE id = ?1");
     if (!stmt || Bound(stmt.get()).integer(item.id).text(final ? "failed" : "pending").integer(attempts)
                          .integer(unix_ms(now + delay)).text(reason).text(kst_iso(now)).step() != SQLITE_DONE) {
         return std::unexpected(error("cannot update frontier"));
@@ -203,8 +200,8 @@ std::expected<void, LedgerError> Frontier::failed(const FrontierItem& item, std:
 
 std::expected<void, LedgerError> Frontier::release(const FrontierItem& item)
 {
-    auto stmt = sql::prepare(m_db.get(), "UPDATE frontier SET state = 'pending', owner_pid = NULL WHERE id = ?1"
-                                         " AND state = 'in_flight'");
+    auto stmt = prepare("UPDATE frontier SET state = 'pending', owner_pid = NULL WHERE id = ?1"
+                        " AND state = 'in_flight'");
     if (!stmt || Bound(stmt.get()).integer(item.id).step() != SQLITE_DONE) {
         return std::unexpected(error("cannot update frontier"));
     }
@@ -214,8 +211,8 @@ std::expected<void, LedgerError> Frontier::release(const FrontierItem& item)
 std::expected<std::vector<parsers::ArticleRef>, LedgerError>
 Frontier::unknown(const std::vector<parsers::ArticleRef>& refs)
 {
-    auto stmt = sql::prepare(m_db.get(), "SELECT (SELECT count(*) FROM frontier WHERE oid = ?1 AND aid = ?2)"
-                                         " + (SELECT count(*) FROM articles WHERE oid = ?1 AND aid = ?2)");
+    auto stmt = prepare("SELECT (SELECT count(*) FROM frontier WHERE oid = ?1 AND aid = ?2)"
+                        " + (SELECT count(*) FROM articles WHERE oid = ?1 AND aid = ?2)");
     if (!stmt) {
         return std::unexpected(error("cannot prepare lookup"));
     }
@@ -234,9 +231,9 @@ Frontier::unknown(const std::vector<parsers::ArticleRef>& refs)
 
 std::expected<size_t, LedgerError> Frontier::retry_now(std::string_view source, WallClock::time_point now)
 {
-    auto stmt = sql::prepare(m_db.get(), "UPDATE frontier SET state = 'pending', attempts = 0, next_at = ?2,"
-                                         " updated_at = ?3 WHERE source = ?1 AND (state = 'failed'"
-                                         " OR (state = 'pending' AND attempts > 0))");
+    auto stmt = prepare("UPDATE frontier SET state = 'pending', attempts = 0, next_at = ?2,"
+                        " updated_at = ?3 WHERE source = ?1 AND (state = 'failed'"
+                        " OR (state = 'pending' AND attempts > 0))");
     if (!stmt || Bound(stmt.get()).text(source).integer(unix_ms(now)).text(kst_iso(now)).step() != SQLITE_DONE) {
         return std::unexpected(error("cannot reschedule failed items"));
     }
@@ -245,8 +242,8 @@ std::expected<size_t, LedgerError> Frontier::retry_now(std::string_view source, 
 
 std::expected<size_t, LedgerError> Frontier::shed_late_revisits(WallClock::time_point now, std::chrono::seconds late)
 {
-    auto stmt = sql::prepare(m_db.get(), "UPDATE frontier SET state = 'done', last_error = 'shed: the queue was behind',"
-                                         " updated_at = ?2 WHERE source = 'revisit' AND state = 'pending' AND next_at < ?1");
+    auto stmt = prepare("UPDATE frontier SET state = 'done', last_error = 'shed: the queue was behind',"
+                        " updated_at = ?2 WHERE source = 'revisit' AND state = 'pending' AND next_at < ?1");
     if (!stmt || Bound(stmt.get()).integer(unix_ms(now - late)).text(kst_iso(now)).step() != SQLITE_DONE) {
         return std::unexpected(error("cannot shed late revisits"));
     }
@@ -255,7 +252,7 @@ std::expected<size_t, LedgerError> Frontier::shed_late_revisits(WallClock::time_
 
 std::expected<std::map<std::string, int64_t>, LedgerError> Frontier::counts_by_state()
 {
-    auto stmt = sql::prepare(m_db.get(), "SELECT state, count(*) FROM frontier GROUP BY state");
+    auto stmt = prepare("SELECT state, count(*) FROM frontier GROUP BY state");
     if (!stmt) {
         return std::unexpected(error("cannot count frontier"));
     }
@@ -268,8 +265,8 @@ std::expected<std::map<std::string, int64_t>, LedgerError> Frontier::counts_by_s
 
 std::expected<int64_t, LedgerError> Frontier::ready_count(WallClock::time_point now, std::string_view source)
 {
-    auto stmt = sql::prepare(m_db.get(), "SELECT count(*) FROM frontier WHERE state = 'pending' AND next_at <= ?1"
-                                         " AND (?2 = '' OR source = ?2)");
+    auto stmt = prepare("SELECT count(*) FROM frontier WHERE state = 'pending' AND next_at <= ?1"
+                        " AND (?2 = '' OR source = ?2)");
     if (!stmt || Bound(stmt.get()).integer(unix_ms(now)).text(source).step() != SQLITE_ROW) {
         return std::unexpected(error("cannot count frontier"));
     }

@@ -6,6 +6,7 @@
 #include "daemon/crawl.hpp"
 #include "daemon/kst.hpp"
 #include "daemon/ledger.hpp"
+#include "daemon/statement_cache.hpp"
 #include "parsers/article_ref.hpp"
 
 #include <chrono>
@@ -85,8 +86,14 @@ public:
 private:
     explicit Frontier(SqliteDb db) : m_db(std::move(db)) {}
     LedgerError error(std::string_view what) const;
+    // The statement for this SQL text, prepared once per connection; false when it cannot be.
+    sql::CachedStatement prepare(std::string_view text)
+    {
+        return sql::CachedStatement(m_statements.find_or_prepare(m_db.get(), text));
+    }
 
     SqliteDb m_db;
+    sql::StatementCache m_statements; // after m_db: finalized before the connection closes
 };
 
 // The next edit-capture visit: the first of published_at + each delay that is still ahead,

@@ -29,6 +29,7 @@ public:
     CachedStatement& operator=(const CachedStatement&) = delete;
 
     [[nodiscard]] sqlite3_stmt* get() const { return m_stmt; }
+    explicit operator bool() const { return m_stmt != nullptr; }
 
 private:
     sqlite3_stmt* m_stmt;
