@@ -67,6 +67,7 @@ public:
         return (m_stop != nullptr && m_stop->load()) || m_worker.storage_failure() || m_throttled;
     }
     [[nodiscard]] bool hands_back_held() const override { return true; }
+    void wake_with(std::function<void()> wake) override { m_worker.wake_on_room(std::move(wake)); }
     [[nodiscard]] bool throttled() const { return m_throttled; }
 
 private:

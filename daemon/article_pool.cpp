@@ -87,6 +87,12 @@ void ArticlePool::fail(std::string message)
     }
 }
 
+void ArticlePool::wake_on_room(std::function<void()> wake)
+{
+    std::lock_guard lock(m_mutex);
+    m_wake_on_room = std::move(wake);
+}
+
 // Parses jobs as they come; ends once finishing and nothing is left to parse.
 void ArticlePool::parse_loop()
 {
@@ -162,6 +168,10 @@ void ArticlePool::write_batch(std::vector<std::shared_ptr<Job>> batch)
         }
         std::lock_guard lock(m_mutex);
         m_in_order.pop_front(); // reported: its memory goes back, backlog() shrinks
+    }
+    std::lock_guard lock(m_mutex);
+    if (m_wake_on_room) {
+        m_wake_on_room();
     }
 }
 

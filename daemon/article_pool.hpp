@@ -54,6 +54,11 @@ public:
     // with it, unwritten.
     [[nodiscard]] std::optional<std::string> storage_failure() const;
     void fail(std::string message);
+    // Called on the writer thread whenever reported jobs have left the backlog (room made),
+    // with the pool's lock held (it must not call the pool); empty: nothing is called. May
+    // be changed at any time (FetchFeed::wake_with): once this returns, the old one is not
+    // called again.
+    void wake_on_room(std::function<void()> wake);
 
 private:
     struct Job {
@@ -77,6 +82,7 @@ private:
     std::deque<std::shared_ptr<Job>> m_to_parse;
     std::deque<std::shared_ptr<Job>> m_in_order; // every job not yet reported
     std::optional<std::string> m_storage_failure;
+    std::function<void()> m_wake_on_room;
     bool m_finishing = false;
     std::vector<std::thread> m_parsers;
     std::thread m_writer;

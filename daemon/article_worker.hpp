@@ -39,6 +39,8 @@ public:
     // recorded in the ledger's fetches, the response kept as ArticlePipeline::keep_no_article says.
     void record(FetchResult&& result, bool kept_with_versions = false);
     [[nodiscard]] size_t backlog() const;
+    // ArticlePool::wake_on_room.
+    void wake_on_room(std::function<void()> wake) { m_pool.wake_on_room(std::move(wake)); }
     void set_revisit_after(std::vector<std::chrono::seconds> delays);
     // Set when the archive or ledger could not be written: the service must stop (exit 74).
     [[nodiscard]] std::optional<std::string> storage_failure() const;

@@ -120,6 +120,12 @@ public:
     }
 
     [[nodiscard]] bool hands_back_held() const override { return true; }
+    void wake_with(std::function<void()> wake) override
+    {
+        if (m_worker != nullptr) {
+            m_worker->wake_on_room(std::move(wake));
+        }
+    }
 
     [[nodiscard]] bool walked_everything() const { return m_next_walk >= m_walks.size(); }
     [[nodiscard]] size_t listing_failures() const { return m_listing_failures; }

@@ -427,6 +427,7 @@ public:
     }
 
     [[nodiscard]] bool exhausted() const override { return m_next >= m_refs.size(); }
+    void wake_with(std::function<void()> wake) override { m_pool.wake_on_room(std::move(wake)); }
     [[nodiscard]] bool stopping() const override
     {
         return m_pool.storage_failure().has_value() || (m_stop != nullptr && m_stop->load());

@@ -103,6 +103,12 @@ public:
         }
     }
 
+    // Ends a curl_multi_poll wait from another thread (curl_multi_wakeup is thread-safe).
+    [[nodiscard]] std::function<void()> waker() const
+    {
+        return [multi = m_multi.get()] { curl_multi_wakeup(multi); };
+    }
+
 private:
     [[nodiscard]] bool idle() const { return m_waiting.empty() && m_running.empty(); }
 
@@ -452,6 +458,12 @@ void Fetcher::run(FetchFeed& feed)
         connect_to.reset(list);
     }
     Run loop(m_options, m_politeness, m_clock, connect_to.get(), feed);
+    // The waker goes before the loop's multi handle does, whichever way run() ends.
+    struct Unwake {
+        FetchFeed& feed;
+        ~Unwake() { feed.wake_with({}); }
+    } unwake{feed};
+    feed.wake_with(loop.waker());
     loop.run();
 }
 

@@ -103,6 +103,11 @@ public:
     // as interrupted, so a feed with its own queue keeps them there and the loop stays free
     // for other hosts.
     [[nodiscard]] virtual bool hands_back_held() const { return false; }
+    // While the loop runs, wake (callable from any thread) ends its wait at once; empty when
+    // the loop has ended. A feed whose take() held back for a reason of its own (a full
+    // parsing pool) calls it once that has changed, rather than leave the loop idle until
+    // its next turn.
+    virtual void wake_with(std::function<void()> /*wake*/) {}
 };
 
 class Fetcher {

@@ -165,6 +165,7 @@ public:
 
     [[nodiscard]] bool exhausted() const override { return false; }
     [[nodiscard]] bool hands_back_held() const override { return true; }
+    void wake_with(std::function<void()> wake) override { m_worker.wake_on_room(std::move(wake)); }
     [[nodiscard]] bool stopping() const override
     {
         return (m_signals.stop != nullptr && m_signals.stop->load()) || m_worker.storage_failure().has_value()

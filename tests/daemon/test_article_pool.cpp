@@ -9,6 +9,8 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 
@@ -203,6 +205,42 @@ TEST_CASE("daemon::ArticlePool::finish drains every job submitted")
         CHECK(std::filesystem::exists(stores.scratch.path() / "archive" / ledger_value(stores.ledger_path,
             "SELECT path FROM articles WHERE aid = '" + ref_of(id).aid + "'")));
     }
+}
+
+TEST_CASE("daemon::ArticlePool wakes the network loop once reported jobs have made room")
+{
+    Stores stores;
+    Reports reports;
+    std::mutex mutex;
+    std::condition_variable woken;
+    size_t wakes = 0;
+    std::optional<size_t> reported_at_first_wake;
+    ArticlePool pool(stores.pipeline, PoolOptions{2, 3, 64}, reports.hook());
+    pool.wake_on_room([&] {
+        std::lock_guard reports_lock(reports.mutex);
+        std::lock_guard lock(mutex);
+        ++wakes;
+        if (!reported_at_first_wake) {
+            reported_at_first_wake = reports.tags.size();
+        }
+        woken.notify_all();
+    });
+    for (uint64_t tag = 0; tag < 3; ++tag) {
+        pool.submit(tag, ref_of(k_fixture_ids[tag]), page_fetch(k_fixture_ids[tag]));
+    }
+    CHECK(pool.room() == 0); // full: the feed holds back new requests
+    {
+        std::unique_lock lock(mutex);
+        REQUIRE(woken.wait_for(lock, std::chrono::seconds(60), [&] { return reported_at_first_wake.has_value(); }));
+    }
+    // The jobs reported before the wake had left the backlog by then: the loop finds room.
+    CHECK(*reported_at_first_wake >= 1);
+    CHECK(pool.room() >= *reported_at_first_wake);
+    pool.finish();
+    CHECK(pool.room() == 3);
+    pool.wake_on_room({});
+    std::lock_guard lock(mutex);
+    CHECK(wakes >= 1);
 }
 
 TEST_CASE("daemon: whole-page fallbacks are counted in the ledger and shown by status and the metrics")
