@@ -202,8 +202,9 @@ struct CompressorDeleter {
     void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
 };
 
-// zlib's default level: the same size as zlib gives, in about half the time.
-constexpr int k_gzip_level = 6;
+// On the saved article pages, level 5 is 1.4 % larger than level 6 (zlib's default, whose
+// size libdeflate matches) and takes 14 % less time; compression is a third of a crawl's CPU.
+constexpr int k_gzip_level = 5;
 
 } // namespace
 
@@ -215,12 +216,13 @@ std::expected<std::string, std::string> gzip_member(std::string_view bytes)
     if (!compressor) {
         return std::unexpected("libdeflate: cannot start compression");
     }
-    std::string out(libdeflate_gzip_compress_bound(compressor.get(), bytes.size()), '\0');
-    const auto size = libdeflate_gzip_compress(compressor.get(), bytes.data(), bytes.size(), out.data(), out.size());
-    if (size == 0) {
+    std::string out;
+    out.resize_and_overwrite(libdeflate_gzip_compress_bound(compressor.get(), bytes.size()), [&](char* data, std::size_t room) {
+        return libdeflate_gzip_compress(compressor.get(), bytes.data(), bytes.size(), data, room);
+    });
+    if (out.empty()) {
         return std::unexpected("libdeflate: compression failed");
     }
-    out.resize(size);
     return out;
 }
 
