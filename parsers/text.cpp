@@ -45,33 +45,54 @@ std::optional<char32_t> decode_utf8(std::string_view text, std::size_t& pos)
     return cp;
 }
 
-// The length of the run of ASCII bytes at pos, eight at a time (pages are mostly markup).
-std::size_t ascii_run(std::string_view bytes, std::size_t pos)
+// True when the eight bytes at p are all ASCII.
+bool ascii_word(const unsigned char* p)
 {
-    const std::size_t start = pos;
     constexpr std::uint64_t k_high_bits = 0x8080808080808080ULL;
-    while (pos + sizeof(std::uint64_t) <= bytes.size()) {
-        std::uint64_t word = 0;
-        std::memcpy(&word, bytes.data() + pos, sizeof word);
-        if ((word & k_high_bits) != 0) {
-            break;
-        }
-        pos += sizeof word;
-    }
-    while (pos < bytes.size() && static_cast<unsigned char>(bytes[pos]) < 0x80) {
-        ++pos;
-    }
-    return pos - start;
+    std::uint64_t word = 0;
+    std::memcpy(&word, p, sizeof word);
+    return (word & k_high_bits) == 0;
 }
+
+bool is_continuation(unsigned char byte) { return (byte & 0xc0U) == 0x80; }
 
 } // namespace
 
+// The same judgement as decode_utf8's, without decoding: every page goes through it, and
+// Korean text is three-byte sequences back to back.
 bool is_valid_utf8(std::string_view bytes)
 {
-    std::size_t pos = 0;
-    while (pos < bytes.size()) {
-        pos += ascii_run(bytes, pos);
-        if (pos < bytes.size() && !decode_utf8(bytes, pos)) {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    const auto* const end = p + bytes.size();
+    while (p < end) {
+        if (end - p >= 8 && ascii_word(p)) {
+            p += 8;
+            continue;
+        }
+        const unsigned char lead = *p;
+        const auto left = end - p;
+        if (lead < 0x80) {
+            p += 1;
+        } else if (lead >= 0xc2 && lead <= 0xdf) {
+            if (left < 2 || !is_continuation(p[1])) {
+                return false;
+            }
+            p += 2;
+        } else if (lead >= 0xe0 && lead <= 0xef) {
+            // E0 needs A0..BF next (no overlong forms), ED needs 80..9F (no surrogates).
+            if (left < 3 || !is_continuation(p[1]) || !is_continuation(p[2]) || (lead == 0xe0 && p[1] < 0xa0)
+                || (lead == 0xed && p[1] > 0x9f)) {
+                return false;
+            }
+            p += 3;
+        } else if (lead >= 0xf0 && lead <= 0xf4) {
+            // F0 needs 90..BF next (no overlong forms), F4 needs 80..8F (nothing past U+10FFFF).
+            if (left < 4 || !is_continuation(p[1]) || !is_continuation(p[2]) || !is_continuation(p[3])
+                || (lead == 0xf0 && p[1] < 0x90) || (lead == 0xf4 && p[1] > 0x8f)) {
+                return false;
+            }
+            p += 4;
+        } else {
             return false;
         }
     }

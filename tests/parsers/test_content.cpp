@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -67,6 +68,45 @@ TEST_CASE("parsers::is_valid_utf8")
     CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80")); // past U+10FFFF
     CHECK_FALSE(is_valid_utf8("\xea\xb0"));         // truncated sequence
     CHECK_FALSE(is_valid_utf8("\xb1\xe2\xc7\xd1")); // EUC-KR bytes of "김한"
+}
+
+TEST_CASE("parsers::is_valid_utf8 agrees with the decoder on every short sequence of boundary bytes")
+{
+    // to_valid_utf8 decodes code point by code point and changes exactly the invalid input.
+    const std::string edges = std::string("\x00\x41\x7f\x80\x8f\x90\x9f\xa0\xbf\xc0\xc1\xc2\xdf\xe0\xe1\xec", 16)
+                              + "\xed\xee\xef\xf0\xf1\xf3\xf4\xf5\xf8\xff";
+    std::size_t checked = 0;
+    std::string mismatch;
+    std::string bytes;
+    const auto check = [&](std::string_view around_before, std::string_view around_after) {
+        const std::string page = std::string(around_before) + bytes + std::string(around_after);
+        ++checked;
+        if (mismatch.empty() && is_valid_utf8(page) != (to_valid_utf8(page) == page)) {
+            mismatch = page;
+        }
+    };
+    for (std::size_t length = 1; length <= 4; ++length) {
+        std::vector<std::size_t> digits(length, 0);
+        while (true) {
+            bytes.clear();
+            for (auto digit : digits) {
+                bytes.push_back(edges[digit]);
+            }
+            check("", "");
+            check("abcdefg", "."); // the sequence straddles an eight-byte word
+            check("한", "abcdefgh");
+            std::size_t i = 0;
+            while (i < length && ++digits[i] == edges.size()) {
+                digits[i++] = 0;
+            }
+            if (i == length) {
+                break;
+            }
+        }
+    }
+    CHECK(checked > 3 * 26 * 26 * 26 * 26);
+    INFO("first input judged differently: ", doctest::toString(mismatch));
+    CHECK(mismatch.empty());
 }
 
 TEST_CASE("parsers::to_valid_utf8")
