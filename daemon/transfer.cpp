@@ -16,6 +16,15 @@ size_t write_body(char* data, size_t size, size_t count, void* user)
         transfer->too_large = true;
         return 0; // aborts the transfer with CURLE_WRITE_ERROR
     }
+    if (transfer->body.empty()) {
+        // The announced length, when there is one within the cap, sizes the body once
+        // instead of in doublings (each a copy of everything received so far).
+        curl_off_t announced = -1;
+        if (curl_easy_getinfo(transfer->handle(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced) == CURLE_OK
+            && announced > 0 && static_cast<size_t>(announced) <= transfer->max_body) {
+            transfer->body.reserve(static_cast<size_t>(announced));
+        }
+    }
     transfer->body.append(data, bytes);
     return bytes;
 }

@@ -183,14 +183,22 @@ WarcRecord warcinfo_record(WallClock::time_point at, std::string_view filename, 
 
 std::string serialize(const WarcRecord& record)
 {
-    std::string out = "WARC/1.1\r\n";
+    constexpr std::string_view k_version = "WARC/1.1\r\n";
+    const auto length_line = "Content-Length: " + std::to_string(record.block.size()) + "\r\n\r\n";
+    std::size_t size = k_version.size() + length_line.size() + record.block.size() + 4;
+    for (const auto& [name, value] : record.fields) {
+        size += name.size() + value.size() + 4;
+    }
+    std::string out;
+    out.reserve(size); // the block is most of it: one copy, never a reallocation
+    out += k_version;
     for (const auto& [name, value] : record.fields) {
         out += name;
         out += ": ";
         out += value;
         out += "\r\n";
     }
-    out += "Content-Length: " + std::to_string(record.block.size()) + "\r\n\r\n";
+    out += length_line;
     out += record.block;
     out += "\r\n\r\n";
     return out;
