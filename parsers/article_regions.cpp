@@ -1,5 +1,6 @@
 #include "parsers/article_regions.hpp"
 
+#include "parsers/byte_search.hpp"
 #include "parsers/text.hpp"
 
 #include <algorithm>
@@ -45,17 +46,6 @@ bool is_ascii_alpha(char c)
 bool is_name_char(char c)
 {
     return is_ascii_alpha(c) || (c >= '0' && c <= '9') || c == '-';
-}
-
-// The first occurrence of needle at or after from (glibc's memmem skips ahead, where
-// string_view::find stops at every byte equal to the needle's first).
-std::size_t find_bytes(std::string_view page, std::string_view needle, std::size_t from)
-{
-    if (from >= page.size()) {
-        return k_npos;
-    }
-    const void* found = memmem(page.data() + from, page.size() - from, needle.data(), needle.size());
-    return found == nullptr ? k_npos : static_cast<std::size_t>(static_cast<const char*>(found) - page.data());
 }
 
 // Characters that continue a class token, id or property value: a mark next to one is part
@@ -310,14 +300,13 @@ std::vector<Span> mark_occurrences(std::string_view page, std::span<const std::s
         }
     }
     std::vector<Span> found;
-    for (std::string_view key : keys) {
-        for (auto at = find_bytes(page, key, 0); at != k_npos; at = find_bytes(page, key, at + 1)) {
-            for (std::string_view mark : marks) {
-                const auto after = at + mark.size();
-                if (mark.starts_with(key) && page.substr(at, mark.size()) == mark
-                    && !(at > 0 && is_token_char(page[at - 1])) && !(after < page.size() && is_token_char(page[after]))) {
-                    found.push_back({at, after});
-                }
+    for (const auto [at, key_index] : find_all(page, keys)) {
+        const std::string_view key = keys[key_index];
+        for (std::string_view mark : marks) {
+            const auto after = at + mark.size();
+            if (mark.starts_with(key) && page.substr(at, mark.size()) == mark
+                && !(at > 0 && is_token_char(page[at - 1])) && !(after < page.size() && is_token_char(page[after]))) {
+                found.push_back({at, after});
             }
         }
     }
@@ -402,6 +391,9 @@ const xmlNode* body_of(const xmlDoc* doc)
 std::expected<HtmlDocument, std::string_view> parse_regions(std::string_view page,
                                                             std::span<const std::string_view> marks)
 {
+    if (std::ranges::any_of(marks, [](std::string_view mark) { return mark.empty(); })) {
+        return std::unexpected(Why{"an empty mark"});
+    }
     if (page.empty() || !is_valid_utf8(page)) {
         return std::unexpected(Why{"not UTF-8"});
     }

@@ -15,9 +15,9 @@ namespace sillok::parsers {
 // page. Each mark occurrence must sit in the attributes of an element's start tag, outside
 // scripts and comments; the element ends at its matching end tag. The error (a static
 // string) says why the page must be parsed whole instead:
-// - the page is not UTF-8, holds a NUL byte (where libxml2 stops reading the whole page),
-//   or has a construct the scan does not follow (an unterminated
-//   comment or script, "<!" or "<?" markup, a character reference that spells a letter);
+// - a mark is empty; the page is not UTF-8, holds a NUL byte (where libxml2 stops reading
+//   the whole page), or has a construct the scan does not follow (an unterminated comment
+//   or script, "<!" or "<?" markup, a character reference that spells a letter);
 // - a mark sits in text, a script, a comment or a malformed tag, or two regions overlap;
 // - a region has no matching end tag, or libxml2 reads it differently alone (an end tag
 //   that would close elements around it, an element closed before its end tag, a limit);
