@@ -283,14 +283,15 @@ int main(int argc, char** argv)
     const fs::path path = scratch ? fs::temp_directory_path() / ("sillok-bench-ledger-" + std::to_string(getpid()) + ".sqlite3")
                                   : fs::path(argv[2]);
     const bool filled = fs::exists(path);
+    if (filled) {
+        check_filled(path, count); // before Ledger::open, which would migrate any other ledger
+    }
     {
         auto ledger = Ledger::open(path);
         if (!ledger) {
             fail("open: " + ledger.error().message);
         }
-        if (filled) {
-            check_filled(path, count);
-        } else {
+        if (!filled) {
             const char* measured_env = std::getenv("MEASURED");
             const long measured = std::clamp(measured_env != nullptr ? std::atol(measured_env) : 200'000L, 1L, count);
             bulk_fill(path, count - measured);
