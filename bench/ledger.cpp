@@ -20,10 +20,10 @@
 // kept, one that exists must be one this benchmark filled with COUNT articles, and only its
 // lookups are measured again)
 // Environment: MEASURED (default 200,000, at most COUNT): articles inserted through the API.
-#include "daemon/archive_format.hpp"
-#include "daemon/frontier.hpp"
-#include "daemon/ledger.hpp"
-#include "daemon/sql.hpp"
+#include "daemon/archive/archive_format.hpp"
+#include "daemon/ledger/frontier.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/ledger/sql.hpp"
 
 #include <algorithm>
 #include <chrono>

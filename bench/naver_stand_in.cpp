@@ -3,7 +3,7 @@
 // and every article they list. Prints "port N" and "cacert FILE", then "ready", and serves
 // until SIGINT or SIGTERM.
 #include "bench/site.hpp"
-#include "daemon/kst.hpp"
+#include "daemon/util/kst.hpp"
 
 #include <CLI/CLI.hpp>
 

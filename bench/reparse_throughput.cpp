@@ -4,7 +4,7 @@
 // cores. Prints articles/s and MB/s (decoded HTML) for each, and the CPU time the command
 // took (user + system), which a shared machine slows less than the wall time. Asserts nothing.
 // Usage: reparse_throughput [--articles N]
-#include "daemon/warc_writer.hpp"
+#include "daemon/warc/warc_writer.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <fmt/format.h>

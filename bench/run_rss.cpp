@@ -5,10 +5,10 @@
 //   2. `sillok run --rate 0 --concurrency C` on the same archive until it has archived
 //      warmup + N more articles: CPU (utime + stime) and wall time of the N.
 #include "bench/site.hpp"
-#include "daemon/c_handles.hpp"
-#include "daemon/frontier.hpp"
-#include "daemon/ledger.hpp"
-#include "daemon/sql.hpp"
+#include "daemon/util/c_handles.hpp"
+#include "daemon/ledger/frontier.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/ledger/sql.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/https_server.hpp"
 
@@ -201,7 +201,7 @@ void fill_frontier(const std::vector<parsers::ArticleRef>& refs, const fs::path&
         throw std::runtime_error(frontier.error().message);
     }
     auto started = Steady::now();
-    auto added = frontier->enqueue(refs, "backfill", daemon::k_priority_backfill, daemon::WallClock::now());
+    auto added = frontier->enqueue(refs, daemon::QueueSource::backfill, daemon::WallClock::now());
     if (!added) {
         throw std::runtime_error(added.error().message);
     }

@@ -1,6 +1,6 @@
 #include "bench/site.hpp"
 
-#include "daemon/kst.hpp"
+#include "daemon/util/kst.hpp"
 #include "parsers/listing.hpp"
 #include "tests/support/fixtures.hpp"
 

@@ -1,5 +1,6 @@
 #pragma once
 // The URL model: every form of a Naver News article URL reduces to an ArticleRef.
+#include <algorithm>
 #include <compare>
 #include <expected>
 #include <string>
@@ -34,6 +35,12 @@ struct UrlError {
     UrlErrorKind kind;
     std::string message;
 };
+
+// A press id (oid): three digits, as in "015".
+constexpr bool is_press_id(std::string_view text)
+{
+    return text.size() == 3 && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
+}
 
 // Accepts, with or without scheme, query and fragment:
 //   n.news.naver.com/mnews/article/{oid}/{aid}, n.news.naver.com/article/{oid}/{aid},

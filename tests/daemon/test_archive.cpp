@@ -1,4 +1,4 @@
-#include "daemon/archive.hpp"
+#include "daemon/archive/archive.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

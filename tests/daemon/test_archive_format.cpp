@@ -1,5 +1,5 @@
-#include "daemon/archive_format.hpp"
-#include "daemon/digest.hpp"
+#include "daemon/archive/archive_format.hpp"
+#include "daemon/util/digest.hpp"
 #include "parsers/article.hpp"
 #include "tests/support/fixtures.hpp"
 

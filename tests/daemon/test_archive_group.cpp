@@ -1,5 +1,5 @@
 // Archive::write_group: the group commit's files, all in place or none half-written.
-#include "daemon/archive.hpp"
+#include "daemon/archive/archive.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

@@ -1,7 +1,7 @@
 // Symbolic links inside the archive: never written through, always reported by verify.
-#include "daemon/archive.hpp"
-#include "daemon/ledger.hpp"
-#include "daemon/verify.hpp"
+#include "daemon/archive/archive.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/verify/verify.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

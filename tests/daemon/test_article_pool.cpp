@@ -1,9 +1,9 @@
 // The parsing pool and the group commit: results recorded in the order they came (one
 // article's results too), a failing batch records nothing, finishing drains every job.
-#include "daemon/article_pool.hpp"
-#include "daemon/config.hpp"
-#include "daemon/kst.hpp"
-#include "daemon/status.hpp"
+#include "daemon/pipeline/article_pool.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/util/kst.hpp"
+#include "daemon/service/status.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -288,7 +288,7 @@ TEST_CASE("daemon: the workers setting is read from the config file and checked"
         config.workers = bad;
         auto checked = sillok::daemon::validate(config);
         REQUIRE_FALSE(checked.has_value());
-        CHECK(checked.error().find("workers") != std::string::npos);
+        CHECK(checked.error().message.find("workers") != std::string::npos);
     }
     CHECK(sillok::daemon::pool_workers(0) >= 1);
     CHECK(sillok::daemon::pool_workers(5) == 5);

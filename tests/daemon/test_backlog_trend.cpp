@@ -1,8 +1,8 @@
 // Whether the queue falls behind, with the time given: a backlog that grows window after
 // window is reported, a one-off spike is not, and the report clears when the queue drains; and
 // what the service's STATUS= line and metrics say of the load.
-#include "daemon/backlog_trend.hpp"
-#include "daemon/status.hpp"
+#include "daemon/service/backlog_trend.hpp"
+#include "daemon/service/status.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,9 +1,9 @@
 // The service's discovery over a real ledger, with the time given: which lists a poll walks
 // before and after KST midnight, what a walk of the saved 2026 per-date list queues and
 // learns, and the fallback to the sub-sections' latest lists when the per-date list is silent.
-#include "daemon/discovery.hpp"
-#include "daemon/ledger.hpp"
-#include "daemon/status.hpp"
+#include "daemon/discovery/discovery.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/service/status.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

@@ -1,5 +1,5 @@
-#include "daemon/archive_format.hpp"
-#include "daemon/front_matter.hpp"
+#include "daemon/archive/archive_format.hpp"
+#include "daemon/archive/front_matter.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

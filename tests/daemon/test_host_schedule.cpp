@@ -1,4 +1,4 @@
-#include "daemon/host_schedule.hpp"
+#include "daemon/fetch/host_schedule.hpp"
 #include "tests/support/fake_clock.hpp"
 
 #include <doctest/doctest.h>

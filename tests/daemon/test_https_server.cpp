@@ -1,6 +1,6 @@
 // The Naver stand-in used by the end-to-end tests, checked with libcurl directly: routing,
 // TLS verification against its throwaway CA, request recording and prompt shutdown.
-#include "daemon/c_handles.hpp"
+#include "daemon/util/c_handles.hpp"
 #include "tests/support/https_server.hpp"
 
 #include <doctest/doctest.h>

@@ -1,5 +1,5 @@
-#include "daemon/ledger.hpp"
-#include "daemon/migrations.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/ledger/migrations.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

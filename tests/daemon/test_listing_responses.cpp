@@ -1,7 +1,7 @@
 // Responses that are no article (listing pages, robots.txt) in WARC: which are kept in each
 // `warc` mode, and that the fetch row then points at the record.
-#include "daemon/crawl.hpp"
-#include "daemon/warc_reader.hpp"
+#include "daemon/pipeline/crawl.hpp"
+#include "daemon/warc/warc_reader.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

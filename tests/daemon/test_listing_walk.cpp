@@ -1,8 +1,8 @@
 // The listing walk shared by `run` and `backfill`: its URLs and Referer, its stop rules, the
 // silent answers it turns into typed failures, and the dates a poll walks around midnight.
 // Per-date pages are the saved 2026 list; cursor pages are hand-written in the endpoint's shape.
-#include "daemon/discovery.hpp"
-#include "daemon/listing_walk.hpp"
+#include "daemon/discovery/discovery.hpp"
+#include "daemon/discovery/listing_walk.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

@@ -1,5 +1,5 @@
-#include "daemon/ledger.hpp"
-#include "daemon/politeness.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/fetch/politeness.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

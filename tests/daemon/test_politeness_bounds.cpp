@@ -1,7 +1,7 @@
 // Holds and reserved slots are bounded: one answer asking for a long wait, or a slot stored
 // far ahead, never freezes a host for later processes, and a hold shows as a pause.
-#include "daemon/ledger.hpp"
-#include "daemon/politeness.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/fetch/politeness.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

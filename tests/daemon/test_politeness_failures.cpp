@@ -1,6 +1,6 @@
-#include "daemon/host_schedule.hpp"
-#include "daemon/ledger.hpp"
-#include "daemon/politeness.hpp"
+#include "daemon/fetch/host_schedule.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/fetch/politeness.hpp"
 #include "tests/support/fake_clock.hpp"
 #include "tests/support/fixtures.hpp"
 

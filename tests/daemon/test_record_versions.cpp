@@ -1,7 +1,7 @@
 // Versions of the whole record in the ledger, and ledgers from before them.
-#include "daemon/history.hpp"
-#include "daemon/ledger.hpp"
-#include "daemon/migrations.hpp"
+#include "daemon/history/history.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/ledger/migrations.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

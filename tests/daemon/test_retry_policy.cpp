@@ -1,4 +1,4 @@
-#include "daemon/retry_policy.hpp"
+#include "daemon/fetch/retry_policy.hpp"
 
 #include <doctest/doctest.h>
 

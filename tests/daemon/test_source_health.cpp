@@ -1,9 +1,9 @@
 // Discovery's sources in the ledger: each walk recorded, consecutive empty polls counted from
 // the last success, and what `status`, STATUS= and the metrics say of a stalled source.
-#include "daemon/frontier.hpp"
-#include "daemon/ledger.hpp"
-#include "daemon/source_health.hpp"
-#include "daemon/status.hpp"
+#include "daemon/ledger/frontier.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/discovery/source_health.hpp"
+#include "daemon/service/status.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -85,10 +85,10 @@ TEST_CASE("daemon::capacity: demand against the budget, and late revisits shed f
     auto frontier = Frontier::open(path);
     REQUIRE(frontier.has_value());
     const auto now = WallClock::now();
-    REQUIRE(frontier->enqueue({{"001", "0000000001"}, {"001", "0000000002"}}, "revisit", k_priority_revisit,
+    REQUIRE(frontier->enqueue({{"001", "0000000001"}, {"001", "0000000002"}}, QueueSource::revisit,
                               now - std::chrono::hours(7)));
-    REQUIRE(frontier->enqueue({{"001", "0000000003"}}, "revisit", k_priority_revisit, now - std::chrono::hours(1)));
-    REQUIRE(frontier->enqueue({{"001", "0000000004"}}, "discovery", k_priority_discovery, now - std::chrono::hours(9)));
+    REQUIRE(frontier->enqueue({{"001", "0000000003"}}, QueueSource::revisit, now - std::chrono::hours(1)));
+    REQUIRE(frontier->enqueue({{"001", "0000000004"}}, QueueSource::discovery, now - std::chrono::hours(9)));
     auto shed = frontier->shed_late_revisits(now, std::chrono::hours(6));
     REQUIRE(shed.has_value());
     CHECK(*shed == 2);

@@ -1,4 +1,4 @@
-#include "daemon/sql.hpp"
+#include "daemon/ledger/sql.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

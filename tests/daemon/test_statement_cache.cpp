@@ -1,5 +1,5 @@
-#include "daemon/ledger.hpp"
-#include "daemon/statement_cache.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/ledger/statement_cache.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

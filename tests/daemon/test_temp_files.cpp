@@ -1,6 +1,6 @@
 // Leftover temp files: removed once their writer has exited, or once they are an hour old
 // whatever process now holds their writer's pid (pid 1 never exits).
-#include "daemon/archive.hpp"
+#include "daemon/archive/archive.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

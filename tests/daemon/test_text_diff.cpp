@@ -1,4 +1,4 @@
-#include "daemon/text_diff.hpp"
+#include "daemon/history/text_diff.hpp"
 
 #include <doctest/doctest.h>
 

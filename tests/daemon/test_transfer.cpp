@@ -1,4 +1,4 @@
-#include "daemon/transfer.hpp"
+#include "daemon/fetch/transfer.hpp"
 #include "tests/support/fake_clock.hpp"
 
 #include <doctest/doctest.h>

@@ -1,5 +1,5 @@
 // --url-file is read within bounds: folders, endless lines and huge lists are refused at once.
-#include "daemon/url_file.hpp"
+#include "daemon/util/url_file.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

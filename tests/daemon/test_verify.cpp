@@ -1,8 +1,8 @@
-#include "daemon/archive.hpp"
-#include "daemon/archive_format.hpp"
-#include "daemon/c_handles.hpp"
-#include "daemon/ledger.hpp"
-#include "daemon/verify.hpp"
+#include "daemon/archive/archive.hpp"
+#include "daemon/archive/archive_format.hpp"
+#include "daemon/util/c_handles.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/verify/verify.hpp"
 #include "parsers/article.hpp"
 #include "tests/support/fixtures.hpp"
 

@@ -1,9 +1,9 @@
 // A fetch's WARC records built on the parsing threads (prepare) and only appended by the
 // group commit: which responses get records prepared, that a batch's records are where
 // its fetch rows point, and that an unchanged page's prepared records are dropped.
-#include "daemon/crawl.hpp"
-#include "daemon/kst.hpp"
-#include "daemon/warc_reader.hpp"
+#include "daemon/pipeline/crawl.hpp"
+#include "daemon/util/kst.hpp"
+#include "daemon/warc/warc_reader.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

@@ -1,7 +1,7 @@
 // WARC records: encoding, parsing, torn files, and the HTTP response inside a record.
-#include "daemon/http_payload.hpp"
-#include "daemon/warc_reader.hpp"
-#include "daemon/warc_record.hpp"
+#include "daemon/warc/http_payload.hpp"
+#include "daemon/warc/warc_reader.hpp"
+#include "daemon/warc/warc_record.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

@@ -1,8 +1,8 @@
 #include "tests/e2e/backfill_stand_in.hpp"
 
-#include "daemon/archive.hpp"
+#include "daemon/archive/archive.hpp"
 
-#include "daemon/digest.hpp"
+#include "daemon/util/digest.hpp"
 #include "parsers/listing.hpp"
 #include "tests/e2e/crawl_session.hpp"
 

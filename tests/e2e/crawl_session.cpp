@@ -1,6 +1,6 @@
 #include "tests/e2e/crawl_session.hpp"
 
-#include "daemon/c_handles.hpp"
+#include "daemon/util/c_handles.hpp"
 
 #include <doctest/doctest.h>
 #include <yaml-cpp/yaml.h>

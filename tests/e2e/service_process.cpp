@@ -1,6 +1,6 @@
 #include "tests/e2e/service_process.hpp"
 
-#include "daemon/c_handles.hpp"
+#include "daemon/util/c_handles.hpp"
 #include "parsers/listing.hpp"
 #include "tests/e2e/crawl_session.hpp"
 

@@ -5,7 +5,7 @@
 #include "tests/e2e/crawl_session.hpp"
 #include "tests/e2e/service_process.hpp"
 
-#include "daemon/digest.hpp"
+#include "daemon/util/digest.hpp"
 #include "parsers/text.hpp"
 
 #include <doctest/doctest.h>

@@ -2,8 +2,8 @@
 // and again, then resumed, ends with every article archived exactly once and an archive that
 // `sillok verify` finds clean; a ledger migration killed part-way leaves the ledger at its old
 // version or at the new one, never in between and never corrupt.
-#include "daemon/c_handles.hpp"
-#include "daemon/migrations.hpp"
+#include "daemon/util/c_handles.hpp"
+#include "daemon/ledger/migrations.hpp"
 #include "tests/e2e/crawl_session.hpp"
 #include "tests/e2e/service_process.hpp"
 

@@ -1,6 +1,6 @@
 #include "tests/e2e/warc_check.hpp"
 
-#include "daemon/c_handles.hpp"
+#include "daemon/util/c_handles.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

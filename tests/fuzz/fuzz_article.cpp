@@ -2,7 +2,7 @@
 // enormous. It never crashes, and every article it returns keeps FORMAT.md's field rules
 // and renders to an archive file that reads back (properties.hpp). A page read from its
 // regions gives what the whole page gives.
-#include "daemon/archive_format.hpp"
+#include "daemon/archive/archive_format.hpp"
 #include "parsers/article.hpp"
 #include "parsers/text.hpp"
 #include "tests/fuzz/properties.hpp"

@@ -1,6 +1,6 @@
 #include "tests/fuzz/properties.hpp"
 
-#include "daemon/archive_format.hpp"
+#include "daemon/archive/archive_format.hpp"
 #include "parsers/content.hpp"
 #include "parsers/html.hpp"
 #include "parsers/text.hpp"

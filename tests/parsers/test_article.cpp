@@ -5,8 +5,8 @@
 #include "parsers/article.hpp"
 #include "parsers/html.hpp"
 
-#include "daemon/archive_format.hpp"
-#include "daemon/digest.hpp"
+#include "daemon/archive/archive_format.hpp"
+#include "daemon/util/digest.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

@@ -1,6 +1,6 @@
 #pragma once
 // Clocks that move only when a test moves them, for the network loop's scheduling.
-#include "daemon/fetch_clock.hpp"
+#include "daemon/fetch/fetch_clock.hpp"
 
 namespace sillok::test {
 

@@ -1,8 +1,8 @@
 #include "tests/support/synthetic_archive.hpp"
 
-#include "daemon/archive_format.hpp"
-#include "daemon/ledger.hpp"
-#include "daemon/sql.hpp"
+#include "daemon/archive/archive_format.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/ledger/sql.hpp"
 
 #include <fmt/format.h>
 

@@ -1,0 +1,168 @@
+#include "daemon/commands/import.hpp"
+
+#include "daemon/pipeline/crawl.hpp"
+#include "daemon/util/exit_codes.hpp"
+#include "daemon/warc/http_payload.hpp"
+#include "daemon/config/stores.hpp"
+#include "daemon/warc/warc_reader.hpp"
+#include "parsers/article.hpp"
+
+#include <spdlog/spdlog.h>
+#include <fmt/format.h>
+
+#include <map>
+#include <iostream>
+
+namespace sillok::daemon {
+namespace {
+
+// WARC-Date is UTC ("2024-05-30T02:40:08Z", maybe with a fraction): read as if KST, then moved.
+std::optional<WallClock::time_point> warc_date_of(const WarcRecord& record)
+{
+    auto date = record.field("WARC-Date");
+    if (!date || !date->ends_with('Z')) {
+        return std::nullopt;
+    }
+    auto as_kst = parse_kst_iso(*date);
+    if (!as_kst) {
+        return std::nullopt;
+    }
+    return *as_kst + std::chrono::hours(9);
+}
+
+std::string target_of(const WarcRecord& record)
+{
+    std::string target(record.field("WARC-Target-URI").value_or(""));
+    if (target.size() >= 2 && target.front() == '<' && target.back() == '>') { // WARC/1.0 writers
+        target = target.substr(1, target.size() - 2);
+    }
+    return target;
+}
+
+class Importer {
+public:
+    Importer(ArticlePipeline& pipeline, std::ostream& out) : m_pipeline(pipeline), m_out(out) {}
+
+    // False when the archive or ledger failed (exit 74).
+    bool import_file(const std::string& file);
+    [[nodiscard]] int exit_code() const
+    {
+        return m_storage_failed ? k_exit_io : m_counts.contains(Outcome::failed) ? k_exit_some_failed : k_exit_ok;
+    }
+    void summary() const
+    {
+        auto count = [&](Outcome o) { return m_counts.contains(o) ? m_counts.at(o) : size_t{0}; };
+        spdlog::info("import finished: {} saved, {} updated, {} unchanged, {} failed; {} records of other pages",
+                     count(Outcome::saved), count(Outcome::updated), count(Outcome::unchanged),
+                     count(Outcome::failed), m_other_pages);
+    }
+
+private:
+    bool import_record(const std::string& file, const WarcEntry& entry);
+    void report(Outcome outcome, std::string_view id, std::string_view path, std::string_view hash,
+                std::string_view reason)
+    {
+        ++m_counts[outcome];
+        m_out << to_string(outcome) << '\t' << id << '\t' << path << '\t' << hash;
+        if (!reason.empty()) {
+            m_out << '\t' << reason;
+        }
+        m_out << '\n';
+    }
+
+    ArticlePipeline& m_pipeline;
+    std::ostream& m_out;
+    std::map<Outcome, size_t> m_counts;
+    size_t m_other_pages = 0;
+    bool m_storage_failed = false;
+};
+
+bool Importer::import_file(const std::string& file)
+{
+    auto reader = WarcReader::open(file);
+    if (!reader) {
+        report(Outcome::failed, "-", "", "", fmt::format("{}: {}", file, reader.error().message));
+        return true;
+    }
+    for (;;) {
+        auto entry = reader->next();
+        if (!entry) { // no record after this one can be found
+            report(Outcome::failed, "-", "", "", fmt::format("{}@{}: {}", file, entry.error().offset, entry.error().message));
+            return true;
+        }
+        if (!*entry) {
+            return true;
+        }
+        if ((*entry)->record.type() == "response" && !import_record(file, **entry)) {
+            return false;
+        }
+    }
+}
+
+bool Importer::import_record(const std::string& file, const WarcEntry& entry)
+{
+    auto where = fmt::format("{}@{}", file, entry.offset);
+    auto target = target_of(entry.record);
+    auto ref = parsers::parse_url(target);
+    if (!ref) {
+        ++m_other_pages; // a page that is no Naver News article: not sillok's to archive
+        spdlog::debug("{}: {} is not a Naver News article", where, target);
+        return true;
+    }
+    auto failed = [&](const std::string& reason) {
+        report(Outcome::failed, ref->id(), "", "", where + ": " + reason);
+        return true;
+    };
+    if (auto digests = check_digests(entry.record); !digests) {
+        return failed(digests.error());
+    }
+    auto date = warc_date_of(entry.record);
+    if (!date) {
+        return failed("no usable WARC-Date");
+    }
+    auto response = decode_http_response(entry.record.block);
+    if (!response) {
+        return failed(response.error());
+    }
+    if (response->status != 200) {
+        return failed(fmt::format("http_status: HTTP {}", response->status));
+    }
+    auto page = parsers::parse_article(response->body, target);
+    if (!page) {
+        return failed(std::string(parsers::to_string(page.error().kind)) + ": " + page.error().message);
+    }
+    page->ref = *ref;
+    FetchRecord fetch{target, kst_iso_millis(*date), 200, static_cast<int64_t>(response->body.size()), 0, {}};
+    VersionSource source{kst_iso(*date), nullptr, {fetch}, std::nullopt, "import", &entry.record};
+    auto saved = m_pipeline.save(*page, source);
+    if (!saved) {
+        std::cerr << "sillok: error: archive or ledger not writable: " << saved.error().message << '\n';
+        m_storage_failed = true;
+        return false;
+    }
+    report(saved->outcome, saved->id, saved->path, saved->hash, saved->reason);
+    return true;
+}
+
+} // namespace
+
+int run_import(const Config& config, const std::vector<std::string>& files, std::ostream& out)
+{
+    auto stores = open_stores(config);
+    if (!stores) {
+        return fail(stores.error());
+    }
+    // The records are kept whatever `warc` says, unless it is "off".
+    ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
+    Importer importer(pipeline, out);
+    for (const auto& file : files) {
+        if (!importer.import_file(file)) {
+            break;
+        }
+    }
+    out.flush();
+    importer.summary();
+    return importer.exit_code();
+}
+
+} // namespace sillok::daemon

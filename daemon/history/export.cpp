@@ -1,0 +1,373 @@
+#include "daemon/history/export.hpp"
+
+#include "daemon/archive/archive_format.hpp"
+#include "daemon/util/exit_codes.hpp"
+#include "daemon/archive/front_matter.hpp"
+#include "daemon/history/history.hpp"
+#include "daemon/util/kst.hpp"
+#include "daemon/ledger/sql.hpp"
+#include "parsers/article_ref.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+namespace sillok::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The six main sections by sid1, as Naver names them on article pages.
+const std::map<std::string, std::string>& section_names()
+{
+    static const std::map<std::string, std::string> k_names = {
+        {"100", "정치"}, {"101", "경제"}, {"102", "사회"}, {"103", "생활/문화"}, {"104", "세계"}, {"105", "IT/과학"}};
+    return k_names;
+}
+
+// Filters are bound as JSON arrays (NULL: no filter), so the SQL text is constant.
+constexpr std::string_view k_selection =
+    " FROM articles a JOIN versions v ON v.article_id = a.id"
+    " WHERE (?1 IS NULL OR substr(a.published_at, 1, 10) >= ?1)"
+    " AND (?2 IS NULL OR substr(a.published_at, 1, 10) <= ?2)"
+    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(?3) s"
+    "      WHERE instr(',' || replace(coalesce(a.category, ''), ', ', ',') || ',', ',' || s.value || ',') > 0))"
+    " AND (?4 IS NULL OR a.oid IN (SELECT value FROM json_each(?4)))"
+    " AND (?5 IS NULL OR a.state IN (SELECT value FROM json_each(?5)))"
+    " AND (?6 = 1 OR v.version = a.current_version)";
+
+struct Filters {
+    std::optional<std::string> from, to, sections, presses, states;
+};
+
+std::optional<std::string> json_list(const std::vector<std::string>& values)
+{
+    return values.empty() ? std::nullopt : std::optional(nlohmann::json(values).dump());
+}
+
+std::expected<std::optional<std::string>, std::string> check_date(const std::optional<std::string>& text,
+                                                                  std::string_view option)
+{
+    if (!text) {
+        return std::optional<std::string>{};
+    }
+    auto date = parse_kst_date(*text, wall_now());
+    if (!date) {
+        return std::unexpected(
+            fmt::format("{} '{}' is not a date: YYYY-MM-DD (KST), today, yesterday or today-N", option, *text));
+    }
+    return std::optional(iso_date(*date));
+}
+
+std::expected<Filters, std::string> check_request(const ExportRequest& request)
+{
+    Filters filters;
+    auto from = check_date(request.from, "--from");
+    auto to = check_date(request.to, "--to");
+    if (!from || !to) {
+        return std::unexpected(!from ? from.error() : to.error());
+    }
+    filters.from = *from;
+    filters.to = *to;
+    if (filters.from && filters.to && *filters.from > *filters.to) {
+        return std::unexpected("--from " + *filters.from + " is after --to " + *filters.to);
+    }
+    std::vector<std::string> sections;
+    for (const auto& section : request.sections) {
+        auto named = section_names().find(section);
+        sections.push_back(named != section_names().end() ? named->second : section);
+    }
+    for (const auto& oid : request.presses) {
+        if (!parsers::is_press_id(oid)) {
+            return std::unexpected("--press '" + oid + "' is not a press id (3 digits, e.g. 015)");
+        }
+    }
+    for (const auto& state : request.states) {
+        if (state != "archived" && state != "gone" && state != "skipped") {
+            return std::unexpected("--state '" + state + "' is not one of archived, gone, skipped");
+        }
+    }
+    filters.sections = json_list(sections);
+    filters.presses = json_list(request.presses);
+    filters.states = json_list(request.states);
+    return filters;
+}
+
+sql::Bound bind_filters(sqlite3_stmt* stmt, const Filters& filters, bool all_versions)
+{
+    sql::Bound bound(stmt);
+    bound.text(filters.from).text(filters.to).text(filters.sections).text(filters.presses).text(filters.states);
+    bound.integer(int64_t{all_versions ? 1 : 0});
+    return bound;
+}
+
+// A bar on standard error, redrawn when the percentage moves.
+class ProgressBar {
+  public:
+    ProgressBar(bool shown, size_t total) : m_shown(shown), m_total(total) {}
+    void advance(size_t done)
+    {
+        if (!m_shown) {
+            return;
+        }
+        auto percent = m_total == 0 ? 100 : static_cast<int>(done * 100 / m_total);
+        if (percent == m_percent) {
+            return;
+        }
+        m_percent = percent;
+        constexpr int k_width = 40;
+        auto filled = static_cast<size_t>(percent * k_width / 100);
+        std::cerr << fmt::format("\rexport [{}{}] {:3}% {}/{}", std::string(filled, '#'),
+                                 std::string(k_width - filled, ' '), percent, done, m_total)
+                  << std::flush;
+    }
+    void finish()
+    {
+        if (m_shown) {
+            std::cerr << '\n';
+        }
+    }
+
+  private:
+    bool m_shown;
+    size_t m_total;
+    int m_percent = -1;
+};
+
+} // namespace
+
+const std::vector<std::string>& export_fields()
+{
+    static const std::vector<std::string> k_fields = {
+        "id",  "version", "title", "category",     "publisher",   "author",       "published_at", "crawled_at",
+        "url", "oid",     "aid",   "content_hash", "modified_at", "original_url", "content"};
+    return k_fields;
+}
+
+std::string csv_field(std::string_view text)
+{
+    std::string out = "\"";
+    for (char c : text) {
+        out += c == '"' ? "\"\"" : std::string(1, c);
+    }
+    return out + "\"";
+}
+
+namespace {
+
+// One row of the index: where a version's file is and what the ledger says it holds.
+struct IndexedVersion {
+    std::string id;
+    int version = 0;
+    std::string path;
+    std::string content_hash;
+};
+
+// The record a file holds, checked against the ledger; the error says why it is not exported.
+std::expected<nlohmann::ordered_json, std::string> read_record(const fs::path& archive, const IndexedVersion& row)
+{
+    auto text = read_file_bytes(archive / row.path);
+    if (!text) {
+        return std::unexpected("cannot read the file");
+    }
+    auto parsed = read_archive_file(*text);
+    if (!parsed || !parsed->content) {
+        return std::unexpected(parsed ? "the body lacks the rules around the content" : parsed.error().message);
+    }
+    const auto& front = parsed->front_matter;
+    if (front.value("id") != row.id || front.value("content_hash") != row.content_hash) {
+        return std::unexpected("the file's id or content_hash is not the ledger's (sillok verify)");
+    }
+    auto content = unescape_body(*parsed->content);
+    if (content_hash(*parsed->content) != row.content_hash) {
+        return std::unexpected("the content does not hash to its content_hash (sillok verify)");
+    }
+    nlohmann::ordered_json record;
+    for (const auto& key : export_fields()) {
+        if (key == "version") {
+            record[key] = row.version;
+        } else if (key == "content") {
+            record[key] = std::move(content);
+        } else {
+            auto value = front.value(key);
+            record[key] = value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+        }
+    }
+    return record;
+}
+
+void write_record(std::ostream& out, ExportFormat format, const nlohmann::ordered_json& record)
+{
+    if (format == ExportFormat::jsonl) {
+        out << record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        return;
+    }
+    std::string line;
+    for (const auto& [key, value] : record.items()) {
+        auto text = value.is_string() ? value.get<std::string>() : value.is_null() ? std::string{} : value.dump();
+        line += (line.empty() ? "" : ",") + csv_field(text);
+    }
+    out << line << "\r\n";
+}
+
+class Exporter {
+  public:
+    Exporter(const ExportRequest& request, History& history, Filters filters)
+        : m_request(request), m_history(history), m_filters(std::move(filters))
+    {
+    }
+
+    std::expected<ExportReport, std::string> write(std::ostream& out);
+
+  private:
+    std::expected<size_t, std::string> count();
+
+    const ExportRequest& m_request;
+    History& m_history;
+    Filters m_filters;
+};
+
+std::expected<size_t, std::string> Exporter::count()
+{
+    auto stmt = sql::prepare(m_history.db(), "SELECT count(*)" + std::string(k_selection));
+    if (!stmt || bind_filters(stmt.get(), m_filters, m_request.all_versions).step() != SQLITE_ROW) {
+        return std::unexpected(m_history.error("cannot count the versions to export"));
+    }
+    return static_cast<size_t>(sqlite3_column_int64(stmt.get(), 0));
+}
+
+std::expected<ExportReport, std::string> Exporter::write(std::ostream& out)
+{
+    auto total = m_request.progress ? count() : std::expected<size_t, std::string>(0);
+    if (!total) {
+        return std::unexpected(total.error());
+    }
+    auto stmt = sql::prepare(m_history.db(), "SELECT a.oid || '_' || a.aid, v.version, v.path, v.content_hash"
+                                                 + std::string(k_selection) + " ORDER BY a.id, v.version");
+    if (!stmt) {
+        return std::unexpected(m_history.error("cannot read the index"));
+    }
+    if (m_request.format == ExportFormat::csv) {
+        std::string header;
+        for (const auto& key : export_fields()) {
+            header += (header.empty() ? "" : ",") + csv_field(key);
+        }
+        out << header << "\r\n";
+    }
+    ExportReport report;
+    ProgressBar bar(m_request.progress, *total);
+    auto bound = bind_filters(stmt.get(), m_filters, m_request.all_versions);
+    int rc = 0;
+    while (!(m_request.stop != nullptr && m_request.stop->load()) && (rc = bound.step()) == SQLITE_ROW) {
+        IndexedVersion row{sql::column_text(stmt.get(), 0).value_or(""), sqlite3_column_int(stmt.get(), 1),
+                           sql::column_text(stmt.get(), 2).value_or(""), sql::column_text(stmt.get(), 3).value_or("")};
+        auto record = read_record(m_request.archive, row);
+        if (record) {
+            write_record(out, m_request.format, *record);
+            ++report.exported;
+        } else {
+            std::cerr << "sillok: export: " << row.id << " version " << row.version << " (" << row.path
+                      << ") not exported: " << record.error() << '\n';
+            ++report.failed;
+        }
+        bar.advance(report.exported + report.failed);
+    }
+    bar.finish();
+    if (m_request.stop != nullptr && m_request.stop->load()) {
+        report.stopped = true;
+        return report;
+    }
+    if (rc != SQLITE_DONE) {
+        return std::unexpected(m_history.error("cannot read the index"));
+    }
+    return report;
+}
+
+int finished(const ExportReport& report)
+{
+    if (report.stopped) {
+        return fail(k_exit_some_failed, "export stopped before its end");
+    }
+    return report.complete() ? k_exit_ok : k_exit_some_failed;
+}
+
+// The output file is written under a temporary name beside it and renamed when complete.
+int export_to_file(Exporter& exporter, const fs::path& output)
+{
+    auto temp = output;
+    temp += fmt::format(".partial-{}", getpid());
+    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
+    if (!file) {
+        return fail(k_exit_io, "cannot write " + temp.string());
+    }
+    auto report = exporter.write(file);
+    file.flush();
+    bool written = static_cast<bool>(file);
+    file.close();
+    std::error_code ec;
+    if (!report || !written || file.fail()) {
+        fs::remove(temp, ec);
+        return fail(k_exit_io, !report ? report.error() : "cannot write " + output.string());
+    }
+    if (report->stopped) {
+        fs::remove(temp, ec);
+        return fail(k_exit_some_failed, "export stopped; " + output.string() + " was not written");
+    }
+    fs::rename(temp, output, ec);
+    if (ec) {
+        fs::remove(temp, ec);
+        return fail(k_exit_io, "cannot rename the export into " + output.string() + ": " + ec.message());
+    }
+    std::cerr << "sillok: exported " << report->exported << " records to " << output.string() << '\n';
+    return report->complete() ? k_exit_ok : k_exit_some_failed;
+}
+
+// A device or pipe (/dev/null, /dev/stdout, a FIFO) is written as it is: it cannot be
+// renamed into.
+int export_to_stream_file(Exporter& exporter, const fs::path& output)
+{
+    std::ofstream file(output, std::ios::binary);
+    auto report = file ? exporter.write(file) : std::unexpected("cannot write " + output.string());
+    file.flush();
+    if (!report || !file) {
+        return fail(k_exit_io, !report ? report.error() : "cannot write " + output.string());
+    }
+    return finished(*report);
+}
+
+} // namespace
+
+int run_export(const ExportRequest& request, std::ostream& out)
+{
+    auto filters = check_request(request);
+    if (!filters) {
+        return fail(k_exit_usage, filters.error());
+    }
+    auto history = History::open(request.ledger);
+    if (!history) {
+        return fail(k_exit_io, history.error());
+    }
+    Exporter exporter(request, *history, std::move(*filters));
+    std::error_code ec;
+    if (!request.output.empty()) {
+        bool special = fs::exists(request.output, ec) && !fs::is_regular_file(request.output, ec);
+        return special ? export_to_stream_file(exporter, request.output) : export_to_file(exporter, request.output);
+    }
+    auto report = exporter.write(out);
+    out.flush();
+    if (!report) {
+        return fail(k_exit_io, report.error());
+    }
+    if (!out) {
+        return fail(k_exit_io, "cannot write the export to standard output");
+    }
+    return finished(*report);
+}
+
+} // namespace sillok::daemon

@@ -1,0 +1,142 @@
+#include "daemon/util/kst.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace sillok::daemon {
+namespace {
+
+constexpr auto k_kst_offset = std::chrono::hours(9);
+
+std::string format_kst(WallClock::time_point at, bool millis)
+{
+    auto local = std::chrono::floor<std::chrono::milliseconds>(at) + k_kst_offset;
+    auto day = std::chrono::floor<std::chrono::days>(local);
+    std::chrono::year_month_day ymd{day};
+    std::chrono::hh_mm_ss hms{local - day};
+    auto text = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
+                            static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                            hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+    if (millis) {
+        text += fmt::format(".{:03}", hms.subseconds().count());
+    }
+    return text + "+09:00";
+}
+
+#ifdef SILLOK_TEST_HOOKS
+WallClock::duration test_clock_offset()
+{
+    const char* text = std::getenv("SILLOK_TEST_CLOCK_OFFSET_S");
+    if (text == nullptr) {
+        return {};
+    }
+    int64_t seconds = 0;
+    const char* end = text + std::strlen(text);
+    auto [ptr, ec] = std::from_chars(text, end, seconds);
+    if (ec != std::errc{} || ptr != end) {
+        return {};
+    }
+    return std::chrono::duration_cast<WallClock::duration>(std::chrono::seconds(seconds));
+}
+#endif
+
+} // namespace
+
+WallClock::time_point wall_now()
+{
+#ifdef SILLOK_TEST_HOOKS
+    static const WallClock::duration offset = test_clock_offset();
+    return WallClock::now() + offset;
+#else
+    return WallClock::now();
+#endif
+}
+
+std::string kst_iso(WallClock::time_point at) { return format_kst(at, false); }
+
+std::string kst_iso_millis(WallClock::time_point at) { return format_kst(at, true); }
+
+int64_t unix_ms(WallClock::time_point at)
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+}
+
+WallClock::time_point from_unix_ms(int64_t ms)
+{
+    return WallClock::time_point(std::chrono::duration_cast<WallClock::duration>(std::chrono::milliseconds(ms)));
+}
+
+std::optional<WallClock::time_point> parse_kst_iso(std::string_view text)
+{
+    int year = 0;
+    unsigned month = 0;
+    unsigned day = 0;
+    int hour = 0;
+    int minute = 0;
+    int second = 0;
+    std::string copy(text.substr(0, 19));
+    if (text.size() < 19 || std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2d:%2d:%2d", &year, &month, &day, &hour, &minute,
+                                        &second) != 6) {
+        return std::nullopt;
+    }
+    std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
+    if (!ymd.ok()) {
+        return std::nullopt;
+    }
+    auto local = std::chrono::sys_days{ymd} + std::chrono::hours(hour) + std::chrono::minutes(minute)
+        + std::chrono::seconds(second);
+    return WallClock::time_point(local - std::chrono::hours(9));
+}
+
+std::chrono::year_month_day kst_today(WallClock::time_point now)
+{
+    return std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(now + k_kst_offset)};
+}
+
+std::optional<std::chrono::year_month_day> parse_kst_date(std::string_view text, WallClock::time_point now)
+{
+    auto today = std::chrono::sys_days{kst_today(now)};
+    if (text == "today") {
+        return std::chrono::year_month_day{today};
+    }
+    if (text == "yesterday") {
+        return std::chrono::year_month_day{today - std::chrono::days(1)};
+    }
+    if (text.starts_with("today-") && text.size() > 6 && text.size() <= 10
+        && text.substr(6).find_first_not_of("0123456789") == std::string_view::npos) {
+        return std::chrono::year_month_day{today - std::chrono::days(std::stoi(std::string(text.substr(6))))};
+    }
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
+        return std::nullopt;
+    }
+    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+        if (text[i] < '0' || text[i] > '9') {
+            return std::nullopt;
+        }
+    }
+    auto number = [&](size_t at, size_t length) { return std::stoi(std::string(text.substr(at, length))); };
+    std::chrono::year_month_day date{std::chrono::year{number(0, 4)}, std::chrono::month{static_cast<unsigned>(number(5, 2))},
+                                     std::chrono::day{static_cast<unsigned>(number(8, 2))}};
+    if (!date.ok()) {
+        return std::nullopt;
+    }
+    return date;
+}
+
+std::string yyyymmdd(std::chrono::year_month_day date)
+{
+    return fmt::format("{:04}{:02}{:02}", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                       static_cast<unsigned>(date.day()));
+}
+
+std::string iso_date(std::chrono::year_month_day date)
+{
+    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                       static_cast<unsigned>(date.day()));
+}
+
+} // namespace sillok::daemon

@@ -1,0 +1,123 @@
+// The one table of settings: the README lists it as it is, the configuration file and the
+// command line read every key of it, and each range is enforced wherever a value comes from.
+#include "daemon/config/config.hpp"
+#include "daemon/config/settings.hpp"
+#include "tests/support/fixtures.hpp"
+
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+
+using namespace sillok::daemon;
+using sillok::test::read_file;
+using sillok::test::ScratchDir;
+using sillok::test::write_file;
+
+TEST_CASE("settings: the README's configuration table is the settings table")
+{
+    const auto readme = read_file(SILLOK_README);
+    const auto table = describe_settings();
+    CHECK_MESSAGE(readme.find(table) != std::string::npos,
+                  "README.md's Configuration table differs from `sillok config --describe`:\n"
+                      << table);
+    // And every key is listed once, in a row of its own.
+    for (const auto& setting : settings()) {
+        CAPTURE(setting.key);
+        const auto row = "| `" + std::string(setting.key) + "` |";
+        CHECK(readme.find(row) != std::string::npos);
+        CHECK(readme.find(row) == readme.rfind(row));
+    }
+}
+
+TEST_CASE("settings: keys are unique and every option belongs to a group")
+{
+    std::set<std::string_view> keys;
+    std::set<std::string_view> options;
+    for (const auto& setting : settings()) {
+        CAPTURE(setting.key);
+        CHECK(keys.insert(setting.key).second);
+        CHECK(find_setting(setting.key) == &setting);
+        CHECK_FALSE(setting.help.empty());
+        if (!setting.option.empty()) {
+            CHECK(options.insert(setting.option).second);
+            CHECK(setting.group != OptionGroup::none);
+        }
+    }
+    CHECK(find_setting("no_such_key") == nullptr);
+}
+
+TEST_CASE("settings: the configuration file reads back what to_toml writes, for every key")
+{
+    Config changed;
+    changed.archive = "/srv/news";
+    changed.ledger = "/srv/ledger.sqlite3";
+    changed.rate = 0.5;
+    changed.concurrency = 3;
+    changed.workers = 4;
+    changed.timeout = 12.5;
+    changed.retries = 1;
+    changed.max_bytes = 4096;
+    changed.user_agent = "test \"agent\"";
+    changed.connect_to = {"n.news.naver.com:443:127.0.0.1:8443"};
+    ScratchDir scratch;
+    changed.cacert = (scratch.path() / "ca.pem").string();
+    write_file(changed.cacert, "not read here\n");
+    changed.pause_after = 7;
+    changed.pause_seconds = 30;
+    changed.sections = {"101/259"};
+    changed.presses = {"015", "003"};
+    changed.poll_interval = 60;
+    changed.max_listing_pages = 3;
+    changed.discovery = DiscoveryOrder::latest;
+    changed.revisit_after = {60, 120};
+    changed.metrics_file = "/tmp/m.prom";
+    changed.warc = WarcMode::all;
+    changed.warc_max_bytes = 2 << 20;
+    const auto file = scratch.path() / "sillok.toml";
+    write_file(file, to_toml(changed));
+    auto loaded = load_config(file);
+    REQUIRE_MESSAGE(loaded.has_value(), (loaded ? "" : loaded.error().message));
+    for (const auto& setting : settings()) {
+        CAPTURE(setting.key);
+        CHECK(setting_value_text(setting, *loaded) == setting_value_text(setting, changed));
+        // Every key was changed above: a key the file cannot carry would keep its default.
+        CHECK(setting_value_text(setting, *loaded) != setting_value_text(setting, Config{}));
+    }
+}
+
+TEST_CASE("settings: values out of range are refused with the key named")
+{
+    struct Case {
+        const char* toml;
+        const char* key;
+    };
+    for (const auto& c : {Case{"rate = 0.005", "rate"}, Case{"rate = 1001.0", "rate"}, Case{"concurrency = 65", "concurrency"},
+                          Case{"concurrency = 0", "concurrency"}, Case{"workers = 257", "workers"},
+                          Case{"timeout = 0.05", "timeout"}, Case{"retries = 21", "retries"},
+                          Case{"max_bytes = 1000", "max_bytes"}, Case{"pause_after = 0", "pause_after"},
+                          Case{"pause_seconds = 86401", "pause_seconds"}, Case{"poll_interval = 0", "poll_interval"},
+                          Case{"max_listing_pages = 0", "max_listing_pages"}, Case{"discovery = \"newest\"", "discovery"},
+                          Case{"revisit_after = [0]", "revisit_after"}, Case{"warc = \"some\"", "warc"},
+                          Case{"warc_max_bytes = 1024", "warc_max_bytes"}, Case{"presses = [\"15\"]", "presses"},
+                          Case{"sections = [\"999\"]", "sections"}, Case{"connect_to = [\"a:1\"]", "connect_to"},
+                          Case{"cacert = \"/no/such/file.pem\"", "cacert"}, Case{"archive = \"\"", "archive"},
+                          Case{"no_such_key = 1", "no_such_key"}}) {
+        CAPTURE(c.toml);
+        ScratchDir scratch;
+        const auto file = scratch.path() / "sillok.toml";
+        write_file(file, std::string(c.toml) + "\n");
+        auto loaded = load_config(file);
+        REQUIRE_FALSE(loaded.has_value());
+        CHECK(loaded.error().message.find(c.key) != std::string::npos);
+    }
+    // The edges themselves are accepted.
+    for (const auto* toml : {"rate = 0.0", "rate = 0.01", "rate = 1000.0", "concurrency = 64", "workers = 0",
+                             "timeout = 0.1", "pause_seconds = 86400", "revisit_after = [31536000]"}) {
+        CAPTURE(toml);
+        ScratchDir scratch;
+        const auto file = scratch.path() / "sillok.toml";
+        write_file(file, std::string(toml) + "\n");
+        CHECK(load_config(file).has_value());
+    }
+}
