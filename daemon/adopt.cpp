@@ -7,6 +7,7 @@
 #include "daemon/digest.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/front_matter.hpp"
+#include "daemon/record.hpp"
 #include "daemon/stores.hpp"
 #include "parsers/old_layout.hpp"
 
@@ -114,6 +115,9 @@ private:
                                                  std::string_view hash);
     std::expected<FileReport, StorageError> save(const parsers::OldArchiveFile& old, const AdoptedSource& source,
                                                  FileReport report);
+    std::expected<void, LedgerError> make_current(const parsers::OldArchiveFile& old, const AdoptedSource& source,
+                                                  std::string_view adopted_at, const StoredArticle& current,
+                                                  const std::string& hash, FileReport& report);
 
     Archive& m_archive;
     Ledger& m_ledger;
@@ -238,25 +242,91 @@ std::expected<FileReport, StorageError> Adopter::save(const parsers::OldArchiveF
         report.note = "the content does not hash to the old content_hash (edited after its crawl?)";
     }
     std::expected<void, LedgerError> recorded;
+    auto add_note = [&report](std::string_view note) {
+        report.note += (report.note.empty() ? "" : "; ") + std::string(note);
+    };
     if (*same) {
         report.path = *current->path;
-        report.note += fmt::format("{}same content as version {}", report.note.empty() ? "" : "; ", **same);
+        add_note(fmt::format("same content as version {}", **same));
         recorded = m_adoptions.record_existing(article.ref, **same, source, adopted_at);
-    } else {
-        auto as = has_content ? AdoptedAs::earlier : AdoptedAs::current;
-        report.path = has_content ? version_relative_path(*current->path, hash) : adopted_path(article);
-        if (has_content) {
-            report.note += (report.note.empty() ? "" : "; ") + std::string("an earlier version; the crawled version stays current");
-        }
+    } else if (!has_content) {
+        report.path = adopted_path(article);
         if (auto written = write_once(report.path, render_archive_file(article, hash, old.crawled_at), hash); !written) {
             return std::unexpected(written.error());
         }
-        recorded = m_adoptions.record(AdoptedVersion{article, hash, report.path, old.crawled_at, as}, source, adopted_at);
+        recorded = m_adoptions.record(AdoptedVersion{article, hash, report.path, old.crawled_at, AdoptedAs::current},
+                                      source, adopted_at);
+    } else {
+        // The article's history goes by time: the old file's content is current only when it
+        // was crawled after the current content was last seen, whoever saw it.
+        auto last_seen = m_adoptions.current_last_seen(article.ref);
+        if (!last_seen) {
+            return std::unexpected(storage_error(last_seen.error().message));
+        }
+        auto crawled = parse_kst_iso(old.crawled_at);
+        bool newer = crawled && (!*last_seen || *crawled > **last_seen);
+        auto seen_text = *last_seen ? kst_iso(**last_seen) : std::string("at an unknown time");
+        if (newer) {
+            recorded = make_current(old, source, adopted_at, *current, hash, report);
+            add_note(fmt::format("current: crawled {}, after version {} was last seen ({}), which is kept as an "
+                                 "earlier version",
+                                 old.crawled_at, current->current_version, seen_text));
+        } else {
+            report.path = version_relative_path(*current->path, hash);
+            add_note(fmt::format("an earlier version: crawled {}, before version {} was last seen ({}), which stays "
+                                 "current",
+                                 old.crawled_at, current->current_version, seen_text));
+            if (auto written = write_once(report.path, render_archive_file(article, hash, old.crawled_at), hash);
+                !written) {
+                return std::unexpected(written.error());
+            }
+            recorded = m_adoptions.record(
+                AdoptedVersion{article, hash, report.path, old.crawled_at, AdoptedAs::earlier}, source, adopted_at);
+        }
     }
     if (!recorded) {
         return std::unexpected(storage_error(recorded.error().message));
     }
     return report;
+}
+
+// The old file's content becomes the current version of an article that has one: the
+// current file is kept under its version name first, the new file written, the ledger moved
+// in one transaction, and only then the current file's own name given up (when the new
+// file lives elsewhere), so that no step leaves the ledger naming a file that is gone.
+std::expected<void, LedgerError> Adopter::make_current(const parsers::OldArchiveFile& old, const AdoptedSource& source,
+                                                       std::string_view adopted_at, const StoredArticle& current,
+                                                       const std::string& hash, FileReport& report)
+{
+    const auto& article = old.article;
+    const auto& current_path = *current.path;
+    auto previous = version_relative_path(current_path,
+                                          current.record ? record_hash(*current.record) : *current.content_hash);
+    auto io = [](std::string message) { return std::unexpected(LedgerError{std::move(message), 0}); };
+    if (m_archive.exists(current_path)) {
+        if (auto kept = m_archive.keep_as(current_path, previous); !kept) {
+            return io(kept.error().message);
+        }
+    }
+    report.path = adopted_path(article);
+    auto rendered = render_archive_file(article, hash, old.crawled_at);
+    if (report.path == current_path) {
+        if (auto written = m_archive.write(report.path, rendered); !written) {
+            return io(written.error().message);
+        }
+    } else if (auto written = write_once(report.path, rendered, hash); !written) {
+        return io(written.error().message);
+    }
+    AdoptedVersion adopted{article, hash, report.path, old.crawled_at, AdoptedAs::current, previous};
+    if (auto recorded = m_adoptions.record(adopted, source, adopted_at); !recorded) {
+        return recorded;
+    }
+    if (report.path != current_path && m_archive.exists(current_path)) {
+        if (auto removed = m_archive.keep_as(current_path, previous, true); !removed) {
+            return io(removed.error().message);
+        }
+    }
+    return {};
 }
 
 void print(std::ostream& out, const FileReport& report)

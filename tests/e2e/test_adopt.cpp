@@ -437,3 +437,89 @@ TEST_CASE("e2e::adopt --recrawl of an article Naver no longer has keeps the adop
     INFO("verify:\n" << report);
     CHECK(verified == 0);
 }
+
+namespace {
+
+// The old file of 003_0012577249 as the old crawler would have written it at another time,
+// with the last sentence of its text changed to `ending` (its stated content_hash is left as
+// it was: adopt notes the mismatch and adopts the text as it is).
+std::string old_file_of_003_at(std::string_view crawled_at, std::string_view ending)
+{
+    auto text = old_file_of_003();
+    const std::string stamp = "crawled_at: 2025-12-30 06:09:55";
+    text.replace(text.find(stamp), stamp.size(), "crawled_at: " + std::string(crawled_at));
+    const std::string sentence = "결과를 발표할 예정이다.";
+    text.replace(text.find(sentence), sentence.size(), std::string(ending));
+    return text;
+}
+
+} // namespace
+
+TEST_CASE("e2e::adopt makes the old file crawled last current, whatever the files' names")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    const auto ledger = archive / "ledger.sqlite3";
+    const auto old_text = old_file_of_003_at("2025-12-01 03:00:00", "OLD");
+    const auto newer_text = old_file_of_003_at("2025-12-29 03:00:00", "NEWER");
+    const auto current_text = [&] {
+        const auto path = ledger_text(ledger, "SELECT path FROM articles");
+        return read_file(archive / path);
+    };
+    const auto check_history = [&] {
+        // The newer text is the current file and the article row's; the older one a kept
+        // version; every version's file holds its own content.
+        CHECK(current_text().find("NEWER") != std::string::npos);
+        CHECK(ledger_count(ledger, "SELECT count(*) FROM versions") == 2);
+        CHECK(ledger_count(ledger, "SELECT count(*) FROM articles a JOIN versions v ON v.article_id = a.id"
+                                   " AND v.version = a.current_version"
+                                   " WHERE v.first_seen = '2025-12-29T12:00:00+09:00' AND v.path = a.path") == 1);
+        const auto earlier = ledger_text(ledger, "SELECT path FROM versions WHERE first_seen = '2025-12-01T12:00:00+09:00'");
+        CHECK(read_file(archive / earlier).find("OLD") != std::string::npos);
+        CHECK(read_file(archive / earlier).find("NEWER") == std::string::npos);
+        int verified = -1;
+        auto report = verify(archive, verified);
+        INFO("verify:\n" << report);
+        CHECK(verified == 0);
+    };
+
+    SUBCASE("the older file first by name")
+    {
+        write_file(scratch.path() / "old" / "a" / "003_0012577249.md", old_text);
+        write_file(scratch.path() / "old" / "b" / "003_0012577249.md", newer_text);
+        auto run = adopt(archive, {(scratch.path() / "old").string()});
+        INFO("stderr:\n" << run.result.err);
+        CHECK(run.result.exit_code == 0);
+        REQUIRE(run.files.size() == 2);
+        CHECK(run.files[1].source.ends_with("/b/003_0012577249.md"));
+        CHECK(run.files[1].outcome == "adopted");
+        CHECK(run.files[1].path == "2025/12/30/003_0012577249.md");
+        CHECK(run.files[1].note.find("current: crawled 2025-12-29T12:00:00+09:00, after version 1 was last seen"
+                                     " (2025-12-01T12:00:00+09:00), which is kept as an earlier version")
+              != std::string::npos);
+        CHECK(run.files[1].note.find("crawled version") == std::string::npos);
+        check_history();
+    }
+    SUBCASE("the newer file first by name")
+    {
+        write_file(scratch.path() / "old" / "a" / "003_0012577249.md", newer_text);
+        write_file(scratch.path() / "old" / "b" / "003_0012577249.md", old_text);
+        auto run = adopt(archive, {(scratch.path() / "old").string()});
+        INFO("stderr:\n" << run.result.err);
+        CHECK(run.result.exit_code == 0);
+        REQUIRE(run.files.size() == 2);
+        CHECK(run.files[1].source.ends_with("/b/003_0012577249.md"));
+        CHECK(run.files[1].note.find("an earlier version: crawled 2025-12-01T12:00:00+09:00, before version 1 was"
+                                     " last seen (2025-12-29T12:00:00+09:00), which stays current")
+              != std::string::npos);
+        check_history();
+    }
+    SUBCASE("in two runs, the newer file first")
+    {
+        write_file(scratch.path() / "newer" / "003_0012577249.md", newer_text);
+        write_file(scratch.path() / "old" / "003_0012577249.md", old_text);
+        REQUIRE(adopt(archive, {(scratch.path() / "newer").string()}).result.exit_code == 0);
+        REQUIRE(adopt(archive, {(scratch.path() / "old").string()}).result.exit_code == 0);
+        check_history();
+    }
+}
