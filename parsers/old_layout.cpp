@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <charconv>
+#include <iterator>
 #include <cstdio>
 #include <optional>
 #include <vector>
@@ -233,9 +234,9 @@ std::string unquoted_title(std::string_view value)
 
 std::string decode_entities(std::string_view text)
 {
-    if (text.find('&') == std::string_view::npos) {
-        return std::string(text);
-    }
+    // Every text goes through libxml2, entities or not: it drops the control characters that
+    // XML does not allow (C0 but tab, line feed and carriage return), as it does from every
+    // crawled page, so that an old file cannot bring in what a crawl would not.
     // The old crawler escaped every '<' it wrote, so a raw one is the character itself.
     std::string markup = "<p>";
     markup.reserve(text.size() + 16);
@@ -245,8 +246,15 @@ std::string decode_entities(std::string_view text)
     markup += "</p>";
     auto doc = parse_html(markup);
     // A field of a file under adopt's size cap never reaches libxml2's limits; were it
-    // refused, the text is kept as written rather than cut.
-    return doc ? raw_text(root_element(doc->get())) : std::string(text);
+    // refused, the text is kept as written rather than cut, the same controls dropped.
+    if (doc) {
+        return raw_text(root_element(doc->get()));
+    }
+    std::string kept;
+    std::ranges::copy_if(text, std::back_inserter(kept), [](char c) {
+        return static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r';
+    });
+    return kept;
 }
 
 std::expected<OldArchiveFile, OldLayoutError> read_old_layout(std::string_view file_text)

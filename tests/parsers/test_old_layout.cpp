@@ -269,6 +269,9 @@ TEST_CASE("parsers::read_old_layout regression: a time with white space in a dig
                                       "published_at: 2026-01-02 00:00"));
         CHECK(fixed.article.published_at == "2026-01-02");
         CHECK(fixed.crawled_at == "2026-01-02T16:45:54+09:00");
+        // Its control characters (0x18, 0x02, 0x01) are dropped, as from a crawled page.
+        CHECK(fixed.article.author == "JoHe-rim herim@heraldcorp.com");
+        CHECK(fixed.article.content.starts_with("Samseng Electronics co-CEOed A26 New Year's messages"));
     }
 }
 
@@ -297,5 +300,23 @@ TEST_CASE("parsers::read_old_layout refuses times that a loose reader took, nami
         CHECK(old.error().line == c.line);
         CHECK(old.error().message.find(" is not a real time ") != std::string::npos);
         CHECK(old.error().message.find_first_of("\t\n") == std::string::npos);
+    }
+}
+
+TEST_CASE("parsers::read_old_layout drops control characters from every text, entities or not")
+{
+    // Terminal sequences (clear screen, a clipboard write, a bell) in a title, an author and
+    // the text, raw and as a character reference: what a crawl would never bring in.
+    const auto good = old_file("077_0006854185.md");
+    auto text = replaced(good, "title: \"Trump Netanyahu\"", "title: \"Trump\x1b[2J Netanyahu\x07\"");
+    text = replaced(text, "\t\t\tAB\n", "\t\t\tA\x1b]52;c;Zm9v\x07" "B\n");
+    const auto body = text.find("\n\n---\n\n", text.find("**AP연합뉴스**")) + 7;
+    text.insert(body, "\x1b[31mred&#27;[0m ");
+    auto old = read_ok(text);
+    CHECK(old.article.title == "Trump[2J Netanyahu");
+    CHECK(old.article.author == "A]52;c;Zm9vB");
+    CHECK(old.article.content.starts_with("[31mred[0m "));
+    for (const auto& field : {old.article.title, old.article.author, old.article.content}) {
+        CHECK(field.find_first_of("\x1b\x07") == std::string::npos);
     }
 }
