@@ -10,11 +10,13 @@
 #include "daemon/record.hpp"
 #include "daemon/stores.hpp"
 #include "parsers/old_layout.hpp"
+#include "parsers/text.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <ostream>
 #include <set>
@@ -27,6 +29,10 @@ namespace fs = std::filesystem;
 constexpr size_t k_copy_hash_prefix = 12;
 // The old crawler's files are a few kilobytes; a file this large is something else.
 constexpr uintmax_t k_max_old_file = uintmax_t{16} << 20;
+
+// A file name or ledger path as a line of output may show it: escaped like every message
+// that quotes outside text, never cut (a path is bounded by the system).
+std::string shown(std::string_view text) { return parsers::quoted_for_message(text, SIZE_MAX); }
 
 enum class FileOutcome { adopted, unchanged, skipped, failed };
 
@@ -67,7 +73,7 @@ std::expected<std::vector<fs::path>, std::string> collect_files(const std::vecto
     for (const auto& source : sources) {
         auto canonical = fs::weakly_canonical(source, ec);
         if (ec || !fs::exists(canonical, ec)) {
-            return std::unexpected("no such file or folder: " + source.string());
+            return std::unexpected("no such file or folder: " + parsers::quoted_for_message(source.string(), SIZE_MAX));
         }
         if (!fs::is_directory(canonical, ec)) {
             files.insert(canonical);
@@ -83,7 +89,8 @@ std::expected<std::vector<fs::path>, std::string> collect_files(const std::vecto
             }
         }
         if (ec) {
-            return std::unexpected("cannot list " + source.string() + ": " + ec.message());
+            return std::unexpected("cannot list " + parsers::quoted_for_message(source.string(), SIZE_MAX) + ": "
+                                   + ec.message());
         }
     }
     return std::vector<fs::path>(files.begin(), files.end());
@@ -238,7 +245,8 @@ std::expected<FileReport, StorageError> Adopter::save(const parsers::OldArchiveF
     report.hash = hash;
     if (hash != old.old_content_hash) {
         // The old crawler hashed the same decoded text: the file was edited after its crawl.
-        spdlog::warn("{}: its content does not hash to its content_hash {}", report.source, old.old_content_hash);
+        spdlog::warn("{}: its content does not hash to its content_hash {}", shown(report.source),
+                     old.old_content_hash);
         report.note = "the content does not hash to the old content_hash (edited after its crawl?)";
     }
     std::expected<void, LedgerError> recorded;
@@ -329,10 +337,12 @@ std::expected<void, LedgerError> Adopter::make_current(const parsers::OldArchive
     return {};
 }
 
+// The note is made of adopt's own words and the reader's messages, which quote what they
+// name; the file name and the paths are escaped here.
 void print(std::ostream& out, const FileReport& report)
 {
-    out << to_string(report.outcome) << '\t' << report.source << '\t' << (report.ref ? report.ref->id() : "") << '\t'
-        << report.path << '\t' << report.hash;
+    out << to_string(report.outcome) << '\t' << shown(report.source) << '\t' << (report.ref ? report.ref->id() : "")
+        << '\t' << shown(report.path) << '\t' << report.hash;
     if (!report.note.empty()) {
         out << '\t' << report.note;
     }

@@ -523,3 +523,46 @@ TEST_CASE("e2e::adopt makes the old file crawled last current, whatever the file
         check_history();
     }
 }
+
+TEST_CASE("e2e::adopt and diff show outside text escaped, and adopted text holds no terminal controls")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    const auto ledger = archive / "ledger.sqlite3";
+    const auto old = scratch.path() / "old";
+    // A file name that would forge a line and drive a terminal if printed raw.
+    const std::string hostile_name = "003_0012577249\nadopted\tforged\x1b[2J\x07.md";
+    write_file(old / "a" / hostile_name, old_file_of_003_at("2025-12-01 03:00:00", "OLD"));
+    // Terminal sequences in the text: clear screen, an OSC 52 clipboard write, a bell.
+    write_file(old / "b" / "003_0012577249.md",
+               old_file_of_003_at("2025-12-29 03:00:00", "NEWER\x1b[2J\x1b]52;c;Zm9v\x07 end"));
+    auto run = adopt(archive, {old.string()});
+    INFO("stdout:\n" << run.result.out << "stderr:\n" << run.result.err);
+    CHECK(run.result.exit_code == 0);
+    REQUIRE(run.files.size() == 2);
+    CHECK(std::ranges::count(run.result.out, '\n') == 3); // two files and the summary
+    CHECK(run.result.out.find_first_of("\x1b\x07") == std::string::npos);
+    CHECK(run.result.err.find_first_of("\x1b\x07") == std::string::npos);
+    CHECK(run.files[0].source.ends_with("/a/003_0012577249\\x0aadopted\\x09forged\\x1b[2J\\x07.md"));
+    CHECK(run.files[0].outcome == "adopted");
+    CHECK(run.files[1].outcome == "adopted");
+
+    // The adopted text is stored without the controls, as a crawl would have stored it.
+    const auto current = read_file(archive / ledger_text(ledger, "SELECT path FROM articles"));
+    CHECK(current.find("NEWER[2J]52;c;Zm9v end") != std::string::npos);
+    CHECK(current.find_first_of("\x1b\x07") == std::string::npos);
+
+    // An archive file changed by hand to hold controls, in a field (YAML's \u001B) and in
+    // the text: diff shows them escaped.
+    auto hostile = current;
+    const std::string title = "title: \"";
+    hostile.insert(hostile.find(title) + title.size(), "\\u001B]0;pwned\\u0007");
+    hostile.replace(hostile.find("NEWER[2J"), 8, "NEWER\x1b[2J");
+    write_file(archive / ledger_text(ledger, "SELECT path FROM articles"), hostile);
+    auto diff = run_command({SILLOK_BINARY, "diff", "--archive", archive.string(), "003_0012577249", "1", "2"});
+    INFO("diff:\n" << diff.out << diff.err);
+    CHECK(diff.exit_code == 0);
+    CHECK(diff.out.find_first_of("\x1b\x07") == std::string::npos);
+    CHECK(diff.out.find("\\x1b]0;pwned\\x07") != std::string::npos);
+    CHECK(diff.out.find("NEWER\\x1b[2J") != std::string::npos);
+}
