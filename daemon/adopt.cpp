@@ -165,6 +165,14 @@ std::expected<FileReport, StorageError> Adopter::adopt(const fs::path& file)
             + (old.error().line > 0 ? fmt::format("line {}: ", old.error().line) : std::string{}) + old.error().message;
         return report;
     }
+    // The reader holds times to the calendar and 1990-2099; a crawl cannot be later than now
+    // (a day's leeway for a clock that was off). Such a file would become every later file's
+    // current version.
+    if (auto crawled = parse_kst_iso(old->crawled_at); !crawled || *crawled > wall_now() + std::chrono::days(1)) {
+        report.outcome = FileOutcome::skipped;
+        report.note = "crawled_at " + old->crawled_at + " is in the future";
+        return report;
+    }
     report.ref = old->article.ref;
     auto copy = keep_copy(old->article.ref, *bytes, sha256);
     if (!copy) {

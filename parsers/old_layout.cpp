@@ -293,6 +293,12 @@ std::expected<OldArchiveFile, OldLayoutError> read_old_layout(std::string_view f
     if (!crawled) {
         return std::unexpected(crawled.error());
     }
+    // The old crawler read the page's date off the page: it cannot be later than the crawl's
+    // own (Korean) day.
+    if (!published->empty() && published->substr(0, 10) > crawled->substr(0, 10)) {
+        return fail(f[5].line, "published_at '" + quoted_for_message(f[5].value) + "' is later than the day of crawled_at ("
+                                   + *crawled + ")");
+    }
     auto front_lines = static_cast<size_t>(std::ranges::count(front, '\n'));
     auto content = body_content(file_text.substr(close + 5), who->url, front_lines + 3);
     if (!content) {

@@ -441,11 +441,13 @@ TEST_CASE("e2e::adopt --recrawl of an article Naver no longer has keeps the adop
 namespace {
 
 // The old file of 003_0012577249 as the old crawler would have written it at another time,
-// with the last sentence of its text changed to `ending` (its stated content_hash is left as
-// it was: adopt notes the mismatch and adopts the text as it is).
+// published on 2025-12-01, with the last sentence of its text changed to `ending` (its
+// stated content_hash is left as it was: adopt notes the mismatch and adopts the text as it is).
 std::string old_file_of_003_at(std::string_view crawled_at, std::string_view ending)
 {
     auto text = old_file_of_003();
+    const std::string published = "published_at: 2025-12-30 00:00";
+    text.replace(text.find(published), published.size(), "published_at: 2025-12-01 00:00");
     const std::string stamp = "crawled_at: 2025-12-30 06:09:55";
     text.replace(text.find(stamp), stamp.size(), "crawled_at: " + std::string(crawled_at));
     const std::string sentence = "결과를 발표할 예정이다.";
@@ -493,7 +495,7 @@ TEST_CASE("e2e::adopt makes the old file crawled last current, whatever the file
         REQUIRE(run.files.size() == 2);
         CHECK(run.files[1].source.ends_with("/b/003_0012577249.md"));
         CHECK(run.files[1].outcome == "adopted");
-        CHECK(run.files[1].path == "2025/12/30/003_0012577249.md");
+        CHECK(run.files[1].path == "2025/12/01/003_0012577249.md");
         CHECK(run.files[1].note.find("current: crawled 2025-12-29T12:00:00+09:00, after version 1 was last seen"
                                      " (2025-12-01T12:00:00+09:00), which is kept as an earlier version")
               != std::string::npos);
@@ -565,4 +567,18 @@ TEST_CASE("e2e::adopt and diff show outside text escaped, and adopted text holds
     CHECK(diff.out.find_first_of("\x1b\x07") == std::string::npos);
     CHECK(diff.out.find("\\x1b]0;pwned\\x07") != std::string::npos);
     CHECK(diff.out.find("NEWER\\x1b[2J") != std::string::npos);
+}
+
+TEST_CASE("e2e::adopt skips an old file crawled in the future")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    write_file(scratch.path() / "old" / "003_0012577249.md", old_file_of_003_at("2099-01-01 00:00:00", "LATER"));
+    auto run = adopt(archive, {(scratch.path() / "old").string()});
+    INFO("stderr:\n" << run.result.err);
+    CHECK(run.result.exit_code == 1);
+    REQUIRE(run.files.size() == 1);
+    CHECK(run.files[0].outcome == "skipped");
+    CHECK(run.files[0].note == "crawled_at 2099-01-01T09:00:00+09:00 is in the future");
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 0);
 }

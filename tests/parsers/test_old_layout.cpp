@@ -320,3 +320,17 @@ TEST_CASE("parsers::read_old_layout drops control characters from every text, en
         CHECK(field.find_first_of("\x1b\x07") == std::string::npos);
     }
 }
+
+TEST_CASE("parsers::read_old_layout refuses a publication day after the crawl's day")
+{
+    // crawled_at 2025-12-29 21:02:10 UTC is 2025-12-30 in Korea.
+    const auto good = old_file("077_0006854185.md");
+    auto old = read_old_layout(replaced(good, "published_at: 2025-12-30 00:00", "published_at: 2025-12-31 00:00"));
+    REQUIRE_FALSE(old.has_value());
+    CHECK(old.error().line == 11);
+    CHECK(old.error().message
+          == "published_at '2025-12-31 00:00' is later than the day of crawled_at (2025-12-30T06:02:10+09:00)");
+    // The same day, at any time, is the old crawler's own rounding.
+    CHECK(read_ok(replaced(good, "published_at: 2025-12-30 00:00", "published_at: 2025-12-30 23:59")).article.published_at
+          == "2025-12-30T23:59:00+09:00");
+}
