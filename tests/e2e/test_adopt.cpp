@@ -582,3 +582,47 @@ TEST_CASE("e2e::adopt skips an old file crawled in the future")
     CHECK(run.files[0].note == "crawled_at 2099-01-01T09:00:00+09:00 is in the future");
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 0);
 }
+
+TEST_CASE("e2e::adopt makes an old file crawled after the last crawl current, keeping the crawled version")
+{
+    ScratchDir scratch;
+    NaverStandIn server;
+    serve_fixture(server, "003_0012577249");
+    const auto archive = scratch.path() / "archive";
+    const auto ledger = archive / "ledger.sqlite3";
+    const auto& article = fixture_article("003_0012577249");
+    // sillok's clock at 2025-11-01T00:00:00Z for the crawl (the TLS check keeps the real one).
+    const auto at = std::chrono::sys_days{std::chrono::year{2025} / 11 / 1};
+    const auto offset = std::chrono::duration_cast<std::chrono::seconds>(at - std::chrono::system_clock::now());
+    std::vector<std::string> argv{"/usr/bin/env", "SILLOK_TEST_CLOCK_OFFSET_S=" + std::to_string(offset.count()),
+                                  SILLOK_BINARY, "crawl", "--archive", archive.string(), "--url",
+                                  canonical_url("003", "0012577249")};
+    for (const auto& arg : with_server(server, {})) {
+        argv.push_back(arg);
+    }
+    auto crawled = run_command(argv);
+    INFO("crawl:\n" << crawled.out << crawled.err);
+    REQUIRE(crawled.exit_code == 0);
+    const auto crawled_file = read_file(archive / article.archive_path);
+    REQUIRE(ledger_text(ledger, "SELECT last_checked FROM articles").starts_with("2025-11-01T09:00:"));
+
+    write_file(scratch.path() / "old" / "003_0012577249.md", old_file_of_003_at("2025-12-29 03:00:00", "NEWER"));
+    auto run = adopt(archive, {(scratch.path() / "old").string()});
+    INFO("stderr:\n" << run.result.err);
+    CHECK(run.result.exit_code == 0);
+    REQUIRE(run.files.size() == 1);
+    CHECK(run.files[0].path == "2025/12/01/003_0012577249.md");
+    CHECK(run.files[0].note.find("current: crawled 2025-12-29T12:00:00+09:00, after version 1 was last seen") != std::string::npos);
+    CHECK(read_file(archive / "2025/12/01/003_0012577249.md").find("NEWER") != std::string::npos);
+    // The crawled file left its current name for a version name, unchanged, and the ledger says so.
+    CHECK_FALSE(fs::exists(archive / article.archive_path));
+    const auto kept = ledger_text(ledger, "SELECT path FROM versions WHERE version = 1");
+    CHECK(kept.starts_with("2024/05/30/003_0012577249."));
+    CHECK(read_file(archive / kept) == crawled_file);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM articles WHERE current_version = 2 AND modified_at IS NULL"
+                               " AND original_url IS NULL AND path = '2025/12/01/003_0012577249.md'") == 1);
+    int verified = -1;
+    auto report = verify(archive, verified);
+    INFO("verify:\n" << report);
+    CHECK(verified == 0);
+}
