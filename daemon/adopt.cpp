@@ -261,11 +261,7 @@ std::expected<FileReport, StorageError> Adopter::save(const parsers::OldArchiveF
     auto add_note = [&report](std::string_view note) {
         report.note += (report.note.empty() ? "" : "; ") + std::string(note);
     };
-    if (*same) {
-        report.path = *current->path;
-        add_note(fmt::format("same content as version {}", **same));
-        recorded = m_adoptions.record_existing(article.ref, **same, source, adopted_at);
-    } else if (!has_content) {
+    if (!has_content) {
         report.path = adopted_path(article);
         if (auto written = write_once(report.path, render_archive_file(article, hash, old.crawled_at), hash); !written) {
             return std::unexpected(written.error());
@@ -274,24 +270,37 @@ std::expected<FileReport, StorageError> Adopter::save(const parsers::OldArchiveF
                                       source, adopted_at);
     } else {
         // The article's history goes by time: the old file's content is current only when it
-        // was crawled after the current content was last seen, whoever saw it.
+        // was crawled after the current content was last seen, whoever saw it. When the
+        // ledger's times do not read, the current version stays.
         auto last_seen = m_adoptions.current_last_seen(article.ref);
         if (!last_seen) {
             return std::unexpected(storage_error(last_seen.error().message));
         }
         auto crawled = parse_kst_iso(old.crawled_at);
-        bool newer = crawled && (!*last_seen || *crawled > **last_seen);
-        auto seen_text = *last_seen ? kst_iso(**last_seen) : std::string("at an unknown time");
-        if (newer) {
+        bool newer = crawled && *last_seen && *crawled > **last_seen;
+        bool same_as_current = *current->content_hash == hash;
+        if (same_as_current || (*same && !newer)) {
+            // The text is already a version: only where this file came from is recorded.
+            int version = same_as_current ? current->current_version : **same;
+            report.path = *current->path;
+            add_note(fmt::format("same content as version {}", version));
+            recorded = m_adoptions.record_existing(article.ref, version, source, adopted_at);
+        } else if (newer) {
+            // Newer than the current version, even when an older version had the same text:
+            // the article went back to it.
             recorded = make_current(old, source, adopted_at, *current, hash, report);
             add_note(fmt::format("current: crawled {}, after version {} was last seen ({}), which is kept as an "
-                                 "earlier version",
-                                 old.crawled_at, current->current_version, seen_text));
+                                 "earlier version{}",
+                                 old.crawled_at, current->current_version, kst_iso(**last_seen),
+                                 *same ? fmt::format("; the text went back to that of version {}", **same) : std::string{}));
         } else {
             report.path = version_relative_path(*current->path, hash);
-            add_note(fmt::format("an earlier version: crawled {}, before version {} was last seen ({}), which stays "
-                                 "current",
-                                 old.crawled_at, current->current_version, seen_text));
+            add_note(*last_seen ? fmt::format("an earlier version: crawled {}, before version {} was last seen ({}), "
+                                              "which stays current",
+                                              old.crawled_at, current->current_version, kst_iso(**last_seen))
+                                : fmt::format("an earlier version: crawled {}; version {} has times that do not read"
+                                              " and stays current",
+                                              old.crawled_at, current->current_version));
             if (auto written = write_once(report.path, render_archive_file(article, hash, old.crawled_at), hash);
                 !written) {
                 return std::unexpected(written.error());

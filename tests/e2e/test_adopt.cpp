@@ -626,3 +626,33 @@ TEST_CASE("e2e::adopt makes an old file crawled after the last crawl current, ke
     INFO("verify:\n" << report);
     CHECK(verified == 0);
 }
+
+TEST_CASE("e2e::adopt follows an article that went back to an earlier text")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    const auto ledger = archive / "ledger.sqlite3";
+    const auto old = scratch.path() / "old";
+    write_file(old / "a" / "003_0012577249.md", old_file_of_003_at("2025-12-01 03:00:00", "FIRST"));
+    write_file(old / "b" / "003_0012577249.md", old_file_of_003_at("2025-12-15 03:00:00", "SECOND"));
+    write_file(old / "c" / "003_0012577249.md", old_file_of_003_at("2025-12-29 03:00:00", "FIRST"));
+    write_file(old / "d" / "003_0012577249.md", old_file_of_003_at("2025-12-30 03:00:00", "FIRST"));
+    auto run = adopt(archive, {old.string()});
+    INFO("stdout:\n" << run.result.out << "stderr:\n" << run.result.err);
+    CHECK(run.result.exit_code == 0);
+    REQUIRE(run.files.size() == 4);
+    CHECK(run.files[2].note.find("current: crawled 2025-12-29T12:00:00+09:00, after version 2 was last seen"
+                                 " (2025-12-15T12:00:00+09:00), which is kept as an earlier version; the text went"
+                                 " back to that of version 1")
+          != std::string::npos);
+    CHECK(run.files[3].note.ends_with("same content as version 3"));
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM versions") == 3);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM articles a JOIN versions v ON v.article_id = a.id"
+                               " AND v.version = 1 WHERE a.current_version = 3 AND a.content_hash = v.content_hash")
+          == 1);
+    CHECK(read_file(archive / "2025/12/01/003_0012577249.md").find("FIRST") != std::string::npos);
+    int verified = -1;
+    auto report = verify(archive, verified);
+    INFO("verify:\n" << report);
+    CHECK(verified == 0);
+}
