@@ -1,6 +1,7 @@
 #include "parsers/article.hpp"
 
 #include "parsers/article_regions.hpp"
+#include "parsers/calendar_time.hpp"
 #include "parsers/content.hpp"
 #include "parsers/element_query.hpp"
 #include "parsers/html.hpp"
@@ -172,34 +173,22 @@ std::string author_of(const xmlNode* root)
 }
 
 // "YYYY-MM-DD HH:MM:SS" (KST) to ISO 8601 with the +09:00 offset; nullopt unless the value
-// has exactly that shape with plausible field values.
+// is strictly a real time of that shape in the range parse_calendar_time accepts.
 std::optional<std::string> kst_iso_time(const std::string& value)
 {
-    constexpr std::string_view k_shape = "dddd-dd-dd dd:dd:dd";
-    if (value.size() != k_shape.size()) {
-        return std::nullopt;
-    }
-    for (std::size_t i = 0; i < k_shape.size(); ++i) {
-        const bool digit = std::isdigit(static_cast<unsigned char>(value[i])) != 0;
-        if (k_shape[i] == 'd' ? !digit : value[i] != k_shape[i]) {
-            return std::nullopt;
-        }
-    }
-    const auto field = [&](std::size_t at) { return std::stoi(value.substr(at, 2)); };
-    const bool plausible = field(5) >= 1 && field(5) <= 12 && field(8) >= 1 && field(8) <= 31
-        && field(11) <= 23 && field(14) <= 59 && field(17) <= 59;
-    if (!plausible) {
+    if (!parse_calendar_time(value, TimeShape::seconds)) {
         return std::nullopt;
     }
     return value.substr(0, 10) + "T" + value.substr(11) + "+09:00";
 }
 
-std::optional<std::string> time_of(const xmlNode* root, std::string_view span_class, const char* name)
+// The value of the first <span class="span_class ..." name="..."> ("" when none).
+std::string time_attribute(const xmlNode* root, std::string_view span_class, const char* name)
 {
     const xmlNode* span = find_element(root, [&](const xmlNode* e) {
         return is_element(e, "span") && has_class_token(e, span_class) && attribute(e, name).has_value();
     });
-    return kst_iso_time(attribute_text(span, name));
+    return attribute_text(span, name);
 }
 
 std::expected<Article, PageError> article_of(const xmlNode* root, ArticleRef ref)
@@ -207,14 +196,18 @@ std::expected<Article, PageError> article_of(const xmlNode* root, ArticleRef ref
     Article article;
     article.ref = std::move(ref);
     article.title = title_of(root);
-    auto published_at = time_of(root, "_ARTICLE_DATE_TIME", "data-date-time");
+    const auto stated_time = time_attribute(root, "_ARTICLE_DATE_TIME", "data-date-time");
+    auto published_at = kst_iso_time(stated_time);
     article.content = article_content(first_with_id(root, "dic_area"));
     std::vector<std::string> missing;
     if (article.title.empty()) {
         missing.emplace_back("title");
     }
     if (!published_at) {
-        missing.emplace_back("publication time (data-date-time)");
+        // A value that is there but not a real time is named, so the failure says why.
+        missing.emplace_back(stated_time.empty() ? std::string("publication time (data-date-time)")
+                                                 : "publication time (data-date-time '" + quoted_for_message(stated_time)
+                                                     + "' " + calendar_time_rule(TimeShape::seconds) + ")");
     }
     if (article.content.empty()) {
         missing.emplace_back("body text (#dic_area)");
@@ -227,7 +220,7 @@ std::expected<Article, PageError> article_of(const xmlNode* root, ArticleRef ref
         return fail(PageErrorKind::incomplete, message);
     }
     article.published_at = *published_at;
-    article.modified_at = time_of(root, "_ARTICLE_MODIFY_DATE_TIME", "data-modify-date-time");
+    article.modified_at = kst_iso_time(time_attribute(root, "_ARTICLE_MODIFY_DATE_TIME", "data-modify-date-time"));
     article.publisher = publisher_of(root);
     article.author = author_of(root);
     article.category = joined_texts(root, "media_end_categorize_item");

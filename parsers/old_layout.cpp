@@ -1,5 +1,6 @@
 #include "parsers/old_layout.hpp"
 
+#include "parsers/calendar_time.hpp"
 #include "parsers/html.hpp"
 #include "parsers/text.hpp"
 
@@ -7,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <charconv>
+#include <iterator>
 #include <cstdio>
 #include <optional>
 #include <vector>
@@ -94,32 +96,6 @@ std::expected<std::vector<Field>, OldLayoutError> read_fields(std::string_view f
     return fields;
 }
 
-std::optional<std::chrono::sys_seconds> parse_time(std::string_view text, bool with_seconds)
-{
-    if (text.size() != (with_seconds ? 19U : 16U)) {
-        return std::nullopt;
-    }
-    std::string copy(text);
-    int year = 0;
-    unsigned month = 0;
-    unsigned day = 0;
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
-    int consumed = 0;
-    int wanted = with_seconds ? 6 : 5;
-    int matched = with_seconds
-        ? std::sscanf(copy.c_str(), "%4d-%2u-%2u %2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second, &consumed)
-        : std::sscanf(copy.c_str(), "%4d-%2u-%2u %2d:%2d%n", &year, &month, &day, &hour, &minute, &consumed);
-    std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
-    if (matched != wanted || static_cast<size_t>(consumed) != text.size() || !date.ok() || hour > 23 || minute > 59
-        || second > 59 || hour < 0 || minute < 0 || second < 0) {
-        return std::nullopt;
-    }
-    return std::chrono::sys_days{date} + std::chrono::hours(hour) + std::chrono::minutes(minute)
-        + std::chrono::seconds(second);
-}
-
 // "2025-12-30T15:09:55+09:00"; the time point is already shifted to KST.
 std::string iso_kst(std::chrono::sys_seconds local)
 {
@@ -141,9 +117,10 @@ std::expected<std::string, OldLayoutError> published_at(const Field& field)
     if (field.value.empty()) {
         return std::string{};
     }
-    auto at = parse_time(field.value, false);
+    auto at = parse_calendar_time(field.value, TimeShape::minutes);
     if (!at) {
-        return fail(field.line, "published_at is not 'YYYY-MM-DD HH:MM': '" + field.value + "'");
+        return fail(field.line, "published_at '" + quoted_for_message(field.value) + "' "
+                                    + calendar_time_rule(TimeShape::minutes));
     }
     if (field.value.ends_with(" 00:00")) {
         return field.value.substr(0, 10);
@@ -154,9 +131,10 @@ std::expected<std::string, OldLayoutError> published_at(const Field& field)
 // The old crawled_at is UTC without a zone.
 std::expected<std::string, OldLayoutError> crawled_at(const Field& field)
 {
-    auto at = parse_time(field.value, true);
+    auto at = parse_calendar_time(field.value, TimeShape::seconds);
     if (!at) {
-        return fail(field.line, "crawled_at is not 'YYYY-MM-DD HH:MM:SS': '" + field.value + "'");
+        return fail(field.line, "crawled_at '" + quoted_for_message(field.value) + "' "
+                                    + calendar_time_rule(TimeShape::seconds));
     }
     return iso_kst(*at + std::chrono::hours(9));
 }
@@ -223,17 +201,17 @@ std::expected<Identity, OldLayoutError> identity(const std::vector<Field>& field
     const auto& oid = fields[8];
     const auto& aid = fields[9];
     if (!all_digits(oid.value, 3)) {
-        return fail(oid.line, "oid is not 3 digits: '" + oid.value + "'");
+        return fail(oid.line, "oid is not 3 digits: '" + quoted_for_message(oid.value) + "'");
     }
     if (!all_digits(aid.value, 10)) {
-        return fail(aid.line, "aid is not 10 digits: '" + aid.value + "'");
+        return fail(aid.line, "aid is not 10 digits: '" + quoted_for_message(aid.value) + "'");
     }
     ArticleRef ref{oid.value, aid.value};
     if (id.value != ref.id()) {
-        return fail(id.line, "id '" + id.value + "' is not oid_aid ('" + ref.id() + "')");
+        return fail(id.line, "id '" + quoted_for_message(id.value) + "' is not oid_aid ('" + ref.id() + "')");
     }
     if (url.value != ref.canonical_url()) {
-        return fail(url.line, "url '" + url.value + "' is not the article's canonical URL");
+        return fail(url.line, "url '" + quoted_for_message(url.value) + "' is not the article's canonical URL");
     }
     return Identity{ref, url.value};
 }
@@ -256,9 +234,9 @@ std::string unquoted_title(std::string_view value)
 
 std::string decode_entities(std::string_view text)
 {
-    if (text.find('&') == std::string_view::npos) {
-        return std::string(text);
-    }
+    // Every text goes through libxml2, entities or not: it drops the control characters that
+    // XML does not allow (C0 but tab, line feed and carriage return), as it does from every
+    // crawled page, so that an old file cannot bring in what a crawl would not.
     // The old crawler escaped every '<' it wrote, so a raw one is the character itself.
     std::string markup = "<p>";
     markup.reserve(text.size() + 16);
@@ -268,8 +246,15 @@ std::string decode_entities(std::string_view text)
     markup += "</p>";
     auto doc = parse_html(markup);
     // A field of a file under adopt's size cap never reaches libxml2's limits; were it
-    // refused, the text is kept as written rather than cut.
-    return doc ? raw_text(root_element(doc->get())) : std::string(text);
+    // refused, the text is kept as written rather than cut, the same controls dropped.
+    if (doc) {
+        return raw_text(root_element(doc->get()));
+    }
+    std::string kept;
+    std::ranges::copy_if(text, std::back_inserter(kept), [](char c) {
+        return static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r';
+    });
+    return kept;
 }
 
 std::expected<OldArchiveFile, OldLayoutError> read_old_layout(std::string_view file_text)
@@ -307,6 +292,12 @@ std::expected<OldArchiveFile, OldLayoutError> read_old_layout(std::string_view f
     auto crawled = published ? crawled_at(f[6]) : std::unexpected(published.error());
     if (!crawled) {
         return std::unexpected(crawled.error());
+    }
+    // The old crawler read the page's date off the page: it cannot be later than the crawl's
+    // own (Korean) day.
+    if (!published->empty() && published->substr(0, 10) > crawled->substr(0, 10)) {
+        return fail(f[5].line, "published_at '" + quoted_for_message(f[5].value) + "' is later than the day of crawled_at ("
+                                   + *crawled + ")");
     }
     auto front_lines = static_cast<size_t>(std::ranges::count(front, '\n'));
     auto content = body_content(file_text.substr(close + 5), who->url, front_lines + 3);

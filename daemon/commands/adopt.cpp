@@ -7,13 +7,16 @@
 #include "daemon/util/digest.hpp"
 #include "daemon/util/exit_codes.hpp"
 #include "daemon/archive/front_matter.hpp"
+#include "daemon/archive/record.hpp"
 #include "daemon/config/stores.hpp"
 #include "parsers/old_layout.hpp"
+#include "parsers/text.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <ostream>
 #include <set>
@@ -26,6 +29,10 @@ namespace fs = std::filesystem;
 constexpr size_t k_copy_hash_prefix = 12;
 // The old crawler's files are a few kilobytes; a file this large is something else.
 constexpr uintmax_t k_max_old_file = uintmax_t{16} << 20;
+
+// A file name or ledger path as a line of output may show it: escaped like every message
+// that quotes outside text, never cut (a path is bounded by the system).
+std::string shown(std::string_view text) { return parsers::quoted_for_message(text, SIZE_MAX); }
 
 enum class FileOutcome { adopted, unchanged, skipped, failed };
 
@@ -66,7 +73,7 @@ std::expected<std::vector<fs::path>, std::string> collect_files(const std::vecto
     for (const auto& source : sources) {
         auto canonical = fs::weakly_canonical(source, ec);
         if (ec || !fs::exists(canonical, ec)) {
-            return std::unexpected("no such file or folder: " + source.string());
+            return std::unexpected("no such file or folder: " + parsers::quoted_for_message(source.string(), SIZE_MAX));
         }
         if (!fs::is_directory(canonical, ec)) {
             files.insert(canonical);
@@ -82,7 +89,8 @@ std::expected<std::vector<fs::path>, std::string> collect_files(const std::vecto
             }
         }
         if (ec) {
-            return std::unexpected("cannot list " + source.string() + ": " + ec.message());
+            return std::unexpected("cannot list " + parsers::quoted_for_message(source.string(), SIZE_MAX) + ": "
+                                   + ec.message());
         }
     }
     return std::vector<fs::path>(files.begin(), files.end());
@@ -114,6 +122,9 @@ private:
                                                  std::string_view hash);
     std::expected<FileReport, StorageError> save(const parsers::OldArchiveFile& old, const AdoptedSource& source,
                                                  FileReport report);
+    std::expected<void, LedgerError> make_current(const parsers::OldArchiveFile& old, const AdoptedSource& source,
+                                                  std::string_view adopted_at, const StoredArticle& current,
+                                                  const std::string& hash, FileReport& report);
 
     Archive& m_archive;
     Ledger& m_ledger;
@@ -152,6 +163,14 @@ std::expected<FileReport, StorageError> Adopter::adopt(const fs::path& file)
         report.outcome = FileOutcome::skipped;
         report.note = "not in the old layout: "
             + (old.error().line > 0 ? fmt::format("line {}: ", old.error().line) : std::string{}) + old.error().message;
+        return report;
+    }
+    // The reader holds times to the calendar and 1990-2099; a crawl cannot be later than now
+    // (a day's leeway for a clock that was off). Such a file would become every later file's
+    // current version.
+    if (auto crawled = parse_kst_iso(old->crawled_at); !crawled || *crawled > wall_now() + std::chrono::days(1)) {
+        report.outcome = FileOutcome::skipped;
+        report.note = "crawled_at " + old->crawled_at + " is in the future";
         return report;
     }
     report.ref = old->article.ref;
@@ -234,24 +253,61 @@ std::expected<FileReport, StorageError> Adopter::save(const parsers::OldArchiveF
     report.hash = hash;
     if (hash != old.old_content_hash) {
         // The old crawler hashed the same decoded text: the file was edited after its crawl.
-        spdlog::warn("{}: its content does not hash to its content_hash {}", report.source, old.old_content_hash);
+        spdlog::warn("{}: its content does not hash to its content_hash {}", shown(report.source),
+                     old.old_content_hash);
         report.note = "the content does not hash to the old content_hash (edited after its crawl?)";
     }
     std::expected<void, LedgerError> recorded;
-    if (*same) {
-        report.path = *current->path;
-        report.note += fmt::format("{}same content as version {}", report.note.empty() ? "" : "; ", **same);
-        recorded = m_adoptions.record_existing(article.ref, **same, source, adopted_at);
-    } else {
-        auto as = has_content ? AdoptedAs::earlier : AdoptedAs::current;
-        report.path = has_content ? version_relative_path(*current->path, hash) : adopted_path(article);
-        if (has_content) {
-            report.note += (report.note.empty() ? "" : "; ") + std::string("an earlier version; the crawled version stays current");
-        }
+    auto add_note = [&report](std::string_view note) {
+        report.note += (report.note.empty() ? "" : "; ") + std::string(note);
+    };
+    if (!has_content) {
+        report.path = adopted_path(article);
         if (auto written = write_once(report.path, render_archive_file(article, hash, old.crawled_at), hash); !written) {
             return std::unexpected(written.error());
         }
-        recorded = m_adoptions.record(AdoptedVersion{article, hash, report.path, old.crawled_at, as}, source, adopted_at);
+        recorded = m_adoptions.record(AdoptedVersion{article, hash, report.path, old.crawled_at, AdoptedAs::current},
+                                      source, adopted_at);
+    } else {
+        // The article's history goes by time: the old file's content is current only when it
+        // was crawled after the current content was last seen, whoever saw it. When the
+        // ledger's times do not read, the current version stays.
+        auto last_seen = m_adoptions.current_last_seen(article.ref);
+        if (!last_seen) {
+            return std::unexpected(storage_error(last_seen.error().message));
+        }
+        auto crawled = parse_kst_iso(old.crawled_at);
+        bool newer = crawled && *last_seen && *crawled > **last_seen;
+        bool same_as_current = *current->content_hash == hash;
+        if (same_as_current || (*same && !newer)) {
+            // The text is already a version: only where this file came from is recorded.
+            int version = same_as_current ? current->current_version : **same;
+            report.path = *current->path;
+            add_note(fmt::format("same content as version {}", version));
+            recorded = m_adoptions.record_existing(article.ref, version, source, adopted_at);
+        } else if (newer) {
+            // Newer than the current version, even when an older version had the same text:
+            // the article went back to it.
+            recorded = make_current(old, source, adopted_at, *current, hash, report);
+            add_note(fmt::format("current: crawled {}, after version {} was last seen ({}), which is kept as an "
+                                 "earlier version{}",
+                                 old.crawled_at, current->current_version, kst_iso(**last_seen),
+                                 *same ? fmt::format("; the text went back to that of version {}", **same) : std::string{}));
+        } else {
+            report.path = version_relative_path(*current->path, hash);
+            add_note(*last_seen ? fmt::format("an earlier version: crawled {}, before version {} was last seen ({}), "
+                                              "which stays current",
+                                              old.crawled_at, current->current_version, kst_iso(**last_seen))
+                                : fmt::format("an earlier version: crawled {}; version {} has times that do not read"
+                                              " and stays current",
+                                              old.crawled_at, current->current_version));
+            if (auto written = write_once(report.path, render_archive_file(article, hash, old.crawled_at), hash);
+                !written) {
+                return std::unexpected(written.error());
+            }
+            recorded = m_adoptions.record(
+                AdoptedVersion{article, hash, report.path, old.crawled_at, AdoptedAs::earlier}, source, adopted_at);
+        }
     }
     if (!recorded) {
         return std::unexpected(storage_error(recorded.error().message));
@@ -259,10 +315,51 @@ std::expected<FileReport, StorageError> Adopter::save(const parsers::OldArchiveF
     return report;
 }
 
+// The old file's content becomes the current version of an article that has one: the
+// current file is kept under its version name first, the new file written, the ledger moved
+// in one transaction, and only then the current file's own name given up (when the new
+// file lives elsewhere), so that no step leaves the ledger naming a file that is gone.
+std::expected<void, LedgerError> Adopter::make_current(const parsers::OldArchiveFile& old, const AdoptedSource& source,
+                                                       std::string_view adopted_at, const StoredArticle& current,
+                                                       const std::string& hash, FileReport& report)
+{
+    const auto& article = old.article;
+    const auto& current_path = *current.path;
+    auto previous = version_relative_path(current_path,
+                                          current.record ? record_hash(*current.record) : *current.content_hash);
+    auto io = [](std::string message) { return std::unexpected(LedgerError{std::move(message), 0}); };
+    if (m_archive.exists(current_path)) {
+        if (auto kept = m_archive.keep_as(current_path, previous); !kept) {
+            return io(kept.error().message);
+        }
+    }
+    report.path = adopted_path(article);
+    auto rendered = render_archive_file(article, hash, old.crawled_at);
+    if (report.path == current_path) {
+        if (auto written = m_archive.write(report.path, rendered); !written) {
+            return io(written.error().message);
+        }
+    } else if (auto written = write_once(report.path, rendered, hash); !written) {
+        return io(written.error().message);
+    }
+    AdoptedVersion adopted{article, hash, report.path, old.crawled_at, AdoptedAs::current, previous};
+    if (auto recorded = m_adoptions.record(adopted, source, adopted_at); !recorded) {
+        return recorded;
+    }
+    if (report.path != current_path && m_archive.exists(current_path)) {
+        if (auto removed = m_archive.keep_as(current_path, previous, true); !removed) {
+            return io(removed.error().message);
+        }
+    }
+    return {};
+}
+
+// The note is made of adopt's own words and the reader's messages, which quote what they
+// name; the file name and the paths are escaped here.
 void print(std::ostream& out, const FileReport& report)
 {
-    out << to_string(report.outcome) << '\t' << report.source << '\t' << (report.ref ? report.ref->id() : "") << '\t'
-        << report.path << '\t' << report.hash;
+    out << to_string(report.outcome) << '\t' << shown(report.source) << '\t' << (report.ref ? report.ref->id() : "")
+        << '\t' << shown(report.path) << '\t' << report.hash;
     if (!report.note.empty()) {
         out << '\t' << report.note;
     }

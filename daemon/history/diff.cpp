@@ -6,10 +6,12 @@
 #include "daemon/history/history.hpp"
 #include "daemon/history/log.hpp"
 #include "daemon/history/text_diff.hpp"
+#include "parsers/text.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <ostream>
 
 namespace sillok::daemon {
@@ -27,14 +29,16 @@ std::expected<VersionFile, std::string> read_version(const std::filesystem::path
 {
     auto text = read_file_bytes(archive / version.path);
     if (!text) {
-        return std::unexpected("cannot read " + (archive / version.path).string() + ", the file of version "
+        return std::unexpected("cannot read " + parsers::quoted_for_message((archive / version.path).string(), SIZE_MAX)
+                               + ", the file of version "
                                + std::to_string(version.version));
     }
     auto parsed = read_archive_file(*text);
     auto record = parsed ? record_of(parsed->front_matter) : std::nullopt;
     if (!parsed || !record || !parsed->content) {
-        return std::unexpected((archive / version.path).string() + " is not an archive file sillok can read"
-                               + (parsed ? std::string{} : ": " + parsed.error().message));
+        return std::unexpected(parsers::quoted_for_message((archive / version.path).string(), SIZE_MAX)
+                               + " is not an archive file sillok can read"
+                               + (parsed ? std::string{} : ": " + parsers::quoted_for_message(parsed.error().message)));
     }
     return VersionFile{version, std::move(*record), unescape_body(*parsed->content)};
 }
@@ -95,6 +99,24 @@ void print_json(const std::string& id, const VersionFile& a, const VersionFile& 
     out << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
+// Text from the archive as a terminal may show it: each line escaped as every message that
+// quotes outside text is (control characters, C1 and bad bytes as \xNN, a backslash as \\),
+// never cut; the line breaks stay for print_lines. The ledger's paths and times too.
+std::string shown(std::string_view text)
+{
+    std::string out;
+    for (size_t start = 0;;) {
+        auto end = text.find('\n', start);
+        out += parsers::quoted_for_message(text.substr(start, end == std::string_view::npos ? end : end - start),
+                                           SIZE_MAX);
+        if (end == std::string_view::npos) {
+            return out;
+        }
+        out += '\n';
+        start = end + 1;
+    }
+}
+
 // Plain text marks removed and added runs as [-...-] and {+...+}; on a terminal, colours do.
 class TextStyle {
   public:
@@ -140,15 +162,16 @@ void print_text(const std::string& id, const VersionFile& a, const VersionFile& 
                          + std::to_string(b.version.version))
         << '\n';
     for (const auto* file : {&a, &b}) {
-        out << "v" << file->version.version << '\t' << file->version.first_seen << '\t' << file->version.path << '\n';
+        out << "v" << file->version.version << '\t' << shown(file->version.first_seen) << '\t'
+            << shown(file->version.path) << '\n';
     }
     for (const auto& field : fields) {
         if (field.name == "content") {
             continue;
         }
         out << style.heading(std::string(field.name) + ":") << '\n';
-        print_lines(out, "- ", style.removed(field.before.value_or("(none)"), false));
-        print_lines(out, "+ ", style.added(field.after.value_or("(none)"), false));
+        print_lines(out, "- ", style.removed(field.before ? shown(*field.before) : "(none)", false));
+        print_lines(out, "+ ", style.added(field.after ? shown(*field.after) : "(none)", false));
     }
     if (a.record.content_hash == b.record.content_hash) {
         out << "content: unchanged\n";
@@ -171,15 +194,16 @@ void print_text(const std::string& id, const VersionFile& a, const VersionFile& 
         if (paragraph.op == DiffOp::changed) {
             std::string text;
             for (const auto& part : paragraph.parts) {
-                text += part.op == DiffOp::removed ? style.removed(part.text, true)
-                        : part.op == DiffOp::added ? style.added(part.text, true)
-                                                   : part.text;
+                auto part_text = shown(part.text);
+                text += part.op == DiffOp::removed ? style.removed(part_text, true)
+                        : part.op == DiffOp::added ? style.added(part_text, true)
+                                                   : part_text;
             }
             print_lines(out, "~ ", text);
         } else if (paragraph.op == DiffOp::removed) {
-            print_lines(out, "- ", style.removed(paragraph.text, false));
+            print_lines(out, "- ", style.removed(shown(paragraph.text), false));
         } else {
-            print_lines(out, "+ ", style.added(paragraph.text, false));
+            print_lines(out, "+ ", style.added(shown(paragraph.text), false));
         }
     }
     flush_kept();

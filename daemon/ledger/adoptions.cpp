@@ -65,6 +65,32 @@ std::expected<std::optional<int>, LedgerError> Adoptions::version_with_hash(cons
     return sqlite3_column_int(stmt.get(), 0);
 }
 
+std::expected<std::optional<WallClock::time_point>, LedgerError>
+Adoptions::current_last_seen(const parsers::ArticleRef& ref)
+{
+    auto stmt = sql::prepare(m_db.get(), "SELECT v.first_seen, a.last_checked, a.state FROM articles a"
+                                         " JOIN versions v ON v.article_id = a.id AND v.version = a.current_version"
+                                         " WHERE a.oid = ?1 AND a.aid = ?2");
+    if (!stmt) {
+        return std::unexpected(error("cannot prepare version lookup"));
+    }
+    int rc = Bound(stmt.get()).text(ref.oid).text(ref.aid).step();
+    if (rc == SQLITE_DONE) {
+        return std::optional<WallClock::time_point>{};
+    }
+    if (rc != SQLITE_ROW) {
+        return std::unexpected(error("cannot read versions"));
+    }
+    auto seen = parse_kst_iso(sql::column_text(stmt.get(), 0).value_or(""));
+    if (sql::column_text(stmt.get(), 2).value_or("") == "archived") {
+        auto checked = parse_kst_iso(sql::column_text(stmt.get(), 1).value_or(""));
+        if (checked && (!seen || *checked > *seen)) {
+            seen = checked;
+        }
+    }
+    return seen;
+}
+
 std::expected<bool, LedgerError> Adoptions::awaits_recrawl(const parsers::ArticleRef& ref)
 {
     auto stmt = sql::prepare(m_db.get(), "SELECT count(*) FROM articles a JOIN adoptions d ON d.article_id = a.id"
@@ -88,7 +114,7 @@ std::expected<int64_t, LedgerError> Adoptions::upsert_article(const AdoptedVersi
             " content_hash, path, first_seen, last_checked)"
             " VALUES (?1, ?2, ?3, 'archived', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
             " ON CONFLICT (oid, aid) DO UPDATE SET title = ?4, publisher = ?5, author = ?6, category = ?7,"
-            " published_at = ?8, content_hash = ?9, path = ?10");
+            " published_at = ?8, modified_at = NULL, original_url = NULL, content_hash = ?9, path = ?10");
         if (!stmt
             || Bound(stmt.get()).text(article.ref.oid).text(article.ref.aid).text(article.ref.canonical_url())
                        .text(article.title).text(article.publisher).text(article.author).text(article.category)
@@ -154,6 +180,17 @@ std::expected<void, LedgerError> Adoptions::record(const AdoptedVersion& adopted
     Transaction tx(m_db.get());
     if (tx.begin() != SQLITE_OK) {
         return std::unexpected(error("cannot start transaction"));
+    }
+    if (adopted.as == AdoptedAs::current && adopted.previous_path) {
+        auto move = sql::prepare(m_db.get(), "UPDATE versions SET path = ?3 WHERE article_id ="
+                                             " (SELECT id FROM articles WHERE oid = ?1 AND aid = ?2)"
+                                             " AND version = (SELECT current_version FROM articles"
+                                             " WHERE oid = ?1 AND aid = ?2)");
+        if (!move
+            || Bound(move.get()).text(adopted.article.ref.oid).text(adopted.article.ref.aid).text(*adopted.previous_path)
+                       .step() != SQLITE_DONE) {
+            return std::unexpected(error("cannot move the earlier current version"));
+        }
     }
     auto article_id = upsert_article(adopted);
     auto version = article_id ? insert_version(*article_id, adopted) : std::unexpected(article_id.error());

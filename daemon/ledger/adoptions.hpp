@@ -29,8 +29,8 @@ struct AdoptedSource {
 
 // What a new adopted version does to the article.
 enum class AdoptedAs {
-    current, // the article had no content: the adopted one is its current version
-    earlier, // the article has a crawled current version: the adopted one is an earlier version
+    current, // the article had no content, or its content was last seen before the old crawl
+    earlier, // the article's current content was seen after the old crawl: an earlier version
 };
 
 struct AdoptedVersion {
@@ -39,6 +39,8 @@ struct AdoptedVersion {
     std::string path;       // the file holding it, relative to the archive
     std::string crawled_at; // the old crawl time, KST: the version's first_seen
     AdoptedAs as = AdoptedAs::current;
+    // current over an article that has content: where the replaced version's file now lives.
+    std::optional<std::string> previous_path{};
 };
 
 class Adoptions {
@@ -50,8 +52,12 @@ public:
     // The version of ref with this content hash, if the article has one.
     std::expected<std::optional<int>, LedgerError> version_with_hash(const parsers::ArticleRef& ref,
                                                                      std::string_view content_hash);
+    // The last time the article's current content is known to have been on Naver: the
+    // latest of its version's first_seen and, while the article is archived, its last check.
+    // nullopt when the article has no current version (or its times do not read).
+    std::expected<std::optional<WallClock::time_point>, LedgerError> current_last_seen(const parsers::ArticleRef& ref);
     // One transaction: the version (rules_version 0, no fetch), the article row when it
-    // becomes current, and the adoption row.
+    // becomes current (the replaced version moved to previous_path), and the adoption row.
     std::expected<void, LedgerError> record(const AdoptedVersion& adopted, const AdoptedSource& source,
                                             std::string_view adopted_at);
     // The content is already a version of the article: only the adoption row.

@@ -437,3 +437,222 @@ TEST_CASE("e2e::adopt --recrawl of an article Naver no longer has keeps the adop
     INFO("verify:\n" << report);
     CHECK(verified == 0);
 }
+
+namespace {
+
+// The old file of 003_0012577249 as the old crawler would have written it at another time,
+// published on 2025-12-01, with the last sentence of its text changed to `ending` (its
+// stated content_hash is left as it was: adopt notes the mismatch and adopts the text as it is).
+std::string old_file_of_003_at(std::string_view crawled_at, std::string_view ending)
+{
+    auto text = old_file_of_003();
+    const std::string published = "published_at: 2025-12-30 00:00";
+    text.replace(text.find(published), published.size(), "published_at: 2025-12-01 00:00");
+    const std::string stamp = "crawled_at: 2025-12-30 06:09:55";
+    text.replace(text.find(stamp), stamp.size(), "crawled_at: " + std::string(crawled_at));
+    const std::string sentence = "결과를 발표할 예정이다.";
+    text.replace(text.find(sentence), sentence.size(), std::string(ending));
+    return text;
+}
+
+} // namespace
+
+TEST_CASE("e2e::adopt makes the old file crawled last current, whatever the files' names")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    const auto ledger = archive / "ledger.sqlite3";
+    const auto old_text = old_file_of_003_at("2025-12-01 03:00:00", "OLD");
+    const auto newer_text = old_file_of_003_at("2025-12-29 03:00:00", "NEWER");
+    const auto current_text = [&] {
+        const auto path = ledger_text(ledger, "SELECT path FROM articles");
+        return read_file(archive / path);
+    };
+    const auto check_history = [&] {
+        // The newer text is the current file and the article row's; the older one a kept
+        // version; every version's file holds its own content.
+        CHECK(current_text().find("NEWER") != std::string::npos);
+        CHECK(ledger_count(ledger, "SELECT count(*) FROM versions") == 2);
+        CHECK(ledger_count(ledger, "SELECT count(*) FROM articles a JOIN versions v ON v.article_id = a.id"
+                                   " AND v.version = a.current_version"
+                                   " WHERE v.first_seen = '2025-12-29T12:00:00+09:00' AND v.path = a.path") == 1);
+        const auto earlier = ledger_text(ledger, "SELECT path FROM versions WHERE first_seen = '2025-12-01T12:00:00+09:00'");
+        CHECK(read_file(archive / earlier).find("OLD") != std::string::npos);
+        CHECK(read_file(archive / earlier).find("NEWER") == std::string::npos);
+        int verified = -1;
+        auto report = verify(archive, verified);
+        INFO("verify:\n" << report);
+        CHECK(verified == 0);
+    };
+
+    SUBCASE("the older file first by name")
+    {
+        write_file(scratch.path() / "old" / "a" / "003_0012577249.md", old_text);
+        write_file(scratch.path() / "old" / "b" / "003_0012577249.md", newer_text);
+        auto run = adopt(archive, {(scratch.path() / "old").string()});
+        INFO("stderr:\n" << run.result.err);
+        CHECK(run.result.exit_code == 0);
+        REQUIRE(run.files.size() == 2);
+        CHECK(run.files[1].source.ends_with("/b/003_0012577249.md"));
+        CHECK(run.files[1].outcome == "adopted");
+        CHECK(run.files[1].path == "2025/12/01/003_0012577249.md");
+        CHECK(run.files[1].note.find("current: crawled 2025-12-29T12:00:00+09:00, after version 1 was last seen"
+                                     " (2025-12-01T12:00:00+09:00), which is kept as an earlier version")
+              != std::string::npos);
+        CHECK(run.files[1].note.find("crawled version") == std::string::npos);
+        check_history();
+    }
+    SUBCASE("the newer file first by name")
+    {
+        write_file(scratch.path() / "old" / "a" / "003_0012577249.md", newer_text);
+        write_file(scratch.path() / "old" / "b" / "003_0012577249.md", old_text);
+        auto run = adopt(archive, {(scratch.path() / "old").string()});
+        INFO("stderr:\n" << run.result.err);
+        CHECK(run.result.exit_code == 0);
+        REQUIRE(run.files.size() == 2);
+        CHECK(run.files[1].source.ends_with("/b/003_0012577249.md"));
+        CHECK(run.files[1].note.find("an earlier version: crawled 2025-12-01T12:00:00+09:00, before version 1 was"
+                                     " last seen (2025-12-29T12:00:00+09:00), which stays current")
+              != std::string::npos);
+        check_history();
+    }
+    SUBCASE("in two runs, the newer file first")
+    {
+        write_file(scratch.path() / "newer" / "003_0012577249.md", newer_text);
+        write_file(scratch.path() / "old" / "003_0012577249.md", old_text);
+        REQUIRE(adopt(archive, {(scratch.path() / "newer").string()}).result.exit_code == 0);
+        REQUIRE(adopt(archive, {(scratch.path() / "old").string()}).result.exit_code == 0);
+        check_history();
+    }
+}
+
+TEST_CASE("e2e::adopt and diff show outside text escaped, and adopted text holds no terminal controls")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    const auto ledger = archive / "ledger.sqlite3";
+    const auto old = scratch.path() / "old";
+    // A file name that would forge a line and drive a terminal if printed raw.
+    const std::string hostile_name = "003_0012577249\nadopted\tforged\x1b[2J\x07.md";
+    write_file(old / "a" / hostile_name, old_file_of_003_at("2025-12-01 03:00:00", "OLD"));
+    // Terminal sequences in the text: clear screen, an OSC 52 clipboard write, a bell.
+    write_file(old / "b" / "003_0012577249.md",
+               old_file_of_003_at("2025-12-29 03:00:00", "NEWER\x1b[2J\x1b]52;c;Zm9v\x07 end"));
+    auto run = adopt(archive, {old.string()});
+    INFO("stdout:\n" << run.result.out << "stderr:\n" << run.result.err);
+    CHECK(run.result.exit_code == 0);
+    REQUIRE(run.files.size() == 2);
+    CHECK(std::ranges::count(run.result.out, '\n') == 3); // two files and the summary
+    CHECK(run.result.out.find_first_of("\x1b\x07") == std::string::npos);
+    CHECK(run.result.err.find_first_of("\x1b\x07") == std::string::npos);
+    CHECK(run.files[0].source.ends_with("/a/003_0012577249\\x0aadopted\\x09forged\\x1b[2J\\x07.md"));
+    CHECK(run.files[0].outcome == "adopted");
+    CHECK(run.files[1].outcome == "adopted");
+
+    // The adopted text is stored without the controls, as a crawl would have stored it.
+    const auto current = read_file(archive / ledger_text(ledger, "SELECT path FROM articles"));
+    CHECK(current.find("NEWER[2J]52;c;Zm9v end") != std::string::npos);
+    CHECK(current.find_first_of("\x1b\x07") == std::string::npos);
+
+    // An archive file changed by hand to hold controls, in a field (YAML's \u001B) and in
+    // the text: diff shows them escaped.
+    auto hostile = current;
+    const std::string title = "title: \"";
+    hostile.insert(hostile.find(title) + title.size(), "\\u001B]0;pwned\\u0007");
+    hostile.replace(hostile.find("NEWER[2J"), 8, "NEWER\x1b[2J");
+    write_file(archive / ledger_text(ledger, "SELECT path FROM articles"), hostile);
+    auto diff = run_command({SILLOK_BINARY, "diff", "--archive", archive.string(), "003_0012577249", "1", "2"});
+    INFO("diff:\n" << diff.out << diff.err);
+    CHECK(diff.exit_code == 0);
+    CHECK(diff.out.find_first_of("\x1b\x07") == std::string::npos);
+    CHECK(diff.out.find("\\x1b]0;pwned\\x07") != std::string::npos);
+    CHECK(diff.out.find("NEWER\\x1b[2J") != std::string::npos);
+}
+
+TEST_CASE("e2e::adopt skips an old file crawled in the future")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    write_file(scratch.path() / "old" / "003_0012577249.md", old_file_of_003_at("2099-01-01 00:00:00", "LATER"));
+    auto run = adopt(archive, {(scratch.path() / "old").string()});
+    INFO("stderr:\n" << run.result.err);
+    CHECK(run.result.exit_code == 1);
+    REQUIRE(run.files.size() == 1);
+    CHECK(run.files[0].outcome == "skipped");
+    CHECK(run.files[0].note == "crawled_at 2099-01-01T09:00:00+09:00 is in the future");
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 0);
+}
+
+TEST_CASE("e2e::adopt makes an old file crawled after the last crawl current, keeping the crawled version")
+{
+    ScratchDir scratch;
+    NaverStandIn server;
+    serve_fixture(server, "003_0012577249");
+    const auto archive = scratch.path() / "archive";
+    const auto ledger = archive / "ledger.sqlite3";
+    const auto& article = fixture_article("003_0012577249");
+    // sillok's clock at 2025-11-01T00:00:00Z for the crawl (the TLS check keeps the real one).
+    const auto at = std::chrono::sys_days{std::chrono::year{2025} / 11 / 1};
+    const auto offset = std::chrono::duration_cast<std::chrono::seconds>(at - std::chrono::system_clock::now());
+    std::vector<std::string> argv{"/usr/bin/env", "SILLOK_TEST_CLOCK_OFFSET_S=" + std::to_string(offset.count()),
+                                  SILLOK_BINARY, "crawl", "--archive", archive.string(), "--url",
+                                  canonical_url("003", "0012577249")};
+    for (const auto& arg : with_server(server, {})) {
+        argv.push_back(arg);
+    }
+    auto crawled = run_command(argv);
+    INFO("crawl:\n" << crawled.out << crawled.err);
+    REQUIRE(crawled.exit_code == 0);
+    const auto crawled_file = read_file(archive / article.archive_path);
+    REQUIRE(ledger_text(ledger, "SELECT last_checked FROM articles").starts_with("2025-11-01T09:00:"));
+
+    write_file(scratch.path() / "old" / "003_0012577249.md", old_file_of_003_at("2025-12-29 03:00:00", "NEWER"));
+    auto run = adopt(archive, {(scratch.path() / "old").string()});
+    INFO("stderr:\n" << run.result.err);
+    CHECK(run.result.exit_code == 0);
+    REQUIRE(run.files.size() == 1);
+    CHECK(run.files[0].path == "2025/12/01/003_0012577249.md");
+    CHECK(run.files[0].note.find("current: crawled 2025-12-29T12:00:00+09:00, after version 1 was last seen") != std::string::npos);
+    CHECK(read_file(archive / "2025/12/01/003_0012577249.md").find("NEWER") != std::string::npos);
+    // The crawled file left its current name for a version name, unchanged, and the ledger says so.
+    CHECK_FALSE(fs::exists(archive / article.archive_path));
+    const auto kept = ledger_text(ledger, "SELECT path FROM versions WHERE version = 1");
+    CHECK(kept.starts_with("2024/05/30/003_0012577249."));
+    CHECK(read_file(archive / kept) == crawled_file);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM articles WHERE current_version = 2 AND modified_at IS NULL"
+                               " AND original_url IS NULL AND path = '2025/12/01/003_0012577249.md'") == 1);
+    int verified = -1;
+    auto report = verify(archive, verified);
+    INFO("verify:\n" << report);
+    CHECK(verified == 0);
+}
+
+TEST_CASE("e2e::adopt follows an article that went back to an earlier text")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    const auto ledger = archive / "ledger.sqlite3";
+    const auto old = scratch.path() / "old";
+    write_file(old / "a" / "003_0012577249.md", old_file_of_003_at("2025-12-01 03:00:00", "FIRST"));
+    write_file(old / "b" / "003_0012577249.md", old_file_of_003_at("2025-12-15 03:00:00", "SECOND"));
+    write_file(old / "c" / "003_0012577249.md", old_file_of_003_at("2025-12-29 03:00:00", "FIRST"));
+    write_file(old / "d" / "003_0012577249.md", old_file_of_003_at("2025-12-30 03:00:00", "FIRST"));
+    auto run = adopt(archive, {old.string()});
+    INFO("stdout:\n" << run.result.out << "stderr:\n" << run.result.err);
+    CHECK(run.result.exit_code == 0);
+    REQUIRE(run.files.size() == 4);
+    CHECK(run.files[2].note.find("current: crawled 2025-12-29T12:00:00+09:00, after version 2 was last seen"
+                                 " (2025-12-15T12:00:00+09:00), which is kept as an earlier version; the text went"
+                                 " back to that of version 1")
+          != std::string::npos);
+    CHECK(run.files[3].note.ends_with("same content as version 3"));
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM versions") == 3);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM articles a JOIN versions v ON v.article_id = a.id"
+                               " AND v.version = 1 WHERE a.current_version = 3 AND a.content_hash = v.content_hash")
+          == 1);
+    CHECK(read_file(archive / "2025/12/01/003_0012577249.md").find("FIRST") != std::string::npos);
+    int verified = -1;
+    auto report = verify(archive, verified);
+    INFO("verify:\n" << report);
+    CHECK(verified == 0);
+}

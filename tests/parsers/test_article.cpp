@@ -192,7 +192,9 @@ TEST_CASE("parsers::parse_article")
         const auto page = saved_page("article/003_0012577249.html");
         for (std::string_view bad : {"2024-05-30 11:40", "2024-05-30T11:40:08", "2024-5-30 11:40:08",
                                      "2024-13-30 11:40:08", "2024-05-30 24:40:08", "2024-05-30 11:40:08Z",
-                                     "yyyy-05-30 11:40:08", ""}) {
+                                     "yyyy-05-30 11:40:08", "", "2024-02-31 12:00:00", "0000-01-01 00:00:00",
+                                     "0000-01-01", "1989-12-31 23:59:59", "2100-01-01 00:00:00", "+024-05-30 11:40:08",
+                                     "2024-05- 5 11:40:08"}) {
             INFO("value: '" << bad << "'");
             const auto published = replaced(page, "data-date-time=\"2024-05-30 11:40:08\"",
                                             "data-date-time=\"" + std::string(bad) + "\"");
@@ -204,6 +206,18 @@ TEST_CASE("parsers::parse_article")
             CHECK_FALSE(article->modified_at.has_value());
             CHECK(article->published_at == "2024-05-30T11:40:08+09:00");
         }
+    }
+
+    SUBCASE("a publication time that is not a real one is named in the failure")
+    {
+        const auto page = replaced(saved_page("article/003_0012577249.html"), "data-date-time=\"2024-05-30 11:40:08\"",
+                                   "data-date-time=\"2024-02-31 12:00:00\"");
+        auto article = parse_article(page, k_url_003);
+        REQUIRE_FALSE(article.has_value());
+        CHECK(article.error().kind == PageErrorKind::incomplete);
+        CHECK(article.error().message
+              == "article page without publication time (data-date-time '2024-02-31 12:00:00' is not a real time "
+                 "'YYYY-MM-DD HH:MM:SS' from 1990-01-01 to 2099-12-31)");
     }
 
     SUBCASE("a deleted article's page is gone")

@@ -216,3 +216,121 @@ TEST_CASE("parsers::decode_entities")
     CHECK(decode_entities("a raw <b> stays & &amp; goes") == "a raw <b> stays & & goes");
     CHECK(decode_entities("line one &amp;\n\nline two") == "line one &\n\nline two");
 }
+
+namespace {
+
+// The input kept in shared/regressions/fuzz_old_layout-tab-before-published_at.md, byte for
+// byte: fuzz_old_layout stopped on it ("fields have their white space collapsed") because a
+// loose sscanf took "\t026-01-02 00:00" as a time and the tab stayed in published_at.
+const std::string k_tab_before_published_at =
+    "---\n"
+    "id: 044_0000278447\n"
+    "title: \"Samsung co-CEOs map AI agenda acrgss chips, devices\"\n"
+    "category: \n"
+    "publisher: 코리아헤럴드\n"
+    "author: \n"
+    "\t\t\n"
+    "\t\t\tJo\x18" "He-rim herim@hera\x02" "\x02" "\x02" "\x02" "\x02" "ldcorp.com\n"
+    "\t\t\n"
+    "\t\n"
+    "published_at: \t026-01-02 00:00\n"
+    "crawled_at: 2026-01-02 07:45:54\n"
+    "url: https://n.news.naver.com/mnews/article/044/0000278447\n"
+    "oid: 044\n"
+    "aid: 0000278447\n"
+    "content_hash: d4de213f5d9764e478827a738ece84aad8725a1439fdeab87b46446e846798d2\n"
+    "---\n"
+    "\n"
+    "# Samsung co-CEOs map AI agenda across chips, devices\n"
+    "\n"
+    "**코리아헤럴드** | 2026-01-02 00:00 | \n"
+    "\n"
+    "---\n"
+    "\n"
+    "Samseng Electronics co-CEOed \x01" "A26 New Year&#x27;s messages tailoreghli'ghting the succe p work,&quot; he said. &quot;By using AIrategies this month.\n"
+    "\n"
+    "---\n"
+    "\n"
+    "*Crawled at: 2026-01-0+2 07:45:54*\n"
+    "*Source: [원문 보기](https://n.news.naver.com/mnews/article/044/0000278447)*\n";
+
+} // namespace
+
+TEST_CASE("parsers::read_old_layout regression: a time with white space in a digit place is refused")
+{
+    auto old = read_old_layout(k_tab_before_published_at);
+    REQUIRE_FALSE(old.has_value());
+    CHECK(old.error().line == 11);
+    CHECK(old.error().message
+          == "published_at '\\x09026-01-02 00:00' is not a real time 'YYYY-MM-DD HH:MM' from 1990-01-01 to 2099-12-31");
+    SUBCASE("the same file with a real time is read, its fields collapsed")
+    {
+        auto fixed = read_ok(replaced(k_tab_before_published_at, "published_at: \t026-01-02 00:00",
+                                      "published_at: 2026-01-02 00:00"));
+        CHECK(fixed.article.published_at == "2026-01-02");
+        CHECK(fixed.crawled_at == "2026-01-02T16:45:54+09:00");
+        // Its control characters (0x18, 0x02, 0x01) are dropped, as from a crawled page.
+        CHECK(fixed.article.author == "JoHe-rim herim@heraldcorp.com");
+        CHECK(fixed.article.content.starts_with("Samseng Electronics co-CEOed A26 New Year's messages"));
+    }
+}
+
+TEST_CASE("parsers::read_old_layout refuses times that a loose reader took, naming the line")
+{
+    // The second stop of the fuzzer: a value running "2025-12-" and "8" across a line break
+    // (the second line is a continuation of the value).
+    const auto good = old_file("077_0006854185.md");
+    struct Case {
+        std::string_view from;
+        std::string_view to;
+        size_t line;
+    };
+    for (const auto& c : {Case{"published_at: 2025-12-30 00:00", "published_at: 2025-12-\n8 00:00", 11},
+                          Case{"published_at: 2025-12-30 00:00", "published_at:  2024-5-30 00:00", 11},
+                          Case{"published_at: 2025-12-30 00:00", "published_at: 2024-05- 5 00:00", 11},
+                          Case{"published_at: 2025-12-30 00:00", "published_at: +024-05-30 00:00", 11},
+                          Case{"published_at: 2025-12-30 00:00", "published_at: 2024-02-31 00:00", 11},
+                          Case{"published_at: 2025-12-30 00:00", "published_at: 0000-01-01 00:00", 11},
+                          Case{"crawled_at: 2025-12-29 21:02:10", "crawled_at: +025-12-29 21:02:10", 12},
+                          Case{"crawled_at: 2025-12-29 21:02:10", "crawled_at: 2025-12-29 21:02: 1", 12},
+                          Case{"crawled_at: 2025-12-29 21:02:10", "crawled_at: 1970-01-01 00:00:00", 12}}) {
+        INFO("line: '" << c.to << "'");
+        auto old = read_old_layout(replaced(good, c.from, c.to));
+        REQUIRE_FALSE(old.has_value());
+        CHECK(old.error().line == c.line);
+        CHECK(old.error().message.find(" is not a real time ") != std::string::npos);
+        CHECK(old.error().message.find_first_of("\t\n") == std::string::npos);
+    }
+}
+
+TEST_CASE("parsers::read_old_layout drops control characters from every text, entities or not")
+{
+    // Terminal sequences (clear screen, a clipboard write, a bell) in a title, an author and
+    // the text, raw and as a character reference: what a crawl would never bring in.
+    const auto good = old_file("077_0006854185.md");
+    auto text = replaced(good, "title: \"Trump Netanyahu\"", "title: \"Trump\x1b[2J Netanyahu\x07\"");
+    text = replaced(text, "\t\t\tAB\n", "\t\t\tA\x1b]52;c;Zm9v\x07" "B\n");
+    const auto body = text.find("\n\n---\n\n", text.find("**AP연합뉴스**")) + 7;
+    text.insert(body, "\x1b[31mred&#27;[0m ");
+    auto old = read_ok(text);
+    CHECK(old.article.title == "Trump[2J Netanyahu");
+    CHECK(old.article.author == "A]52;c;Zm9vB");
+    CHECK(old.article.content.starts_with("[31mred[0m "));
+    for (const auto& field : {old.article.title, old.article.author, old.article.content}) {
+        CHECK(field.find_first_of("\x1b\x07") == std::string::npos);
+    }
+}
+
+TEST_CASE("parsers::read_old_layout refuses a publication day after the crawl's day")
+{
+    // crawled_at 2025-12-29 21:02:10 UTC is 2025-12-30 in Korea.
+    const auto good = old_file("077_0006854185.md");
+    auto old = read_old_layout(replaced(good, "published_at: 2025-12-30 00:00", "published_at: 2025-12-31 00:00"));
+    REQUIRE_FALSE(old.has_value());
+    CHECK(old.error().line == 11);
+    CHECK(old.error().message
+          == "published_at '2025-12-31 00:00' is later than the day of crawled_at (2025-12-30T06:02:10+09:00)");
+    // The same day, at any time, is the old crawler's own rounding.
+    CHECK(read_ok(replaced(good, "published_at: 2025-12-30 00:00", "published_at: 2025-12-30 23:59")).article.published_at
+          == "2025-12-30T23:59:00+09:00");
+}
