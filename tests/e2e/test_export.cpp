@@ -7,6 +7,8 @@
 
 #include <filesystem>
 
+#include <sys/stat.h>
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -90,4 +92,45 @@ TEST_CASE("e2e::export shows a progress bar on a terminal only")
     CHECK(piped.exit_code == 0);
     CHECK_FALSE(piped.err.contains("export ["));
     CHECK(std::ranges::count(read_file(output), '\n') == 300);
+}
+
+TEST_CASE("e2e::export -o never writes through a link planted at a temporary file's name")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    write_synthetic_archive(archive, 3);
+    const auto victim = scratch.path() / "victim.txt";
+    write_file(victim, "not to be overwritten\n");
+    const auto output = scratch.path() / "out.csv";
+    // The shell plants links at the names a temporary file could have (the pid it is about to
+    // hand to sillok through exec, and a few around it), then runs the export.
+    const std::string command = "for n in $(seq $(($$ - 2)) $(($$ + 2))); do ln -s " + victim.string() + " "
+                                + output.string() + ".partial-$n; done; exec " + SILLOK_BINARY
+                                + " export --archive " + archive.string() + " --format csv -o " + output.string();
+    auto run = run_command({"/bin/sh", "-c", command});
+    INFO("stderr:\n" << run.err);
+    CHECK(run.exit_code == 0);
+    CHECK(read_file(victim) == "not to be overwritten\n");
+    CHECK_FALSE(std::filesystem::is_symlink(output));
+    REQUIRE(std::filesystem::is_regular_file(output));
+    // A new file's usual mode (0666 less the umask), not the temporary file's 0600.
+    const auto mask = ::umask(0);
+    ::umask(mask);
+    CHECK(static_cast<unsigned>(std::filesystem::status(output).permissions()) == (0666U & ~static_cast<unsigned>(mask)));
+    // The header and three rows, each ended by CRLF (the fields' own line breaks are LF).
+    const auto csv = read_file(output);
+    size_t rows = 0;
+    for (auto at = csv.find("\r\n"); at != std::string::npos; at = csv.find("\r\n", at + 2)) {
+        ++rows;
+    }
+    CHECK(rows == 4);
+    // Only the planted links and the output are beside it: no temporary file was left.
+    size_t partial = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(scratch.path())) {
+        if (entry.path().filename().string().contains(".partial-")) {
+            CHECK(std::filesystem::is_symlink(entry.symlink_status()));
+            ++partial;
+        }
+    }
+    CHECK(partial == 5);
 }
