@@ -157,7 +157,11 @@ const std::vector<std::string>& export_fields()
 
 std::string csv_field(std::string_view text)
 {
-    std::string out = "\"";
+    // A spreadsheet reads a cell beginning with = + - @ (or a tab or carriage return before
+    // one) as a formula: such a field gets a leading ' (OWASP's advice), as does a field that
+    // already begins with one, so that dropping one leading ' always gives the text back.
+    constexpr std::string_view k_formula_starts = "=+-@\t\r'";
+    std::string out = !text.empty() && k_formula_starts.contains(text.front()) ? "\"'" : "\"";
     for (char c : text) {
         out += c == '"' ? "\"\"" : std::string(1, c);
     }
