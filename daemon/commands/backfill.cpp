@@ -155,19 +155,35 @@ private:
                 fail_walk(walk, result.url, std::string(to_string(step.error().kind)) + ": " + step.error().message);
                 return 0;
             }
-            auto queued = queue(walk, step->refs);
+            auto queued = queue(walk, step->fresh);
             if (!queued) {
                 return 0;
             }
             added = *queued;
+            if (step->end == WalkEnd::page_limit) {
+                // Not complete: left unfinished, it is reported and walked again on the next run.
+                state.done = false;
+                save(walk);
+                fail_walk(walk, result.url, "page_limit: " + end_reason(walk.walk, step->end));
+                return added;
+            }
+            if (step->end != WalkEnd::more) {
+                spdlog::info("{}: walk ended: {}; {} articles listed", walk.label, end_reason(walk.walk, step->end),
+                             state.refs_found);
+            }
         }
+        save(walk);
+        return added;
+    }
+
+    void save(const Walk& walk)
+    {
         if (!m_request.dry_run) {
-            if (auto saved = m_progress.save(walk.key, walk.walk.date, state, wall_now()); !saved) {
+            if (auto saved = m_progress.save(walk.key, walk.walk.date, walk.walk.state, wall_now()); !saved) {
                 spdlog::error("{}", saved.error().message);
                 m_storage_failure = true;
             }
         }
-        return added;
     }
 
     // How many of refs were new (dry run: unknown); nullopt when the ledger failed.
@@ -345,7 +361,8 @@ int run_backfill(const Config& config, const BackfillRequest& request, std::ostr
     auto paused = stores->politeness->paused(wall_now());
     bool interrupted = stop != nullptr && stop->load();
     bool complete = feed.walked_everything() && !interrupted && paused.empty() && !feed.limit_reached();
-    out << meter.summary(request.dry_run, complete) << std::endl;
+    // A listing that failed or stopped at the page limit resumes on the next run: not complete.
+    out << meter.summary(request.dry_run, complete && feed.listing_failures() == 0) << std::endl;
     if (storage_failure || feed.storage_failed()) {
         return fail(k_exit_io, "archive or ledger not writable" + (storage_failure ? ": " + *storage_failure : ""));
     }

@@ -1,5 +1,7 @@
 #include "daemon/discovery/listing_walk.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -53,7 +55,7 @@ WalkEnd advance_cursor(ListingWalk& walk, const parsers::Listing& listing)
     if (!listing.has_next || !listing.next_cursor) {
         return WalkEnd::last_page;
     }
-    if (*listing.next_cursor == walk.state.cursor) {
+    if (*listing.next_cursor == walk.state.cursor || walk.cursors_seen.contains(*listing.next_cursor)) {
         return WalkEnd::repeated_cursor;
     }
     if (auto day = cursor_date(*listing.next_cursor); day && !walk.date.empty() && *day < walk.date) {
@@ -115,9 +117,21 @@ std::expected<WalkStep, ListingFailure> advance(ListingWalk& walk, const std::st
         walk.state.done = true;
         return failure(ListingFailureKind::no_articles, url, "the listing links to no article");
     }
+    for (const auto& ref : step.refs) {
+        if (walk.refs_seen.insert(ref).second) {
+            step.fresh.push_back(ref);
+        }
+    }
+    walk.cursors_seen.insert(walk.state.cursor);
+    const auto requested = walk.state;
     step.end = walk.form == WalkForm::per_date ? advance_pages(walk, *listing) : advance_cursor(walk, *listing);
+    if (step.fresh.empty() && step.end == WalkEnd::more) {
+        // A list that serves the same articles on every page would be walked to the page limit.
+        walk.state = requested;
+        step.end = WalkEnd::no_new_articles;
+    }
     walk.state.done = step.end != WalkEnd::more;
-    walk.state.refs_found += static_cast<int64_t>(step.refs.size());
+    walk.state.refs_found += static_cast<int64_t>(step.fresh.size());
     return step;
 }
 
@@ -140,12 +154,39 @@ std::string_view to_string(WalkEnd end)
         return "repeated page";
     case WalkEnd::repeated_cursor:
         return "repeated cursor";
+    case WalkEnd::no_new_articles:
+        return "no new articles";
     case WalkEnd::day_boundary:
         return "day boundary";
     case WalkEnd::page_limit:
         return "page limit";
     case WalkEnd::known_articles:
         return "known articles";
+    }
+    return "unknown";
+}
+
+std::string end_reason(const ListingWalk& walk, WalkEnd end)
+{
+    const auto pages = fmt::format("{} page{}", walk.state.page, walk.state.page == 1 ? "" : "s");
+    switch (end) {
+    case WalkEnd::more:
+        return "not ended";
+    case WalkEnd::last_page:
+        return "the listing says nothing follows (" + pages + ")";
+    case WalkEnd::repeated_page:
+        return fmt::format("page {} answers an earlier page again: past the last", walk.state.page);
+    case WalkEnd::repeated_cursor:
+        return fmt::format("the next cursor was already walked, a cycle (after {})", pages);
+    case WalkEnd::no_new_articles:
+        return fmt::format("page {} lists no article the walk had not already listed", walk.state.page);
+    case WalkEnd::day_boundary:
+        return "the next cursor is of the day before (" + pages + ")";
+    case WalkEnd::page_limit:
+        return fmt::format("stopped at the page limit ({} pages) before the listing's end: not complete",
+                           k_walk_page_limit);
+    case WalkEnd::known_articles:
+        return "reached articles already known";
     }
     return "unknown";
 }

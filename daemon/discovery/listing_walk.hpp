@@ -2,14 +2,17 @@
 // One listing walk with one set of stop rules, shared by `run` (polls) and `backfill`
 // (dates): a per-date list page by page, or a latest list (a sub-section's breaking news and
 // the paging endpoint behind it) cursor by cursor. A walk stops at its last page, at a page
-// or cursor that repeats, at the day boundary (a cursor of an earlier date), at a page limit,
-// and, when the caller says so, at articles already known. Silence is a failure: a page with
+// or cursor it has already walked (A -> B -> A is a cycle, not a list), at a page that lists
+// no article it has not already listed, at the day boundary (a cursor of an earlier date), at
+// a page limit (which its caller reports as an unfinished walk), and, when the caller says so,
+// at articles already known. Silence is a failure: a page with
 // no article links, an empty shell, a missing renderedComponent, a cursor that does not move.
 #include "daemon/discovery/listing_progress.hpp"
 #include "parsers/listing.hpp"
 
 #include <expected>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +35,10 @@ struct ListingWalk {
     // latest: the paging endpoint's template, from the wrapper's data-template once read.
     std::string template_name = "SECTION_ARTICLE_LIST_FOR_LATEST";
     ListingState state;
+    // What this walk has seen since it (re)started: the cursors it requested and the articles
+    // its pages listed. Not saved: a resumed walk starts them again at its saved cursor.
+    std::set<std::string> cursors_seen;
+    std::set<parsers::ArticleRef> refs_seen;
 };
 
 // The URL of the walk's next page, and the Referer it is requested with ("" for none): the
@@ -43,12 +50,15 @@ enum class WalkEnd {
     more,            // the walk goes on at next_url
     last_page,       // the listing says nothing follows
     repeated_page,   // a per-date page past the last answers the last page again
-    repeated_cursor, // the cursor does not move
+    repeated_cursor, // the next cursor is one the walk has already requested (or does not move)
+    no_new_articles, // the page lists only articles earlier pages of the walk listed
     day_boundary,    // the cursor is of an earlier day than the walk's date
-    page_limit,      // longer than any real day
+    page_limit,      // longer than any real day: the walk is not complete
     known_articles,  // the caller found articles it already had (stop_at_known)
 };
 std::string_view to_string(WalkEnd end);
+// Why a walk ended, in a sentence for the log ("the cursor 2026... was already walked").
+std::string end_reason(const ListingWalk& walk, WalkEnd end);
 
 enum class ListingFailureKind {
     fetch,             // the request failed (status, timeout, ...)
@@ -69,6 +79,7 @@ struct ListingFailure {
 
 struct WalkStep {
     std::vector<parsers::ArticleRef> refs; // the page's own list (all its article links when it has none)
+    std::vector<parsers::ArticleRef> fresh; // those of refs no earlier page of the walk listed
     std::vector<parsers::Section> subsections;
     WalkEnd end = WalkEnd::more;
 };

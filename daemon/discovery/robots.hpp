@@ -10,17 +10,20 @@
 #include <expected>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sillok::daemon {
 
 inline constexpr auto k_robots_every = std::chrono::hours(24);
+inline constexpr size_t k_robots_read_bytes = size_t{500} << 10;
+inline constexpr std::string_view k_robots_too_large = "unreadable (too large)";
 
 struct RobotsEntry {
     std::string host;
     WallClock::time_point fetched_at;
     long status = 0;
-    std::string rules; // one a line; empty: nothing asked of sillok
+    std::string rules; // one a line, escaped for a terminal; empty: nothing asked of sillok
 };
 
 class RobotsLedger {
@@ -29,9 +32,14 @@ public:
 
     // No robots.txt of `host` fetched in the last k_robots_every.
     std::expected<bool, LedgerError> due(const std::string& host, WallClock::time_point now);
-    // Keeps the answer; returns the rules that apply to `product_token`, one a line.
+    // Keeps the answer; returns the rules that apply to `product_token`, one a line, escaped
+    // for a terminal or log (control bytes and invalid UTF-8 as \xHH). Only the first
+    // k_robots_read_bytes of the body are read and kept (RFC 9309 2.5 allows a crawler that
+    // limit, 500 KiB at least), cut at the last line break within them. `too_large`: the body
+    // passed the fetch's own cap and was not received; the rules are then "unreadable (too large)".
     std::expected<std::string, LedgerError> record(const std::string& host, long status, const std::string& body,
-                                                   std::string_view product_token, WallClock::time_point now);
+                                                   std::string_view product_token, WallClock::time_point now,
+                                                   bool too_large = false);
 
 private:
     explicit RobotsLedger(SqliteDb db) : m_db(std::move(db)) {}

@@ -1,5 +1,7 @@
 #include "daemon/fetch/host_schedule.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace sillok::daemon {
 namespace {
 
@@ -42,6 +44,7 @@ bool HostSchedule::try_start(SlotTicket& ticket)
         ticket.has_slot = true;
         if (*slot > wall) {
             ticket.ready_at = steady_at(*slot, wall, now);
+            announce_wait(ticket.host, load, *slot, wall);
             return false;
         }
         ticket.ready_at = now; // its slot is now
@@ -70,6 +73,26 @@ bool HostSchedule::try_start(SlotTicket& ticket)
     load.last_start = now;
     ticket.has_slot = false; // the slot is used; in_flight now counts the running request
     return true;
+}
+
+// A request that must wait long for a held host says so at once, once per hold: which host,
+// until when and why (a hold recorded by this or another process, read from the ledger), rather
+// than leaving the run silent for minutes. A wait that is only the rate's spacing is not a hold.
+void HostSchedule::announce_wait(const std::string& host, HostLoad& load, WallClock::time_point slot,
+                                 WallClock::time_point wall)
+{
+    if (slot - wall <= k_announced_wait) {
+        return;
+    }
+    for (const auto& paused : m_politeness.paused(wall)) {
+        if (paused.host != host || paused.until <= load.announced_until) {
+            continue;
+        }
+        load.announced_until = paused.until;
+        auto seconds = std::chrono::duration_cast<std::chrono::seconds>(paused.until - wall).count();
+        spdlog::warn("{} is held until {} ({} s from now): {}; its requests wait until then", host,
+                     kst_iso(paused.until), seconds, paused.reason.empty() ? "no reason recorded" : paused.reason);
+    }
 }
 
 void HostSchedule::finished(const std::string& host)

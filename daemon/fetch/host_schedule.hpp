@@ -44,7 +44,11 @@ private:
     struct HostLoad {
         int in_flight = 0; // running, or holding a reserved slot
         SteadyClock::time_point last_start{};
+        WallClock::time_point announced_until{}; // the end of the last wait logged
     };
+    // Waits longer than this are logged when they begin.
+    static constexpr std::chrono::seconds k_announced_wait{30};
+    void announce_wait(const std::string& host, HostLoad& load, WallClock::time_point slot, WallClock::time_point wall);
     // The steady time of a wall-clock slot.
     [[nodiscard]] SteadyClock::time_point steady_at(WallClock::time_point slot, WallClock::time_point wall,
                                                     SteadyClock::time_point now) const;

@@ -11,9 +11,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <streambuf>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -152,7 +158,11 @@ const std::vector<std::string>& export_fields()
 
 std::string csv_field(std::string_view text)
 {
-    std::string out = "\"";
+    // A spreadsheet reads a cell beginning with = + - @ (or a tab or carriage return before
+    // one) as a formula: such a field gets a leading ' (OWASP's advice), as does a field that
+    // already begins with one, so that dropping one leading ' always gives the text back.
+    constexpr std::string_view k_formula_starts = "=+-@\t\r'";
+    std::string out = !text.empty() && k_formula_starts.contains(text.front()) ? "\"'" : "\"";
     for (char c : text) {
         out += c == '"' ? "\"\"" : std::string(1, c);
     }
@@ -297,21 +307,87 @@ int finished(const ExportReport& report)
     return report.complete() ? k_exit_ok : k_exit_some_failed;
 }
 
-// The output file is written under a temporary name beside it and renamed when complete.
+// An output stream over a file descriptor it owns.
+class FdBuffer : public std::streambuf {
+  public:
+    explicit FdBuffer(int fd) : m_fd(fd) { setp(m_buffer.data(), m_buffer.data() + m_buffer.size()); }
+    FdBuffer(const FdBuffer&) = delete;
+    FdBuffer& operator=(const FdBuffer&) = delete;
+    ~FdBuffer() override { close(); }
+    // Writes what is buffered, flushes it to the disk and closes; false on any failure.
+    bool close()
+    {
+        if (m_fd < 0) {
+            return m_ok;
+        }
+        m_ok = drain() && m_ok && ::fsync(m_fd) == 0;
+        m_ok = ::close(m_fd) == 0 && m_ok;
+        m_fd = -1;
+        return m_ok;
+    }
+
+  protected:
+    int_type overflow(int_type c) override
+    {
+        if (!drain()) {
+            return traits_type::eof();
+        }
+        if (!traits_type::eq_int_type(c, traits_type::eof())) {
+            *pptr() = traits_type::to_char_type(c);
+            pbump(1);
+        }
+        return traits_type::not_eof(c);
+    }
+    int sync() override { return drain() ? 0 : -1; }
+
+  private:
+    bool drain()
+    {
+        const char* data = pbase();
+        auto left = static_cast<size_t>(pptr() - pbase());
+        while (left > 0 && m_fd >= 0) {
+            auto written = ::write(m_fd, data, left);
+            if (written < 0 && errno == EINTR) {
+                continue;
+            }
+            if (written <= 0) {
+                m_ok = false;
+                break;
+            }
+            data += written;
+            left -= static_cast<size_t>(written);
+        }
+        setp(m_buffer.data(), m_buffer.data() + m_buffer.size());
+        return m_ok;
+    }
+
+    int m_fd;
+    bool m_ok = true;
+    std::array<char, 1 << 16> m_buffer{};
+};
+
+// The output file is written under a temporary name beside it and renamed when complete. The
+// temporary file is a new one (mkstemp: O_CREAT|O_EXCL, a name nobody could guess), so a
+// file or symbolic link placed beside the output is never written through.
 int export_to_file(Exporter& exporter, const fs::path& output)
 {
-    auto temp = output;
-    temp += fmt::format(".partial-{}", getpid());
-    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
-    if (!file) {
-        return fail(k_exit_io, "cannot write " + temp.string());
+    auto pattern = output.string() + ".partial-XXXXXX";
+    int fd = ::mkstemp(pattern.data());
+    if (fd < 0) {
+        return fail(k_exit_io, fmt::format("cannot create a file beside {}: {}", output.string(), std::strerror(errno)));
     }
+    const fs::path temp = pattern;
+    // mkstemp's mode is 0600; the export gets a new file's usual mode (0666 less the umask).
+    auto mask = ::umask(0);
+    ::umask(mask);
+    ::fchmod(fd, 0666 & ~mask);
+    FdBuffer buffer(fd);
+    std::ostream file(&buffer);
     auto report = exporter.write(file);
     file.flush();
-    bool written = static_cast<bool>(file);
-    file.close();
+    bool written = static_cast<bool>(file) && buffer.close();
     std::error_code ec;
-    if (!report || !written || file.fail()) {
+    if (!report || !written) {
         fs::remove(temp, ec);
         return fail(k_exit_io, !report ? report.error() : "cannot write " + output.string());
     }

@@ -48,7 +48,8 @@ const std::vector<std::string>& export_fields();
 // request, 74 for I/O.
 int run_export(const ExportRequest& request, std::ostream& out);
 
-// One CSV field by RFC 4180: always quoted, quotes doubled.
+// One CSV field by RFC 4180: always quoted, quotes doubled; a field beginning with
+// = + - @ tab, carriage return or ' gets a leading ' so that no spreadsheet runs it as a formula.
 std::string csv_field(std::string_view text);
 
 } // namespace sillok::daemon

@@ -56,11 +56,18 @@ std::expected<Ledger, LedgerError> Ledger::open(const std::filesystem::path& pat
             if (done.error().sqlite_code == SQLITE_NOTADB) {
                 return std::unexpected(LedgerError{not_a_ledger_advice(path), SQLITE_NOTADB});
             }
+            if (done.error().sqlite_code == SQLITE_BUSY || done.error().sqlite_code == SQLITE_LOCKED) {
+                return std::unexpected(LedgerError{ledger_locked_message(path), done.error().sqlite_code});
+            }
             return std::unexpected(LedgerError{"cannot open ledger " + path.string() + ": " + done.error().message,
                                                done.error().sqlite_code});
         }
     }
     if (auto migrated = ledger.migrate(); !migrated) {
+        // Another process's lock, not a migration problem: say whose.
+        if (migrated.error().sqlite_code == SQLITE_BUSY || migrated.error().sqlite_code == SQLITE_LOCKED) {
+            return std::unexpected(LedgerError{ledger_locked_message(path), migrated.error().sqlite_code});
+        }
         return std::unexpected(migrated.error());
     }
     ledger.m_file = LedgerFileIdentity::of(path);

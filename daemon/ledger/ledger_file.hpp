@@ -6,6 +6,8 @@
 #include <expected>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace sillok::daemon {
 
@@ -25,5 +27,22 @@ private:
     std::uint64_t m_inode = 0;
     bool m_known = false;
 };
+
+// A process other than this one holding a lock on the ledger (its file, -wal or -shm).
+struct LedgerLockHolder {
+    long pid = 0;
+    std::string command; // its command line, escaped for a terminal; "" when unreadable
+};
+
+// The processes that /proc/locks says hold a lock on the ledger, its -wal or -shm file (the
+// locks SQLite takes), this process left out; empty when none is known.
+std::vector<LedgerLockHolder> ledger_lock_holders(const std::filesystem::path& ledger);
+// Parses /proc/locks' text for holders of locks on the files (device, inode) given; for tests.
+std::vector<long> lock_holder_pids(std::string_view proc_locks,
+                                   const std::vector<std::pair<std::uint64_t, std::uint64_t>>& files, long own_pid);
+
+// "the ledger PATH is locked by another process: pid N (COMMAND)", or, when the holder cannot be
+// known, how to find it. For an SQLITE_BUSY or SQLITE_LOCKED on opening a ledger.
+std::string ledger_locked_message(const std::filesystem::path& ledger);
 
 } // namespace sillok::daemon

@@ -171,3 +171,20 @@ TEST_CASE("daemon::csv_field quotes every field and doubles quotes")
     CHECK(sillok::daemon::csv_field("a \"b\", c\r\nd") == "\"a \"\"b\"\", c\r\nd\"");
     CHECK(sillok::daemon::csv_field("") == "\"\"");
 }
+
+TEST_CASE("daemon::csv_field puts a ' before a field a spreadsheet would run as a formula")
+{
+    using sillok::daemon::csv_field;
+    CHECK(csv_field("=HYPERLINK(\"http://x\",\"y\")") == "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+    CHECK(csv_field("+1") == "\"'+1\"");
+    CHECK(csv_field("-2+3") == "\"'-2+3\"");
+    CHECK(csv_field("@SUM(A1)") == "\"'@SUM(A1)\"");
+    CHECK(csv_field("\t=1") == "\"'\t=1\"");
+    CHECK(csv_field("\r=1") == "\"'\r=1\"");
+    // A field that already begins with ' gets one more, so one dropped always gives the text.
+    CHECK(csv_field("'quoted") == "\"''quoted\"");
+    // Only the first character counts.
+    CHECK(csv_field("a=b") == "\"a=b\"");
+    CHECK(csv_field("1-2") == "\"1-2\"");
+    CHECK(csv_field("") == "\"\"");
+}

@@ -2,7 +2,10 @@
 #include "tests/support/fake_clock.hpp"
 
 #include <doctest/doctest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
+#include <sstream>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -48,6 +51,24 @@ std::vector<SteadyClock::time_point> start_all(HostSchedule& schedule, FakeClock
     }
     return starts;
 }
+
+// Captures what is logged while it lives.
+class LogCapture {
+public:
+    LogCapture()
+    {
+        spdlog::set_default_logger(
+            std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(m_log)));
+    }
+    LogCapture(const LogCapture&) = delete;
+    LogCapture& operator=(const LogCapture&) = delete;
+    ~LogCapture() { spdlog::set_default_logger(m_previous); }
+    [[nodiscard]] std::string text() const { return m_log.str(); }
+
+private:
+    std::shared_ptr<spdlog::logger> m_previous = spdlog::default_logger();
+    std::ostringstream m_log;
+};
 
 } // namespace
 
@@ -156,4 +177,42 @@ TEST_CASE("daemon::HostSchedule holds a host: no start before the hold ends")
     schedule.hold(k_host, clock.wall() + 20s, "Retry-After");
     SlotTicket other{"news.naver.com"};
     CHECK(schedule.try_start(other));
+}
+
+TEST_CASE("daemon::HostSchedule says at once which host is held, until when and why, once per hold")
+{
+    LogCapture log;
+    FakeClock clock(k_now);
+    Politeness politeness(PolitenessOptions{1.0});
+    HostSchedule schedule(politeness, clock, 2);
+    // An earlier run was asked to wait 5 minutes: the hold is in the shared budget.
+    const auto until = clock.wall() + 300s;
+    politeness.hold(k_host, until, "asked to wait (Retry-After 300 s, held 300 s)", clock.wall());
+    SlotTicket first{k_host};
+    SlotTicket second{k_host};
+    CHECK_FALSE(schedule.try_start(first));
+    CHECK_FALSE(schedule.try_start(second));
+    CHECK(first.ready_at >= clock.steady() + 299s);
+
+    const auto text = log.text();
+    INFO(text);
+    const auto expected = std::string(k_host) + " is held until " + sillok::daemon::kst_iso(until)
+                        + " (300 s from now): asked to wait (Retry-After 300 s, held 300 s); its requests wait until then";
+    CHECK(text.contains(expected));
+    // Said once, not once per waiting request.
+    CHECK(text.find(" is held until ") == text.rfind(" is held until "));
+}
+
+TEST_CASE("daemon::HostSchedule does not call the rate's own spacing a hold")
+{
+    LogCapture log;
+    FakeClock clock(k_now);
+    Politeness politeness(PolitenessOptions{0.01}); // one request per 100 s
+    HostSchedule schedule(politeness, clock, 1);
+    SlotTicket first{k_host};
+    CHECK(schedule.try_start(first));
+    schedule.finished(k_host);
+    SlotTicket second{k_host};
+    CHECK_FALSE(schedule.try_start(second));
+    CHECK_FALSE(log.text().contains("is held"));
 }

@@ -33,12 +33,13 @@ ListingWalk latest_walk(std::string date)
 }
 
 // The endpoint's answer: a wrapper with the paging attributes around `count` list items.
-std::string fragment(std::string_view cursor, bool has_next, int count, std::string_view template_name)
+// Its items are articles 001_00160000{first}, {first + 1}, ... (first from 10 to 99 - count).
+std::string fragment(std::string_view cursor, bool has_next, int count, std::string_view template_name, int first = 10)
 {
     std::string items;
     for (int i = 0; i < count; ++i) {
         items += "<li class=\"sa_item\"><a href=\"https://n.news.naver.com/mnews/article/001/00160000"
-                 + std::to_string(10 + i) + "\">x</a></li>";
+                 + std::to_string(first + i) + "\">x</a></li>";
     }
     const std::string html = "<div class=\"section_latest_article _CONTENT_LIST _PERSIST_META\" data-sid=\"100\""
                              " data-sid2=\"264\" data-has-next=\""
@@ -160,4 +161,87 @@ TEST_CASE("daemon::listing_walk silence is a typed failure")
     CHECK(failure_of(R"({"error":"no"})") == ListingFailureKind::missing_component);
     CHECK(failure_of(fragment("20260530110000", true, 0, "T")) == ListingFailureKind::no_articles);
     CHECK(failure_of("not json") == ListingFailureKind::malformed);
+}
+
+TEST_CASE("daemon::listing_walk a cursor that comes back ends the walk: A -> B -> A is a cycle")
+{
+    auto walk = latest_walk("20260530");
+    walk.endpoint_first = true;
+    const std::string a = "20260530230000";
+    const std::string b = "20260530220000";
+    auto first = advance(walk, next_url(walk), parse_listing(fragment(a, true, 3, "T", 10), k_fragment_url));
+    REQUIRE(first.has_value());
+    CHECK(first->end == WalkEnd::more);
+    CHECK(walk.state.cursor == a);
+    auto second = advance(walk, next_url(walk), parse_listing(fragment(b, true, 3, "T", 20), k_fragment_url));
+    REQUIRE(second.has_value());
+    CHECK(second->end == WalkEnd::more);
+    CHECK(walk.state.cursor == b);
+    // B's page has new articles but hands back A, which was walked already.
+    auto third = advance(walk, next_url(walk), parse_listing(fragment(a, true, 3, "T", 30), k_fragment_url));
+    REQUIRE(third.has_value());
+    CHECK(third->fresh.size() == 3);
+    CHECK(third->end == WalkEnd::repeated_cursor);
+    CHECK(walk.state.done);
+    CHECK(walk.state.refs_found == 9);
+    CHECK(end_reason(walk, third->end).contains("already walked"));
+}
+
+TEST_CASE("daemon::listing_walk a page with no article the walk had not listed ends it")
+{
+    SUBCASE("cursor pages with new cursors and the same articles")
+    {
+        auto walk = latest_walk("20260530");
+        walk.endpoint_first = true;
+        auto first = advance(walk, next_url(walk), parse_listing(fragment("20260530230000", true, 20, "T", 10),
+                                                                 k_fragment_url));
+        REQUIRE(first.has_value());
+        CHECK(first->end == WalkEnd::more);
+        CHECK(first->fresh.size() == 20);
+        auto second = advance(walk, next_url(walk), parse_listing(fragment("20260530220000", true, 20, "T", 10),
+                                                                  k_fragment_url));
+        REQUIRE(second.has_value());
+        CHECK(second->refs.size() == 20);
+        CHECK(second->fresh.empty());
+        CHECK(second->end == WalkEnd::no_new_articles);
+        CHECK(walk.state.done);
+        // The walk counts each article once, and stays at the page it stopped on.
+        CHECK(walk.state.refs_found == 20);
+        CHECK(walk.state.cursor == "20260530230000");
+        CHECK(end_reason(walk, second->end).contains("no article the walk had not already listed"));
+    }
+    SUBCASE("per-date pages that serve the same 20 articles on every page")
+    {
+        const auto page = sillok::test::read_file(sillok::test::fixtures_dir() / "naver" / "list"
+                                                  / "legacy_LSD_100_20260530.cp949.html");
+        const std::string served = "https://news.naver.com/main/main.naver?mode=LSD&mid=shm&sid1=100";
+        auto walk = per_date_walk();
+        auto first = advance(walk, next_url(walk), parse_listing(page, served));
+        REQUIRE(first.has_value());
+        REQUIRE(first->end == WalkEnd::more);
+        // The same page again, as if it were page 2 (its own page number aside).
+        auto listing = parse_listing(page, served);
+        REQUIRE(listing.has_value());
+        listing->page = 2;
+        listing->next_page = 3;
+        auto second = advance(walk, next_url(walk), listing);
+        REQUIRE(second.has_value());
+        CHECK(second->end == WalkEnd::no_new_articles);
+        CHECK(walk.state.done);
+        CHECK(walk.state.page == 2);
+        CHECK(walk.state.refs_found == 20);
+    }
+}
+
+TEST_CASE("daemon::listing_walk the page limit ends a walk and says it is not complete")
+{
+    auto walk = latest_walk("20260530");
+    walk.endpoint_first = true;
+    walk.state.page = k_walk_page_limit;
+    walk.state.cursor = "20260530230000";
+    auto step = advance(walk, next_url(walk), parse_listing(fragment("20260530220000", true, 3, "T"), k_fragment_url));
+    REQUIRE(step.has_value());
+    CHECK(step->end == WalkEnd::page_limit);
+    CHECK(walk.state.done);
+    CHECK(end_reason(walk, step->end).contains("not complete"));
 }

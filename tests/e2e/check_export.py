@@ -3,6 +3,10 @@
 record with the archive file it came from: the front matter read by PyYAML, the content cut
 from the body by FORMAT.md's layout, the version number from the ledger (sqlite3).
 
+A CSV field that a spreadsheet would run as a formula (it begins with = + - @, a tab or a
+carriage return) is expected with a ' before it, as is one that begins with ' itself
+(OWASP's advice against CSV injection); JSON Lines carry every value as it is.
+
 Usage: check_export.py ARCHIVE JSONL CSV. Prints each difference; exits 1 when there is one.
 """
 import csv
@@ -46,6 +50,11 @@ def archive_records(root):
     return records
 
 
+def as_csv_text(value):
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "'") else text
+
+
 def compare(kind, exported, expected, problems):
     if set(exported) != set(expected):
         problems.append(f"{kind}: ids {sorted(exported)} != files {sorted(expected)}")
@@ -53,14 +62,15 @@ def compare(kind, exported, expected, problems):
         for field in FIELDS:
             if exported[key].get(field) != expected[key][field]:
                 problems.append(f"{kind} {key} {field}: {exported[key].get(field)!r} != {expected[key][field]!r}")
-        content_hash = hashlib.sha256(expected[key]["content"].encode("utf-8")).hexdigest()
-        if content_hash != expected[key]["content_hash"]:
-            problems.append(f"{key}: the file's content does not hash to its content_hash")
 
 
 def main(archive, jsonl_path, csv_path):
     expected = archive_records(pathlib.Path(archive))
     problems = []
+    for key, record in expected.items():
+        content_hash = hashlib.sha256(record["content"].encode("utf-8")).hexdigest()
+        if content_hash != record["content_hash"]:
+            problems.append(f"{key}: the file's content does not hash to its content_hash")
     with open(jsonl_path, encoding="utf-8") as jsonl:
         lines = [json.loads(line) for line in jsonl]
     for line in lines:
@@ -73,7 +83,7 @@ def main(archive, jsonl_path, csv_path):
         if reader.fieldnames != FIELDS:
             problems.append(f"csv header {reader.fieldnames}")
         rows = list(reader)
-    as_text = {key: {f: ("" if v is None else str(v)) for f, v in record.items()} for key, record in expected.items()}
+    as_text = {key: {f: as_csv_text(v) for f, v in record.items()} for key, record in expected.items()}
     compare("csv", {row["id"]: row for row in rows}, as_text, problems)
 
     for problem in problems:
