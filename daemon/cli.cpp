@@ -352,6 +352,9 @@ int sillok_main(int argc, char** argv)
     auto* import = app.add_subcommand("import", "Archive the Naver News articles in WARC files of other tools");
     import->add_option("FILE", import_files, "WARC file (.warc or .warc.gz)")->required()->check(CLI::ExistingFile);
     add_storage_options(*import, common);
+    common.given.emplace("max_bytes", import->add_option("--max-bytes", common.max_bytes,
+                                                         "Largest record body accepted (default 20 MiB)")
+                                          ->check(CLI::Range(int64_t{1024}, int64_t{1} << 34)));
 
     auto* config_command = app.add_subcommand("config", "Print the effective configuration as TOML");
     add_network_options(*config_command, common);

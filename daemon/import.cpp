@@ -16,6 +16,9 @@
 namespace sillok::daemon {
 namespace {
 
+// Room for a record's WARC head and HTTP head beside a body of max_bytes.
+constexpr size_t k_record_head_room = size_t{1} << 20;
+
 // WARC-Date is UTC ("2024-05-30T02:40:08Z", maybe with a fraction): read as if KST, then moved.
 std::optional<WallClock::time_point> warc_date_of(const WarcRecord& record)
 {
@@ -41,7 +44,10 @@ std::string target_of(const WarcRecord& record)
 
 class Importer {
 public:
-    Importer(ArticlePipeline& pipeline, std::ostream& out) : m_pipeline(pipeline), m_out(out) {}
+    Importer(ArticlePipeline& pipeline, std::ostream& out, int64_t max_bytes)
+        : m_pipeline(pipeline), m_out(out), m_max_body(static_cast<size_t>(max_bytes))
+    {
+    }
 
     // False when the archive or ledger failed (exit 74).
     bool import_file(const std::string& file);
@@ -72,6 +78,7 @@ private:
 
     ArticlePipeline& m_pipeline;
     std::ostream& m_out;
+    size_t m_max_body;
     std::map<Outcome, size_t> m_counts;
     size_t m_other_pages = 0;
     bool m_storage_failed = false;
@@ -79,16 +86,17 @@ private:
 
 bool Importer::import_file(const std::string& file)
 {
-    auto reader = WarcReader::open(file);
+    // A record holds at most a body of max_bytes and its heads; a larger one is skipped unread.
+    auto reader = WarcReader::open(file, WarcReadLimits{m_max_body + k_record_head_room});
     if (!reader) {
-        report(Outcome::failed, "-", "", "", fmt::format("{}: {}", file, reader.error().message));
+        report(Outcome::failed, "-", "", "", reader.error().message); // it names the file
         return true;
     }
     for (;;) {
         auto entry = reader->next();
-        if (!entry) { // no record after this one can be found
+        if (!entry) { // that record is lost; the reader goes on after it, or says it cannot
             report(Outcome::failed, "-", "", "", fmt::format("{}@{}: {}", file, entry.error().offset, entry.error().message));
-            return true;
+            continue;
         }
         if (!*entry) {
             return true;
@@ -120,7 +128,7 @@ bool Importer::import_record(const std::string& file, const WarcEntry& entry)
     if (!date) {
         return failed("no usable WARC-Date");
     }
-    auto response = decode_http_response(entry.record.block);
+    auto response = decode_http_response(entry.record.block, m_max_body);
     if (!response) {
         return failed(response.error());
     }
@@ -154,7 +162,7 @@ int run_import(const Config& config, const std::vector<std::string>& files, std:
     }
     // The records are kept whatever `warc` says, unless it is "off".
     ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
-    Importer importer(pipeline, out);
+    Importer importer(pipeline, out, config.max_bytes);
     for (const auto& file : files) {
         if (!importer.import_file(file)) {
             break;

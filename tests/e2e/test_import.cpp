@@ -6,7 +6,14 @@
 #include "tests/e2e/service_process.hpp"
 #include "tests/e2e/warc_check.hpp"
 
+#include "daemon/warc_record.hpp"
+
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <ctime>
 
 namespace {
 
@@ -37,6 +44,79 @@ fs::path wget_warc(const NaverStandIn& server, const fs::path& dir, const std::v
 CommandResult import(const fs::path& archive, const fs::path& file)
 {
     return run_command({SILLOK_BINARY, "import", "--archive", archive.string(), file.string()});
+}
+
+// A WARC response record of `uri` captured at `date` (WARC-Date as written), holding `body`
+// after an HTTP head with `extra_head` lines.
+std::string response_record(const std::string& uri, const std::string& date, const std::string& body,
+                            const std::string& extra_head = "")
+{
+    static int serial = 0;
+    std::string block = "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=UTF-8\r\n" + extra_head
+                        + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return "WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-"
+           + std::to_string(100000000000 + ++serial) + ">\r\nWARC-Target-URI: " + uri + "\r\nWARC-Date: " + date
+           + "\r\nContent-Type: application/http;msgtype=response\r\nContent-Length: " + std::to_string(block.size())
+           + "\r\n\r\n" + block + "\r\n\r\n";
+}
+
+std::string member(std::string_view bytes)
+{
+    auto gz = sillok::daemon::gzip_member(bytes);
+    REQUIRE(gz);
+    return *gz;
+}
+
+std::string now_warc_date()
+{
+    auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+// `zeros` zero bytes as one gzip stream, compressed as they go.
+std::string gzip_zeros(size_t zeros)
+{
+    z_stream stream{};
+    REQUIRE(deflateInit2(&stream, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) == Z_OK);
+    const std::string block(size_t{1} << 20, '\0');
+    std::string out;
+    for (size_t left = zeros;;) {
+        size_t n = std::min(left, block.size());
+        left -= n;
+        stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(block.data()));
+        stream.avail_in = static_cast<uInt>(n);
+        int flush = left == 0 ? Z_FINISH : Z_NO_FLUSH;
+        int rc = Z_OK;
+        do {
+            char buffer[65536];
+            stream.next_out = reinterpret_cast<Bytef*>(buffer);
+            stream.avail_out = sizeof buffer;
+            rc = deflate(&stream, flush);
+            out.append(buffer, sizeof buffer - stream.avail_out);
+        } while (stream.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
+        if (left == 0) {
+            break;
+        }
+    }
+    deflateEnd(&stream);
+    return out;
+}
+
+size_t count_lines(const std::string& out, std::string_view prefix)
+{
+    size_t count = 0;
+    for (size_t at = 0; at < out.size();) {
+        auto end = out.find('\n', at);
+        if (std::string_view(out).substr(at).starts_with(prefix)) {
+            ++count;
+        }
+        at = end == std::string::npos ? out.size() : end + 1;
+    }
+    return count;
 }
 
 } // namespace
@@ -102,4 +182,67 @@ TEST_CASE("e2e::import reports each record it cannot archive, with its reason, a
     CHECK(bad.out.starts_with("failed\t-\t\t\t" + (scratch.path() / "not.warc").string() + "@0: "));
     // A file that does not exist: a usage error before anything is opened.
     CHECK(import(archive, scratch.path() / "missing.warc.gz").exit_code == 64);
+}
+
+TEST_CASE("e2e::import reads regular files only: a FIFO or a device fails at once, and nothing blocks")
+{
+    ScratchDir scratch;
+    auto fifo = scratch.path() / "capture.warc.gz";
+    REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+    const auto archive = scratch.path() / "archive";
+    // Before: open() of a FIFO without a writer never returned (timeout's 124).
+    auto run = run_command({"/usr/bin/timeout", "30", SILLOK_BINARY, "import", "--archive", archive.string(),
+                            fifo.string(), "/dev/zero"});
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 1);
+    CHECK(run.out.find("failed\t-\t\t\tcannot read " + fifo.string() + ": a FIFO, not a regular file") != std::string::npos);
+    CHECK(run.out.find("failed\t-\t\t\tcannot read /dev/zero: a character device, not a regular file")
+          != std::string::npos);
+}
+
+TEST_CASE("e2e::import fails a record over its cap as too_large, reads on past a torn member, and reads many records in one member")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    const auto& a = fixture_articles()[0];
+    const auto& b = fixture_articles()[1];
+    const auto& c = fixture_articles()[2];
+    auto date = now_warc_date();
+    // A 2 KB record whose gzip body inflates to 64 MiB, over --max-bytes.
+    auto bomb = response_record(canonical_url(a.oid, a.aid), date, gzip_zeros(size_t{64} << 20),
+                                "Content-Encoding: gzip\r\n");
+    auto torn = member(response_record(canonical_url(b.oid, b.aid), date, article_page(b.id)));
+    auto first = member(bomb);
+    auto path = scratch.path() / "mixed.warc.gz";
+    write_file(path, first + torn.substr(0, torn.size() / 2)
+                         + member(response_record(canonical_url(c.oid, c.aid), date, article_page(c.id))));
+    auto run = run_command({SILLOK_BINARY, "import", "--archive", archive.string(), "--max-bytes", "1048576", path.string()});
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 1);
+    CHECK(run.out.find("failed\t" + a.id + "\t\t\t" + path.string() + "@0: too_large: ") != std::string::npos);
+    CHECK(run.out.find("failed\t-\t\t\t" + path.string() + "@" + std::to_string(first.size()) + ": ") != std::string::npos);
+    CHECK(run.out.find("; reading resumed at byte " + std::to_string(first.size() + torn.size() / 2))
+          != std::string::npos);
+    CHECK(run.out.find("saved\t" + c.id + "\t" + c.archive_path) != std::string::npos);
+    CHECK(count_lines(run.out, "") == 3);
+
+    // Many records in one gzip member (what `gzip file.warc` makes): every one is read.
+    constexpr int k_others = 5000;
+    std::string plain;
+    for (int i = 0; i < k_others; ++i) {
+        plain += response_record("https://example.com/page/" + std::to_string(i), date, "<html>" + std::to_string(i) + "</html>");
+    }
+    for (const auto& article : fixture_articles()) {
+        plain += response_record(canonical_url(article.oid, article.aid), date, article_page(article.id));
+    }
+    auto one = scratch.path() / "one-member.warc.gz";
+    write_file(one, member(plain));
+    auto again = run_command({SILLOK_BINARY, "import", "--archive", (scratch.path() / "second").string(), one.string()});
+    INFO(again.out << again.err);
+    CHECK(again.exit_code == 0);
+    for (const auto& article : fixture_articles()) {
+        CHECK(again.out.find("saved\t" + article.id + "\t" + article.archive_path) != std::string::npos);
+    }
+    CHECK(again.err.find("3 saved, 0 updated, 0 unchanged, 0 failed; " + std::to_string(k_others) + " records of other pages")
+          != std::string::npos);
 }
