@@ -139,6 +139,15 @@ bool Importer::import_record(const std::string& file, const WarcEntry& entry)
     if (!page) {
         return failed(std::string(parsers::to_string(page.error().kind)) + ": " + page.error().message);
     }
+    // A page is archived only under the article it names itself, as a crawl refuses a
+    // redirect to another article: a record's URL is the other tool's word, the page is Naver's.
+    auto named = parsers::parse_url(page->own_url);
+    if (!named) {
+        return failed("names_no_article: the page gives no article address of its own (og:url)");
+    }
+    if (*named != *ref) {
+        return failed("names_other_article: the record is of " + ref->id() + ", the page it holds is of " + named->id());
+    }
     page->ref = *ref;
     FetchRecord fetch{target, kst_iso_millis(*date), 200, static_cast<int64_t>(response->body.size()), 0, {}};
     VersionSource source{kst_iso(*date), nullptr, {fetch}, std::nullopt, "import", &entry.record};

@@ -106,6 +106,14 @@ std::string gzip_zeros(size_t zeros)
     return out;
 }
 
+std::string replaced_all(std::string text, std::string_view from, std::string_view to)
+{
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+        text.replace(at, from.size(), to);
+    }
+    return text;
+}
+
 size_t count_lines(const std::string& out, std::string_view prefix)
 {
     size_t count = 0;
@@ -245,4 +253,39 @@ TEST_CASE("e2e::import fails a record over its cap as too_large, reads on past a
     }
     CHECK(again.err.find("3 saved, 0 updated, 0 unchanged, 0 failed; " + std::to_string(k_others) + " records of other pages")
           != std::string::npos);
+}
+
+TEST_CASE("e2e::import files a page only under the article it names itself")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    const auto& real = fixture_article("018_0005316196");
+    auto date = now_warc_date();
+    auto path = scratch.path() / "swapped.warc.gz";
+    // The record says 018_0005316196; the page is 003_0012577249's (its og:url says so).
+    write_file(path, member(response_record(canonical_url(real.oid, real.aid), date, article_page("003_0012577249"))));
+    auto swapped = import(archive, path);
+    INFO(swapped.out << swapped.err);
+    CHECK(swapped.exit_code == 1);
+    CHECK(swapped.out.find("failed\t018_0005316196\t\t\t" + path.string()
+                           + "@0: names_other_article: the record is of 018_0005316196, the page it holds is of 003_0012577249")
+          != std::string::npos);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles") == 0);
+    CHECK(article_files(archive).empty());
+
+    // On an archive that holds the real 018, it makes no new version either.
+    auto genuine = scratch.path() / "genuine.warc.gz";
+    write_file(genuine, member(response_record(canonical_url(real.oid, real.aid), date, article_page(real.id))));
+    REQUIRE(import(archive, genuine).exit_code == 0);
+    CHECK(import(archive, path).exit_code == 1);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 1);
+    CHECK(read_file(archive / real.archive_path).find("publisher: \"이데일리\"") != std::string::npos);
+
+    // A page that names no article of its own is not filed under the record's URL.
+    auto nameless = scratch.path() / "nameless.warc.gz";
+    write_file(nameless, member(response_record(canonical_url(real.oid, real.aid), date,
+                                                replaced_all(article_page(real.id), "og:url", "og:gone"))));
+    auto unnamed = import(archive, nameless);
+    CHECK(unnamed.exit_code == 1);
+    CHECK(unnamed.out.find("names_no_article") != std::string::npos);
 }
