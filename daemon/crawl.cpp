@@ -311,6 +311,32 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
     return settled_report(*planned, recorded->front());
 }
 
+namespace {
+
+// The first_seen of the current version when captured_at is before it; nullopt otherwise.
+std::expected<std::optional<std::string>, StorageError> older_than_current(Ledger& ledger, const parsers::ArticleRef& ref,
+                                                                           const StoredArticle& current,
+                                                                           const std::string& captured_at)
+{
+    auto history = ledger.versions(ref);
+    if (!history) {
+        return std::unexpected(storage_error(history.error().message));
+    }
+    auto captured = parse_kst_iso(captured_at);
+    for (const auto& version : *history) {
+        if (version.version != current.current_version) {
+            continue;
+        }
+        auto first_seen = parse_kst_iso(version.first_seen);
+        if (captured && first_seen && *captured < *first_seen) {
+            return version.first_seen;
+        }
+    }
+    return std::optional<std::string>{};
+}
+
+} // namespace
+
 std::expected<PlannedSave, StorageError> ArticlePipeline::plan_save(const parsers::Article& article,
                                                                     VersionSource& source, std::string rendered)
 {
@@ -324,6 +350,28 @@ std::expected<PlannedSave, StorageError> ArticlePipeline::plan_save(const parser
         return std::unexpected(storage_error(stored.error().message));
     }
     const auto& current = *stored;
+    // An imported capture takes its place in the history by its capture time: one older than
+    // the current version never replaces it. The same text captured earlier is that version
+    // seen before; other text is not made current (its fetch is recorded, nothing else).
+    if (source.origin == "import" && current && current->content_hash) {
+        auto older = older_than_current(m_ledger, ref, *current, crawled_at);
+        if (!older) {
+            return std::unexpected(older.error());
+        }
+        if (*older) {
+            PlannedSave earlier{FetchesWrite{attempts}, {Outcome::unchanged, ref.id(), current->path.value_or(""),
+                                                         *current->content_hash, {}, article.published_at}};
+            if (*current->content_hash == hash) {
+                earlier.report.reason = "an earlier capture of the current version (first seen " + **older + ")";
+            } else {
+                earlier.report.outcome = Outcome::failed;
+                earlier.report.hash = hash;
+                earlier.report.reason = "earlier_capture: captured " + crawled_at + ", before the current version"
+                                        " (first seen " + **older + "); not made current, its fetch is recorded";
+            }
+            return earlier;
+        }
+    }
     auto record = record_of(article, hash);
     auto this_record = record_hash(record);
     bool same_record = current && current->record == record && current->path;

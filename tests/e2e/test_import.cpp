@@ -289,3 +289,39 @@ TEST_CASE("e2e::import files a page only under the article it names itself")
     CHECK(unnamed.exit_code == 1);
     CHECK(unnamed.out.find("names_no_article") != std::string::npos);
 }
+
+TEST_CASE("e2e::import places an older capture before the current version, never over it")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    const auto& article = fixture_article("018_0005316196"); // published 2022-09-14
+    const auto url = canonical_url(article.oid, article.aid);
+    auto today = scratch.path() / "today.warc.gz";
+    write_file(today, member(response_record(url, now_warc_date(), article_page(article.id))));
+    REQUIRE(import(archive, today).exit_code == 0);
+    const auto current = read_file(archive / article.archive_path);
+
+    // Captured in 2022 with another text: not made current.
+    auto old = scratch.path() / "old.warc.gz";
+    write_file(old, member(response_record(url, "2022-10-01T00:00:00Z", replaced_all(article_page(article.id), "가처분", "가처분 (2022)"))));
+    auto older = import(archive, old);
+    INFO(older.out << older.err);
+    CHECK(older.exit_code == 1);
+    CHECK(older.out.starts_with("failed\t" + article.id + "\t"));
+    CHECK(older.out.find("earlier_capture: captured 2022-10-01T09:00:00+09:00, before the current version") != std::string::npos);
+    CHECK(read_file(archive / article.archive_path) == current);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 1);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles WHERE last_checked LIKE '2022%'") == 0);
+
+    // The same text captured earlier: the current version seen before, nothing replaced.
+    auto same = scratch.path() / "same.warc.gz";
+    write_file(same, member(response_record(url, "2022-10-01T00:00:00Z", article_page(article.id))));
+    auto seen = import(archive, same);
+    INFO(seen.out << seen.err);
+    CHECK(seen.exit_code == 0);
+    CHECK(seen.out.starts_with("unchanged\t" + article.id + "\t" + article.archive_path + "\t"));
+    CHECK(seen.out.find("an earlier capture of the current version") != std::string::npos);
+    CHECK(read_file(archive / article.archive_path) == current);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 1);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles WHERE last_checked LIKE '2022%'") == 0);
+}
