@@ -3,13 +3,17 @@
 #include "daemon/crawl.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/http_payload.hpp"
+#include "daemon/kst.hpp"
 #include "daemon/stores.hpp"
 #include "daemon/warc_reader.hpp"
 #include "parsers/article.hpp"
+#include "parsers/text.hpp"
 
 #include <spdlog/spdlog.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <map>
 #include <iostream>
 
@@ -19,18 +23,60 @@ namespace {
 // Room for a record's WARC head and HTTP head beside a body of max_bytes.
 constexpr size_t k_record_head_room = size_t{1} << 20;
 
-// WARC-Date is UTC ("2024-05-30T02:40:08Z", maybe with a fraction): read as if KST, then moved.
-std::optional<WallClock::time_point> warc_date_of(const WarcRecord& record)
+// The earliest capture time accepted: before any web archive, and before Naver News.
+constexpr std::chrono::year k_earliest_capture_year{1995};
+
+// WARC-Date as WARC 1.1 writes it (W3C's profile of ISO 8601, UTC, to the second):
+// "YYYY-MM-DDThh:mm:ssZ", or with a fraction of 1 to 9 digits before the Z. The time must be
+// a real calendar time from 1995-01-01 to a day after now (a clock a little ahead is allowed).
+std::expected<WallClock::time_point, std::string> warc_date_of(const WarcRecord& record, WallClock::time_point now)
 {
-    auto date = record.field("WARC-Date");
-    if (!date || !date->ends_with('Z')) {
-        return std::nullopt;
+    auto field = record.field("WARC-Date");
+    if (!field) {
+        return std::unexpected("bad_date: no WARC-Date");
     }
-    auto as_kst = parse_kst_iso(*date);
-    if (!as_kst) {
-        return std::nullopt;
+    std::string_view text = *field;
+    auto bad = [&](std::string_view why) {
+        return std::unexpected("bad_date: WARC-Date '" + std::string(text) + "' " + std::string(why));
+    };
+    constexpr std::string_view k_shape = "dddd-dd-ddTdd:dd:dd";
+    bool shaped = text.size() >= k_shape.size() + 1 && text.back() == 'Z';
+    for (size_t i = 0; shaped && i < k_shape.size(); ++i) {
+        shaped = k_shape[i] == 'd' ? (text[i] >= '0' && text[i] <= '9') : text[i] == k_shape[i];
     }
-    return *as_kst + std::chrono::hours(9);
+    if (shaped && text.size() > k_shape.size() + 1) {
+        auto fraction = text.substr(k_shape.size(), text.size() - k_shape.size() - 1);
+        shaped = fraction.size() >= 2 && fraction.size() <= 10 && fraction.front() == '.'
+                 && std::ranges::all_of(fraction.substr(1), [](char c) { return c >= '0' && c <= '9'; });
+    }
+    if (!shaped) {
+        return bad("is not YYYY-MM-DDThh:mm:ss[.fraction]Z");
+    }
+    auto number = [&](size_t at, size_t digits) {
+        int value = 0;
+        for (size_t i = at; i < at + digits; ++i) {
+            value = value * 10 + (text[i] - '0');
+        }
+        return value;
+    };
+    std::chrono::year_month_day day{std::chrono::year{number(0, 4)}, std::chrono::month{static_cast<unsigned>(number(5, 2))},
+                                    std::chrono::day{static_cast<unsigned>(number(8, 2))}};
+    int hour = number(11, 2);
+    int minute = number(14, 2);
+    int second = number(17, 2);
+    if (!day.ok() || hour > 23 || minute > 59 || second > 59) {
+        return bad("is no calendar time");
+    }
+    auto latest = std::chrono::floor<std::chrono::days>(now) + std::chrono::days(2);
+    if (day.year() < k_earliest_capture_year || std::chrono::sys_days{day} > latest) {
+        return bad("lies outside 1995-01-01 to a day from now");
+    }
+    auto at = std::chrono::sys_days{day} + std::chrono::hours(hour) + std::chrono::minutes(minute)
+              + std::chrono::seconds(second);
+    if (at > now + std::chrono::hours(24)) {
+        return bad("lies outside 1995-01-01 to a day from now");
+    }
+    return std::chrono::time_point_cast<WallClock::duration>(at);
 }
 
 std::string target_of(const WarcRecord& record)
@@ -124,9 +170,9 @@ bool Importer::import_record(const std::string& file, const WarcEntry& entry)
     if (auto digests = check_digests(entry.record); !digests) {
         return failed(digests.error());
     }
-    auto date = warc_date_of(entry.record);
+    auto date = warc_date_of(entry.record, wall_now());
     if (!date) {
-        return failed("no usable WARC-Date");
+        return failed(date.error());
     }
     auto response = decode_http_response(entry.record.block, m_max_body);
     if (!response) {
@@ -147,6 +193,10 @@ bool Importer::import_record(const std::string& file, const WarcEntry& entry)
     }
     if (*named != *ref) {
         return failed("names_other_article: the record is of " + ref->id() + ", the page it holds is of " + named->id());
+    }
+    if (auto published = parse_kst_iso(page->published_at); published && *date < *published) {
+        return failed("bad_date: captured at " + kst_iso(*date) + ", before the page's publication time "
+                      + page->published_at);
     }
     page->ref = *ref;
     FetchRecord fetch{target, kst_iso_millis(*date), 200, static_cast<int64_t>(response->body.size()), 0, {}};

@@ -325,3 +325,39 @@ TEST_CASE("e2e::import places an older capture before the current version, never
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 1);
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles WHERE last_checked LIKE '2022%'") == 0);
 }
+
+TEST_CASE("e2e::import reads WARC-Date strictly, within a sane range, and never before the page's publication")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    const auto& article = fixture_article("018_0005316196"); // published 2022-09-14
+    const auto url = canonical_url(article.oid, article.aid);
+    for (std::string date : {"2999-01-01T00:00:00Z", "2262-04-12T00:00:00Z", "1829-11-23T00:00:00Z", "2024-02-30T00:00:00Z",
+                             "2024-05-30T24:00:00Z", "2024-05-30T02:40:08", "2024-5-30T02:40:08Z",
+                             "2024-05-30T02:40:08.Z", "+024-05-30T02:40:08Z", "2024-05-30 02:40:08Z"}) {
+        CAPTURE(date);
+        auto path = scratch.path() / "dated.warc.gz";
+        write_file(path, member(response_record(url, date, article_page(article.id))));
+        auto run = import(archive, path);
+        CHECK(run.exit_code == 1);
+        CHECK(run.out.find("failed\t" + article.id + "\t\t\t" + path.string() + "@0: bad_date: WARC-Date '") != std::string::npos);
+    }
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM fetches") == 0);
+
+    // Captured before the page says it was published.
+    auto early = scratch.path() / "early.warc.gz";
+    write_file(early, member(response_record(url, "2021-01-01T00:00:00Z", article_page(article.id))));
+    auto run = import(archive, early);
+    CHECK(run.exit_code == 1);
+    CHECK(run.out.find("bad_date: captured at 2021-01-01T09:00:00+09:00, before the page's publication time")
+          != std::string::npos);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles") == 0);
+
+    // A fraction is read.
+    auto fine = scratch.path() / "fine.warc.gz";
+    write_file(fine, member(response_record(url, "2024-05-30T02:40:08.123456Z", article_page(article.id))));
+    auto saved = import(archive, fine);
+    INFO(saved.out << saved.err);
+    CHECK(saved.exit_code == 0);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions WHERE first_seen LIKE '2024-05-30T11:40:08%'") == 1);
+}
