@@ -111,15 +111,21 @@ public:
 
 private:
     bool import_record(const std::string& file, const WarcEntry& entry);
+    // One line, flushed at once: a line the ledger has is never lost in a buffer. Text from
+    // outside (file names, field values) is escaped: no control character reaches the terminal,
+    // and no tab or newline can forge a field or a line.
     void report(Outcome outcome, std::string_view id, std::string_view path, std::string_view hash,
                 std::string_view reason)
     {
         ++m_counts[outcome];
-        m_out << to_string(outcome) << '\t' << id << '\t' << path << '\t' << hash;
+        constexpr size_t k_shown = 4096;
+        m_out << to_string(outcome) << '\t' << parsers::quoted_for_message(id, k_shown) << '\t'
+              << parsers::quoted_for_message(path, k_shown) << '\t' << parsers::quoted_for_message(hash, k_shown);
         if (!reason.empty()) {
-            m_out << '\t' << reason;
+            m_out << '\t' << parsers::quoted_for_message(reason, k_shown);
         }
         m_out << '\n';
+        m_out.flush();
     }
 
     ArticlePipeline& m_pipeline;
@@ -160,7 +166,8 @@ bool Importer::import_record(const std::string& file, const WarcEntry& entry)
     auto ref = parsers::parse_url(target);
     if (!ref) {
         ++m_other_pages; // a page that is no Naver News article: not sillok's to archive
-        spdlog::debug("{}: {} is not a Naver News article", where, target);
+        spdlog::debug("{}: {} is not a Naver News article", parsers::quoted_for_message(where, 4096),
+                      parsers::quoted_for_message(target));
         return true;
     }
     auto failed = [&](const std::string& reason) {

@@ -361,3 +361,29 @@ TEST_CASE("e2e::import reads WARC-Date strictly, within a sane range, and never 
     CHECK(saved.exit_code == 0);
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions WHERE first_seen LIKE '2024-05-30T11:40:08%'") == 1);
 }
+
+TEST_CASE("e2e::import escapes file names and field values on its output")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    auto path = scratch.path() / "evil\nsaved\t999_0000000001\tx\x1b]52;c;AAAA\x07.warc";
+    write_file(path, "hello\n");
+    auto run = import(archive, path);
+    INFO(run.out);
+    CHECK(run.exit_code == 1);
+    CHECK(count_lines(run.out, "") == 1);
+    CHECK(count_lines(run.out, "saved") == 0);
+    CHECK(run.out.find('\x1b') == std::string::npos);
+    CHECK(run.out.find('\x07') == std::string::npos);
+    CHECK(run.out.find("evil\\x0asaved\\x09999_0000000001\\x09x\\x1b]52;c;AAAA\\x07.warc") != std::string::npos);
+
+    // A field value: a Target-URI with control bytes in a record that fails.
+    const auto& article = fixture_article("018_0005316196");
+    auto record = scratch.path() / "uri.warc.gz";
+    write_file(record, member(response_record(canonical_url(article.oid, article.aid), "2024-05-30T02:40:08\x1b[2JZ",
+                                              article_page(article.id))));
+    auto field = import(archive, record);
+    INFO(field.out);
+    CHECK(field.out.find('\x1b') == std::string::npos);
+    CHECK(field.out.find("\\x1b[2J") != std::string::npos);
+}
