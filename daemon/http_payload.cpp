@@ -24,31 +24,6 @@ std::string_view trim(std::string_view text)
     return text;
 }
 
-std::expected<std::string, std::string> dechunk(std::string_view data)
-{
-    std::string out;
-    for (;;) {
-        auto line_end = data.find("\r\n");
-        if (line_end == std::string_view::npos) {
-            return std::unexpected("chunked body cut short");
-        }
-        auto size_text = trim(data.substr(0, std::min(line_end, data.find(';'))));
-        size_t size = 0;
-        auto [end, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
-        if (ec != std::errc{} || end != size_text.data() + size_text.size()) {
-            return std::unexpected("malformed chunk size");
-        }
-        data.remove_prefix(line_end + 2);
-        if (size == 0) {
-            return out;
-        }
-        if (data.size() < size) {
-            return std::unexpected("chunked body cut short");
-        }
-        out.append(data.substr(0, size));
-        data.remove_prefix(std::min(data.size(), size + 2));
-    }
-}
 
 // gzip or zlib (window bits 15 + 32 detect either), or raw deflate as some servers send it.
 std::string too_large(size_t max_body)
@@ -89,6 +64,32 @@ std::expected<std::string, std::string> inflate_body(std::string_view data, int 
 }
 
 } // namespace
+
+std::expected<std::string, std::string> dechunk(std::string_view data)
+{
+    std::string out;
+    for (;;) {
+        auto line_end = data.find("\r\n");
+        if (line_end == std::string_view::npos) {
+            return std::unexpected("chunked body cut short");
+        }
+        auto size_text = trim(data.substr(0, std::min(line_end, data.find(';'))));
+        size_t size = 0;
+        auto [end, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
+        if (ec != std::errc{} || end != size_text.data() + size_text.size()) {
+            return std::unexpected("malformed chunk size");
+        }
+        data.remove_prefix(line_end + 2);
+        if (size == 0) {
+            return out;
+        }
+        if (data.size() < size) {
+            return std::unexpected("chunked body cut short");
+        }
+        out.append(data.substr(0, size));
+        data.remove_prefix(std::min(data.size(), size + 2));
+    }
+}
 
 std::expected<HttpResponse, std::string> decode_http_response(std::string_view block, size_t max_body)
 {

@@ -17,6 +17,9 @@ struct HttpResponse {
     std::string body;
 };
 
+// A chunked body (RFC 9112 7.1) joined; error: malformed or cut short.
+std::expected<std::string, std::string> dechunk(std::string_view data);
+
 // Error: the reason the block holds no usable response (for a per-record report). A body
 // longer than max_body once decoded fails as "too_large: ..."; a compressed one is inflated
 // a chunk at a time and given up as soon as it passes max_body, so no more is ever held.

@@ -177,6 +177,10 @@ bool Importer::import_record(const std::string& file, const WarcEntry& entry)
     if (auto digests = check_digests(entry.record); !digests) {
         return failed(digests.error());
     }
+    for (const auto& unchecked : unchecked_digests(entry.record)) {
+        spdlog::warn("{}: {} not checked: sillok checks sha1 and sha256 digests",
+                     parsers::quoted_for_message(where, 4096), parsers::quoted_for_message(unchecked));
+    }
     auto date = warc_date_of(entry.record, wall_now());
     if (!date) {
         return failed(date.error());

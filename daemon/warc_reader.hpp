@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace sillok::daemon {
 
@@ -117,9 +118,13 @@ std::expected<WarcRecord, std::string> read_record_at(const std::filesystem::pat
 // The same within the bytes of a file already mapped.
 std::expected<WarcRecord, std::string> read_record_at(std::string_view file_bytes, uint64_t offset, uint64_t length);
 
-// Checks WARC-Block-Digest and, when the payload was stored without transfer coding,
-// WARC-Payload-Digest (sha256 or sha1; base32 or hex). Records without digests pass.
+// Checks WARC-Block-Digest and WARC-Payload-Digest (sha256 or sha1; base32 or hex); the
+// payload digest of a transfer-coded body matches either the bytes sent or the body with its
+// chunking undone, as tools differ. Records without digests pass, and so do digests in
+// another algorithm: unchecked_digests names those, for a warning.
 std::expected<void, std::string> check_digests(const WarcRecord& record);
+// The digest fields ("NAME algo:value") of the record in an algorithm check_digests cannot check.
+std::vector<std::string> unchecked_digests(const WarcRecord& record);
 
 // Inflates the gzip member at the start of data, appending to out; returns its
 // compressed size. Error: a torn (truncated) or corrupt member, or one that inflates to more

@@ -65,6 +65,17 @@ std::string gzip_with_zeros(std::string_view prefix, size_t zeros, std::string_v
     return out;
 }
 
+std::string fmt_hex(size_t size)
+{
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string text;
+    do {
+        text.insert(text.begin(), k_hex[size % 16]);
+        size /= 16;
+    } while (size > 0);
+    return text;
+}
+
 long peak_rss_kib()
 {
     rusage usage{};
@@ -217,4 +228,34 @@ TEST_CASE("warc::many records in one gzip member are all read, each once")
     CHECK(uris.front() == "https://example.com/0");
     CHECK(uris.back() == "https://example.com/" + std::to_string(k_records - 1));
     CHECK(reader->good_end() == reader->size());
+}
+
+TEST_CASE("warc::a chunked body's payload digest is checked against the bytes sent or the body joined")
+{
+    const std::string body = "<html>안녕, chunked</html>";
+    const std::string chunked = "7\r\n" + body.substr(0, 7) + "\r\n" + fmt_hex(body.size() - 7) + "\r\n" + body.substr(7)
+                                + "\r\n0\r\n\r\n";
+    const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    auto record_with = [&](const std::string& payload_digest) {
+        WarcRecord record;
+        record.fields = {{"WARC-Type", "response"}, {"WARC-Payload-Digest", payload_digest}};
+        record.block = head + chunked;
+        return record;
+    };
+    CHECK(check_digests(record_with(sha256_label(body))));    // the body joined (warcio)
+    CHECK(check_digests(record_with(sha256_label(chunked)))); // the bytes sent (wget)
+    auto neither = check_digests(record_with(sha256_label("<html>another body</html>")));
+    REQUIRE_FALSE(neither);
+    CHECK(neither.error() == "payload digest does not match");
+}
+
+TEST_CASE("warc::a digest in an algorithm sillok does not check is named for a warning")
+{
+    WarcRecord record;
+    record.fields = {{"WARC-Type", "resource"}, {"WARC-Block-Digest", "md5:0123456789abcdef0123456789abcdef"}};
+    record.block = "x";
+    CHECK(check_digests(record)); // it cannot be checked, so it cannot fail
+    CHECK(unchecked_digests(record) == std::vector<std::string>{"WARC-Block-Digest md5:0123456789abcdef0123456789abcdef"});
+    record.fields[1].second = sha256_label("x");
+    CHECK(unchecked_digests(record).empty());
 }
