@@ -6,9 +6,9 @@
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
 #include <filesystem>
 #include <string>
@@ -32,48 +32,6 @@ std::string member(std::string_view bytes)
     auto gz = gzip_member(bytes);
     REQUIRE(gz);
     return *gz;
-}
-
-// One gzip member of prefix, then `zeros` zero bytes, then suffix, compressed as it goes:
-// neither side ever holds the inflated bytes.
-std::string gzip_with_zeros(std::string_view prefix, size_t zeros, std::string_view suffix)
-{
-    z_stream stream{};
-    REQUIRE(deflateInit2(&stream, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) == Z_OK);
-    std::string out;
-    const std::string block(size_t{1} << 20, '\0');
-    auto feed = [&](std::string_view bytes, int flush) {
-        stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
-        stream.avail_in = static_cast<uInt>(bytes.size());
-        int rc = Z_OK;
-        do {
-            char buffer[65536];
-            stream.next_out = reinterpret_cast<Bytef*>(buffer);
-            stream.avail_out = sizeof buffer;
-            rc = deflate(&stream, flush);
-            out.append(buffer, sizeof buffer - stream.avail_out);
-        } while (stream.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
-    };
-    feed(prefix, Z_NO_FLUSH);
-    for (size_t left = zeros; left > 0;) {
-        size_t n = std::min(left, block.size());
-        feed(std::string_view(block).substr(0, n), Z_NO_FLUSH);
-        left -= n;
-    }
-    feed(suffix, Z_FINISH);
-    deflateEnd(&stream);
-    return out;
-}
-
-std::string fmt_hex(size_t size)
-{
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string text;
-    do {
-        text.insert(text.begin(), k_hex[size % 16]);
-        size /= 16;
-    } while (size > 0);
-    return text;
 }
 
 long peak_rss_kib()
@@ -135,10 +93,10 @@ TEST_CASE("warc::a record that inflates past the cap fails as too_large, is neve
     constexpr size_t k_zeros = size_t{256} << 20;
     const std::string head = "WARC/1.1\r\nWARC-Type: resource\r\nWARC-Target-URI: https://example.com/bomb\r\n"
                              "Content-Length: " + std::to_string(k_zeros) + "\r\n\r\n";
-    auto bomb = gzip_with_zeros(head, k_zeros, "\r\n\r\n");
+    auto bomb = sillok::test::gzip_with_zeros(head, k_zeros, "\r\n\r\n");
     CHECK(bomb.size() < (size_t{1} << 20));
     // A head that claims little and a member that goes on with zeros: no record follows it there.
-    auto liar = gzip_with_zeros(warc_text("https://example.com/liar", "x"), k_zeros, "");
+    auto liar = sillok::test::gzip_with_zeros(warc_text("https://example.com/liar", "x"), k_zeros, "");
     auto path = scratch.path() / "bomb.warc.gz";
     sillok::test::write_file(path, member(warc_text("https://example.com/1", "one")) + bomb
                                        + member(warc_text("https://example.com/2", "two")) + liar
@@ -160,7 +118,7 @@ TEST_CASE("warc::a record that inflates past the cap fails as too_large, is neve
 
 TEST_CASE("warc::an HTTP body that inflates past its cap fails as too_large")
 {
-    auto body = gzip_with_zeros("", size_t{64} << 20, "");
+    auto body = sillok::test::gzip_with_zeros("", size_t{64} << 20, "");
     std::string block = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(body.size())
                         + "\r\n\r\n" + body;
     auto before = peak_rss_kib();
@@ -169,7 +127,7 @@ TEST_CASE("warc::an HTTP body that inflates past its cap fails as too_large")
     CHECK(decoded.error().starts_with("too_large: "));
     CHECK(peak_rss_kib() - before < 32 * 1024);
     // Within the cap, the same body decodes.
-    auto small = gzip_with_zeros("<html>", 1000, "</html>");
+    auto small = sillok::test::gzip_with_zeros("<html>", 1000, "</html>");
     auto fine = decode_http_response("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n" + small, size_t{1} << 20);
     REQUIRE(fine);
     CHECK(fine->body.size() == 1013);
@@ -233,7 +191,7 @@ TEST_CASE("warc::many records in one gzip member are all read, each once")
 TEST_CASE("warc::a chunked body's payload digest is checked against the bytes sent or the body joined")
 {
     const std::string body = "<html>안녕, chunked</html>";
-    const std::string chunked = "7\r\n" + body.substr(0, 7) + "\r\n" + fmt_hex(body.size() - 7) + "\r\n" + body.substr(7)
+    const std::string chunked = "7\r\n" + body.substr(0, 7) + "\r\n" + fmt::format("{:x}", body.size() - 7) + "\r\n" + body.substr(7)
                                 + "\r\n0\r\n\r\n";
     const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
     auto record_with = [&](const std::string& payload_digest) {
