@@ -278,7 +278,8 @@ TEST_CASE("e2e::import places an older capture before the current version, never
     INFO(older.out << older.err);
     CHECK(older.exit_code == 1);
     CHECK(older.out.starts_with("failed\t" + article.id + "\t"));
-    CHECK(older.out.find("earlier_capture: captured 2022-10-01T09:00:00+09:00, before the current version") != std::string::npos);
+    CHECK(older.out.find("earlier_capture: captured 2022-10-01T09:00:00+09:00, before the current version was known")
+          != std::string::npos);
     CHECK(read_file(archive / article.archive_path) == current);
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 1);
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles WHERE last_checked LIKE '2022%'") == 0);
@@ -294,6 +295,35 @@ TEST_CASE("e2e::import places an older capture before the current version, never
     CHECK(read_file(archive / article.archive_path) == current);
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 1);
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles WHERE last_checked LIKE '2022%'") == 0);
+}
+
+TEST_CASE("e2e::import does not make current a capture older than the article's last check")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    const auto& article = fixture_article("018_0005316196"); // published 2022-09-14
+    const auto url = canonical_url(article.oid, article.aid);
+    // First seen in 2023, the same text seen again today.
+    auto first = scratch.path() / "first.warc.gz";
+    write_file(first, member(response_record(url, "2023-01-01T00:00:00Z", article_page(article.id))));
+    REQUIRE(import(archive, first).exit_code == 0);
+    auto today = scratch.path() / "today.warc.gz";
+    write_file(today, member(response_record(url, now_warc_date(), article_page(article.id))));
+    auto again = import(archive, today);
+    REQUIRE(again.exit_code == 0);
+    CHECK(again.out.starts_with("unchanged\t"));
+    const auto current = read_file(archive / article.archive_path);
+
+    // Other text captured in 2024: after the version was first seen, before it was last seen.
+    auto between = scratch.path() / "between.warc.gz";
+    write_file(between, member(response_record(url, "2024-06-01T00:00:00Z",
+                                               replaced_all(article_page(article.id), "가처분", "가처분 (2024)"))));
+    auto run = import(archive, between);
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 1);
+    CHECK(run.out.find("earlier_capture: captured 2024-06-01T09:00:00+09:00") != std::string::npos);
+    CHECK(read_file(archive / article.archive_path) == current);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 1);
 }
 
 TEST_CASE("e2e::import reads WARC-Date strictly, within a sane range, and never before the page's publication")
