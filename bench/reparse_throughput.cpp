@@ -38,9 +38,15 @@ std::pair<fs::path, size_t> build_warc(const fs::path& dir, int n)
     {
         daemon::WarcWriter writer(dir, uint64_t{1} << 40);
         for (int i = 0; i < n; ++i) {
-            const auto& page = pages[static_cast<size_t>(i) % pages.size()];
-            daemon::HttpExchange exchange{fmt::format("https://n.news.naver.com/mnews/article/003/09{:08}", i),
-                                          daemon::WallClock::now(),
+            auto url = fmt::format("https://n.news.naver.com/mnews/article/003/09{:08}", i);
+            // The page names the made-up id as its own: import files a page only under that.
+            auto page = pages[static_cast<size_t>(i) % pages.size()];
+            constexpr std::string_view k_own_url = "property=\"og:url\" content=\"";
+            if (auto at = page.find(k_own_url); at != std::string::npos) {
+                at += k_own_url.size();
+                page.replace(at, page.find('"', at) - at, url);
+            }
+            daemon::HttpExchange exchange{url, daemon::WallClock::now(),
                                           "GET / HTTP/1.1\r\nHost: n.news.naver.com\r\n\r\n",
                                           "HTTP/1.1 200 OK\r\nContent-Type: text/html;charset=UTF-8\r\n\r\n", page,
                                           "127.0.0.1"};

@@ -224,6 +224,7 @@ std::expected<Article, PageError> article_of(const xmlNode* root, ArticleRef ref
     article.publisher = publisher_of(root);
     article.author = author_of(root);
     article.category = joined_texts(root, "media_end_categorize_item");
+    article.own_url = meta_content(root, "og:url");
     if (auto origin = attribute_text(first_with_class(root, "a", "media_end_head_origin_link"), "href");
         !origin.empty()) {
         article.original_url = std::move(origin);

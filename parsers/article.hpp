@@ -28,6 +28,9 @@ struct Article {
     std::string published_at; // ISO 8601 with +09:00, e.g. "2024-05-30T11:40:08+09:00"
     std::optional<std::string> modified_at;  // same form; only when the page shows one
     std::optional<std::string> original_url; // the publisher's own link
+    // The address the page gives as its own (og:url), "" when it gives none: a page is
+    // archived only under the article it names. Not part of the archive file.
+    std::string own_url;
     // Markdown content exactly as the file holds it (FORMAT.md "Content"): page text has
     // &, <, > written as &amp;, &lt;, &gt;; Markdown syntax ("> ", "![", "](") is not escaped.
     // content_hash is computed from it with those three escapes turned back.

@@ -89,22 +89,30 @@ std::string option_help(const Setting& setting)
     return help + " (default " + setting_value_text(setting, Config{}) + ")";
 }
 
-// The settings of one group as options of a command, bound to CommonOptions::values.
+// One setting as an option of a command, bound to CommonOptions::values.
+void add_setting_option(CLI::App& command, CommonOptions& o, const Setting& setting)
+{
+    std::visit(
+        [&](auto member) {
+            using T = std::remove_cvref_t<decltype(o.values.*member)>;
+            if constexpr (!std::is_enum_v<T>) { // words are for the configuration file
+                auto* option = command.add_option(std::string(setting.option), o.values.*member, option_help(setting));
+                if (setting.duration) {
+                    option->transform(CLI::Validator(seconds_with_unit, "DURATION"));
+                }
+                o.given.emplace(setting.key, option);
+            }
+        },
+        setting.field);
+}
+
+// The settings of one group as options of a command.
 void add_setting_options(CLI::App& command, CommonOptions& o, OptionGroup group)
 {
     for (const auto& setting : settings()) {
-        if (setting.group != group || setting.option.empty()) {
-            continue;
+        if (setting.group == group && !setting.option.empty()) {
+            add_setting_option(command, o, setting);
         }
-        std::visit(
-            [&](auto member) {
-                using T = std::remove_cvref_t<decltype(o.values.*member)>;
-                if constexpr (!std::is_enum_v<T>) { // words are for the configuration file
-                    auto* option = command.add_option(std::string(setting.option), o.values.*member, option_help(setting));
-                    o.given.emplace(setting.key, option);
-                }
-            },
-            setting.field);
     }
 }
 
@@ -332,6 +340,7 @@ int sillok_main(int argc, char** argv)
     auto* import = app.add_subcommand("import", "Archive the Naver News articles in WARC files of other tools");
     import->add_option("FILE", import_files, "WARC file (.warc or .warc.gz)")->required()->check(CLI::ExistingFile);
     add_storage_options(*import, common);
+    add_setting_option(*import, common, *find_setting("max_bytes")); // a record body's cap
 
     auto* config_command = app.add_subcommand("config", "Print the effective configuration as TOML");
     bool describe = false;

@@ -160,7 +160,7 @@ std::expected<std::optional<StoredArticle>, LedgerError> Ledger::find(const pars
     auto stmt = prepare(
         "SELECT a.id, a.state, a.content_hash, a.path, coalesce(a.current_version, 0),"
         " coalesce(v.rules_version, 0), a.title, a.author, a.category, a.published_at, a.modified_at,"
-        " a.original_url FROM articles a"
+        " a.original_url, a.last_checked FROM articles a"
         " LEFT JOIN versions v ON v.article_id = a.id AND v.version = a.current_version"
         " WHERE a.oid = ?1 AND a.aid = ?2");
     if (!stmt) {
@@ -180,6 +180,7 @@ std::expected<std::optional<StoredArticle>, LedgerError> Ledger::find(const pars
     found.path = column_text(stmt->get(), 3);
     found.current_version = sqlite3_column_int(stmt->get(), 4);
     found.rules_version = sqlite3_column_int(stmt->get(), 5);
+    found.last_checked = column_text(stmt->get(), 12).value_or("");
     if (found.content_hash) {
         auto text = [&](int column) { return column_text(stmt->get(), column); };
         found.record = Record{*found.content_hash, text(6).value_or(""), text(7).value_or(""), text(8).value_or(""),

@@ -32,6 +32,7 @@ struct StoredArticle {
     int current_version = 0;
     int rules_version = 0; // of the current version
     std::optional<Record> record; // the current fields, when there is a current version
+    std::string last_checked;     // when the article was last fetched or read ("" if never)
 };
 
 struct StoredVersion {

@@ -308,6 +308,42 @@ std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::
     return settled_report(*planned, recorded->front());
 }
 
+namespace {
+
+// When captured_at is older than what the ledger knows of the article's present text (its
+// current version's first_seen, or its last check when later): that time; nullopt otherwise.
+std::expected<std::optional<std::string>, StorageError> older_than_current(Ledger& ledger, const parsers::ArticleRef& ref,
+                                                                           const StoredArticle& current,
+                                                                           const std::string& captured_at)
+{
+    auto history = ledger.versions(ref);
+    if (!history) {
+        return std::unexpected(storage_error(history.error().message));
+    }
+    auto captured = parse_kst_iso(captured_at);
+    std::optional<std::string> known_since;
+    std::optional<WallClock::time_point> known_at;
+    auto later = [&](const std::string& time) {
+        auto at = parse_kst_iso(time);
+        if (at && (!known_at || *at > *known_at)) {
+            known_at = at;
+            known_since = time;
+        }
+    };
+    for (const auto& version : *history) {
+        if (version.version == current.current_version) {
+            later(version.first_seen);
+        }
+    }
+    later(current.last_checked);
+    if (captured && known_at && *captured < *known_at) {
+        return known_since;
+    }
+    return std::optional<std::string>{};
+}
+
+} // namespace
+
 std::expected<PlannedSave, StorageError> ArticlePipeline::plan_save(const parsers::Article& article,
                                                                     VersionSource& source, std::string rendered)
 {
@@ -321,6 +357,29 @@ std::expected<PlannedSave, StorageError> ArticlePipeline::plan_save(const parser
         return std::unexpected(storage_error(stored.error().message));
     }
     const auto& current = *stored;
+    // An imported capture takes its place in the history by its capture time: one older than
+    // what the ledger knows of the article's text (its current version, its last check) never
+    // replaces it. The same text captured earlier is that version
+    // seen before; other text is not made current (its fetch is recorded, nothing else).
+    if (source.origin == "import" && current && current->content_hash) {
+        auto older = older_than_current(m_ledger, ref, *current, crawled_at);
+        if (!older) {
+            return std::unexpected(older.error());
+        }
+        if (*older) {
+            PlannedSave earlier{FetchesWrite{attempts}, {Outcome::unchanged, ref.id(), current->path.value_or(""),
+                                                         *current->content_hash, {}, article.published_at}};
+            if (*current->content_hash == hash) {
+                earlier.report.reason = "an earlier capture of the current version (known at " + **older + ")";
+            } else {
+                earlier.report.outcome = Outcome::failed;
+                earlier.report.hash = hash;
+                earlier.report.reason = "earlier_capture: captured " + crawled_at + ", before the current version"
+                                        " was known (at " + **older + "); not made current, its fetch is recorded";
+            }
+            return earlier;
+        }
+    }
     auto record = record_of(article, hash);
     auto this_record = record_hash(record);
     bool same_record = current && current->record == record && current->path;

@@ -24,6 +24,47 @@ std::string_view trim(std::string_view text)
     return text;
 }
 
+
+// gzip or zlib (window bits 15 + 32 detect either), or raw deflate as some servers send it.
+std::string too_large(size_t max_body)
+{
+    return "too_large: the decoded body is longer than " + std::to_string(max_body) + " bytes";
+}
+
+std::expected<std::string, std::string> inflate_body(std::string_view data, int window_bits, size_t max_body)
+{
+    z_stream stream{};
+    if (inflateInit2(&stream, window_bits) != Z_OK) {
+        return std::unexpected("zlib: cannot start decompression");
+    }
+    std::string out;
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    stream.avail_in = static_cast<uInt>(data.size());
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        size_t before = out.size();
+        out.resize(before + 65536);
+        stream.next_out = reinterpret_cast<Bytef*>(out.data() + before);
+        stream.avail_out = 65536;
+        rc = inflate(&stream, Z_NO_FLUSH);
+        out.resize(before + 65536 - stream.avail_out);
+        if (rc == Z_BUF_ERROR && stream.avail_in > 0) {
+            rc = Z_OK;
+        }
+        if (out.size() > max_body) {
+            inflateEnd(&stream);
+            return std::unexpected(too_large(max_body));
+        }
+    }
+    inflateEnd(&stream);
+    if (rc != Z_STREAM_END) {
+        return std::unexpected("corrupt compressed body");
+    }
+    return out;
+}
+
+} // namespace
+
 std::expected<std::string, std::string> dechunk(std::string_view data)
 {
     std::string out;
@@ -50,38 +91,7 @@ std::expected<std::string, std::string> dechunk(std::string_view data)
     }
 }
 
-// gzip or zlib (window bits 15 + 32 detect either), or raw deflate as some servers send it.
-std::expected<std::string, std::string> inflate_body(std::string_view data, int window_bits)
-{
-    z_stream stream{};
-    if (inflateInit2(&stream, window_bits) != Z_OK) {
-        return std::unexpected("zlib: cannot start decompression");
-    }
-    std::string out;
-    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    stream.avail_in = static_cast<uInt>(data.size());
-    int rc = Z_OK;
-    while (rc == Z_OK) {
-        size_t before = out.size();
-        out.resize(before + 65536);
-        stream.next_out = reinterpret_cast<Bytef*>(out.data() + before);
-        stream.avail_out = 65536;
-        rc = inflate(&stream, Z_NO_FLUSH);
-        out.resize(before + 65536 - stream.avail_out);
-        if (rc == Z_BUF_ERROR && stream.avail_in > 0) {
-            rc = Z_OK;
-        }
-    }
-    inflateEnd(&stream);
-    if (rc != Z_STREAM_END) {
-        return std::unexpected("corrupt compressed body");
-    }
-    return out;
-}
-
-} // namespace
-
-std::expected<HttpResponse, std::string> decode_http_response(std::string_view block)
+std::expected<HttpResponse, std::string> decode_http_response(std::string_view block, size_t max_body)
 {
     auto head_size = http_head_size(block);
     if (!block.starts_with("HTTP/") || head_size == std::string_view::npos) {
@@ -121,12 +131,18 @@ std::expected<HttpResponse, std::string> decode_http_response(std::string_view b
     } else {
         decoded = body;
     }
+    if (decoded.size() > max_body) {
+        return std::unexpected(too_large(max_body));
+    }
     if (encoding.empty() || encoding == "identity") {
         response.body = std::move(decoded);
     } else if (encoding == "gzip" || encoding == "x-gzip" || encoding == "deflate") {
-        auto inflated = inflate_body(decoded, 15 + 32);
-        if (!inflated && encoding == "deflate") {
-            inflated = inflate_body(decoded, -15);
+        auto inflated = inflate_body(decoded, 15 + 32, max_body);
+        if (!inflated && encoding == "deflate" && !inflated.error().starts_with("too_large")) {
+            inflated = inflate_body(decoded, -15, max_body);
+        }
+        if (!inflated && inflated.error().starts_with("too_large")) {
+            return std::unexpected(inflated.error());
         }
         if (!inflated) {
             return std::unexpected(encoding + " body: " + inflated.error());

@@ -3,9 +3,11 @@
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
+#include <zlib.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <fstream>
@@ -152,6 +154,35 @@ parsers::Article sample_article()
     a.published_at = "2024-05-30T11:40:08+09:00";
     a.content = "본문";
     return a;
+}
+
+std::string gzip_with_zeros(std::string_view prefix, std::size_t zeros, std::string_view suffix)
+{
+    z_stream stream{};
+    REQUIRE(deflateInit2(&stream, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) == Z_OK);
+    std::string out;
+    const std::string block(std::size_t{1} << 20, '\0');
+    auto feed = [&](std::string_view bytes, int flush) {
+        stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+        stream.avail_in = static_cast<uInt>(bytes.size());
+        int rc = Z_OK;
+        do {
+            std::array<char, 65536> buffer{};
+            stream.next_out = reinterpret_cast<Bytef*>(buffer.data());
+            stream.avail_out = static_cast<uInt>(buffer.size());
+            rc = deflate(&stream, flush);
+            out.append(buffer.data(), buffer.size() - stream.avail_out);
+        } while (stream.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
+    };
+    feed(prefix, Z_NO_FLUSH);
+    for (std::size_t left = zeros; left > 0;) {
+        std::size_t n = std::min(left, block.size());
+        feed(std::string_view(block).substr(0, n), Z_NO_FLUSH);
+        left -= n;
+    }
+    feed(suffix, Z_FINISH);
+    deflateEnd(&stream);
+    return out;
 }
 
 } // namespace sillok::test

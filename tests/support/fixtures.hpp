@@ -43,4 +43,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
 // A small made-up article with every field a ledger row holds (ledger unit tests).
 parsers::Article sample_article();
 
+// One gzip member of prefix, then `zeros` zero bytes, then suffix, compressed as it goes: a
+// gzip bomb that neither side ever holds inflated.
+std::string gzip_with_zeros(std::string_view prefix, std::size_t zeros, std::string_view suffix);
+
 } // namespace sillok::test
