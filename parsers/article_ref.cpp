@@ -224,4 +224,23 @@ std::expected<ArticleRef, UrlError> parse_url(std::string_view text)
     return std::unexpected(error(UrlErrorKind::not_article, input, "is a Naver News page but not an article"));
 }
 
+std::expected<ArticleRef, std::string> parse_article_id(std::string_view text)
+{
+    auto underscore = text.find('_');
+    if (underscore != std::string_view::npos && text.find_first_not_of("0123456789_") == std::string_view::npos) {
+        auto oid = text.substr(0, underscore);
+        auto aid = text.substr(underscore + 1);
+        if (oid.size() == 3 && aid.size() == 10) {
+            return ArticleRef{std::string(oid), std::string(aid)};
+        }
+    }
+    auto ref = parse_url(text);
+    if (!ref) {
+        return std::unexpected("'" + quoted_for_message(text)
+                               + "' is neither an article id (OID_AID, e.g. 015_0005230666) nor an article URL: "
+                               + ref.error().message);
+    }
+    return *ref;
+}
+
 } // namespace sillok::parsers

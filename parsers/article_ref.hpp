@@ -49,6 +49,9 @@ constexpr bool is_press_id(std::string_view text)
 //   m.news.naver.com/... (same paths, and read.naver/read.nhn),
 //   news.naver.com/main/read.naver|read.nhn?...&oid=...&aid=...
 std::expected<ArticleRef, UrlError> parse_url(std::string_view text);
+// An article named the way people name one: "OID_AID" (015_0005230666) or any URL form
+// parse_url takes. The message quotes the text.
+std::expected<ArticleRef, std::string> parse_article_id(std::string_view text);
 
 // Host and path helpers shared by the fetcher's redirect policy.
 struct UrlParts {

@@ -141,21 +141,6 @@ std::expected<std::string, OldLayoutError> crawled_at(const Field& field)
 
 std::string field_text(std::string_view value) { return collapse_white_space(decode_entities(value)); }
 
-std::string escape_markdown_text(std::string_view text)
-{
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        default: out.push_back(c);
-        }
-    }
-    return out;
-}
-
 // The body: "\n# title\n\n**publisher** | date | category\n\n---\n\n" content
 // "\n\n---\n\n*Crawled at: ...*\n*Source: [원문 보기](url)*\n". Returns the content.
 std::expected<std::string_view, OldLayoutError> body_content(std::string_view body, std::string_view url,
@@ -311,7 +296,7 @@ std::expected<OldArchiveFile, OldLayoutError> read_old_layout(std::string_view f
     old.article.publisher = field_text(f[3].value);
     old.article.author = field_text(f[4].value);
     old.article.published_at = std::move(*published);
-    old.article.content = escape_markdown_text(decode_entities(*content));
+    old.article.content = escape_body(decode_entities(*content));
     old.crawled_at = std::move(*crawled);
     old.old_content_hash = f[10].value;
     return old;

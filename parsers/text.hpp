@@ -38,4 +38,9 @@ std::string_view trim_ascii(std::string_view text);
 // text with ASCII letters in lower case (host names, schemes, keys); other bytes unchanged.
 std::string ascii_lower(std::string_view text);
 
+// The Markdown body's only escapes (FORMAT.md): &, <, > as &amp;, &lt;, &gt;.
+std::string escape_body(std::string_view text);
+// The body's escapes undone: the plain content, as content_hash hashes it.
+std::string unescape_body(std::string_view written_content);
+
 } // namespace sillok::parsers

@@ -14,10 +14,11 @@
 #include "daemon/service/service.hpp"
 #include "daemon/service/status.hpp"
 #include "daemon/config/stores.hpp"
-#include "daemon/util/url_file.hpp"
+#include "daemon/util/numbers.hpp"
 #include "daemon/verify/verify.hpp"
 #include "parsers/article_ref.hpp"
 #include "parsers/listing.hpp"
+#include "parsers/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -80,6 +81,20 @@ struct CommonOptions {
     std::multimap<std::string_view, CLI::Option*> given;
 };
 
+// "15m" → "900" before the option's value is read; a plain number stays as it is.
+std::string seconds_with_unit(std::string& text)
+{
+    if (text.empty() || (text.back() >= '0' && text.back() <= '9') || text.back() == '.') {
+        return {};
+    }
+    auto seconds = parse_duration(text);
+    if (!seconds) {
+        return "'" + parsers::quoted_for_message(text) + "' is not a duration (90s, 15m, 6h, 2d)";
+    }
+    text = std::to_string(seconds->count());
+    return {};
+}
+
 std::string option_help(const Setting& setting)
 {
     std::string help(setting.help);
@@ -120,7 +135,7 @@ void add_storage_options(CLI::App& command, CommonOptions& o)
 {
     o.given.emplace("config", command.add_option("--config", o.config_file, "TOML configuration file")->check(CLI::ExistingFile));
     add_setting_options(command, o, OptionGroup::storage);
-    command.add_flag("-v,--verbose", o.verbose, "Log each request");
+    command.add_flag("-v,--verbose", o.verbose, "Log more: each request, where the command makes any");
     command.add_flag("-q,--quiet", o.quiet, "Log only warnings and errors");
 }
 
@@ -157,42 +172,6 @@ Result<Config> effective_config(const CommonOptions& o)
     }
     SILLOK_TRY(validate(config));
     return config;
-}
-
-int crawl_command(const Config& config, std::vector<std::string> urls, const std::string& url_file)
-{
-    if (!url_file.empty()) {
-        auto listed = read_url_file(url_file);
-        if (!listed) {
-            return fail(k_exit_usage, listed.error());
-        }
-        urls.insert(urls.end(), listed->begin(), listed->end());
-    }
-    if (urls.empty()) {
-        return fail(k_exit_usage, "no article URL given: use --url URL or --url-file FILE");
-    }
-    // Every URL is checked before any request is made.
-    std::vector<parsers::ArticleRef> refs;
-    size_t refused = 0;
-    for (const auto& url : urls) {
-        auto ref = parsers::parse_url(url);
-        if (!ref) {
-            std::cerr << "sillok: refused: " << ref.error().message << '\n';
-            ++refused;
-            continue;
-        }
-        refs.push_back(*ref);
-    }
-    if (refused > 0) {
-        return fail(k_exit_usage, std::to_string(refused) + " URL(s) refused; nothing was fetched");
-    }
-    auto stores = open_stores(config);
-    if (!stores) {
-        return fail(stores.error());
-    }
-    ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
-    Fetcher fetcher(fetch_options(config), *stores->politeness);
-    return run_crawl(pipeline, fetcher, refs, std::cout, &g_stop_requested, static_cast<unsigned>(config.workers));
 }
 
 int status_command(const Config& config)
@@ -263,6 +242,107 @@ int verify_command(const Config& config, bool repair)
     return report->clean() ? k_exit_ok : k_exit_some_failed;
 }
 
+// Two examples per command, shown under its --help.
+void add_examples(CLI::App& app)
+{
+    const std::map<std::string, std::string> examples{
+        {"run", "  sillok run --config /etc/sillok/sillok.toml\n"
+                "  sillok run --archive archive --section 101 --section 100/264 --rate 0.5"},
+        {"backfill", "  sillok backfill --from 2024-05-01 --to 2024-05-31 --section 101 --archive archive\n"
+                     "  sillok backfill --from today-7 --to yesterday --press 015 --dry-run --archive archive"},
+        {"coverage", "  sillok coverage yesterday --archive archive\n"
+                     "  sillok coverage 2024-05-30 --section 101 --queue --archive archive"},
+        {"status", "  sillok status --archive archive\n  sillok status --config /etc/sillok/sillok.toml"},
+        {"verify", "  sillok verify --archive archive\n  sillok verify --repair --archive archive"},
+        {"adopt", "  sillok adopt /srv/old-naver-archive --archive archive\n"
+                  "  sillok adopt old/ more/file.md --recrawl --archive archive"},
+        {"log", "  sillok log 003_0012577249 --archive archive\n"
+                "  sillok log https://n.news.naver.com/mnews/article/003/0012577249 --archive archive"},
+        {"diff", "  sillok diff 003_0012577249 --archive archive\n"
+                 "  sillok diff 003_0012577249 1 3 --format json --archive archive"},
+        {"export", "  sillok export --format csv --from 2024-05-01 --to 2024-05-31 -o may.csv --archive archive\n"
+                   "  sillok export --versions all --archive archive | gzip > archive.jsonl.gz"},
+        {"reparse", "  sillok reparse --archive archive\n  sillok reparse --id 003_0012577249 --archive archive"},
+        {"import", "  sillok import crawl.warc.gz --archive archive\n"
+                   "  sillok import a.warc b.warc.gz --archive archive"},
+        {"config", "  sillok config --config /etc/sillok/sillok.toml\n  sillok config --describe"},
+    };
+    for (auto* command : app.get_subcommands({})) {
+        if (auto found = examples.find(command->get_name()); found != examples.end()) {
+            command->footer("Examples:\n" + found->second + "\n");
+        }
+    }
+}
+
+// `sillok help [COMMAND]`.
+int print_help(const CLI::App& app, const char* command)
+{
+    if (command == nullptr) {
+        std::cout << app.help();
+        return k_exit_ok;
+    }
+    for (const auto* sub : app.get_subcommands({})) {
+        if (sub->get_name() == command) {
+            std::cout << sub->help();
+            return k_exit_ok;
+        }
+    }
+    return fail(k_exit_usage, "'" + parsers::quoted_for_message(command) + "' is not a sillok command; see 'sillok --help'");
+}
+
+// The edit distance of two short words (the suggestion for a mistyped command).
+size_t edit_distance(std::string_view a, std::string_view b)
+{
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) {
+        row[j] = j;
+    }
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// What went wrong on the command line, in words: a word that is no command gets the nearest
+// command's name, as git does.
+std::string usage_error(const CLI::App& app, int argc, char** argv, const CLI::ParseError& error)
+{
+    std::string_view first = argc >= 2 ? argv[1] : "";
+    const auto commands = app.get_subcommands({});
+    if (first.empty()) {
+        return "a command is required: see 'sillok --help' (or 'sillok help COMMAND')";
+    }
+    bool is_command = std::any_of(commands.begin(), commands.end(),
+                                  [&](const CLI::App* sub) { return sub->get_name() == first; });
+    if (!first.starts_with('-') && !is_command) {
+        std::string message = "'" + parsers::quoted_for_message(first) + "' is not a sillok command";
+        const CLI::App* nearest = nullptr;
+        size_t best = 3; // suggest only close words
+        for (const auto* sub : commands) {
+            auto distance = edit_distance(first, sub->get_name());
+            if (distance < best) {
+                best = distance;
+                nearest = sub;
+            }
+        }
+        if (nearest != nullptr) {
+            message += "; did you mean 'sillok " + nearest->get_name() + "'?";
+        } else {
+            message += "; see 'sillok --help'";
+        }
+        return message;
+    }
+    std::string message = error.what();
+    std::string where = is_command ? "sillok " + std::string(first) + " --help" : "sillok --help";
+    return message + " (see '" + where + "')";
+}
+
 } // namespace
 
 int sillok_main(int argc, char** argv)
@@ -272,11 +352,8 @@ int sillok_main(int argc, char** argv)
     app.require_subcommand(1);
 
     CommonOptions common;
-    std::vector<std::string> urls;
-    std::string url_file;
-    auto* crawl = app.add_subcommand("crawl", "Archive the given articles now");
-    crawl->add_option("--url", urls, "Article URL (any Naver News form; repeatable)");
-    crawl->add_option("--url-file", url_file, "File with one URL per line ('-': standard input)");
+    CrawlArguments crawl_arguments;
+    auto* crawl = add_crawl_command(app, crawl_arguments);
     add_network_options(*crawl, common);
 
     auto* run = app.add_subcommand("run", "Run the service: discover, archive and revisit articles until stopped");
@@ -348,11 +425,20 @@ int sillok_main(int argc, char** argv)
     add_network_options(*config_command, common);
     add_discovery_options(*config_command, common);
 
+    add_examples(app);
+    if (argc >= 2 && std::string_view(argv[1]) == "help") {
+        return print_help(app, argc >= 3 ? argv[2] : nullptr);
+    }
     try {
         app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& help) {
+        return app.exit(help);
+    } catch (const CLI::CallForAllHelp& help) {
+        return app.exit(help);
+    } catch (const CLI::CallForVersion& version) {
+        return app.exit(version);
     } catch (const CLI::ParseError& error) {
-        int code = app.exit(error);
-        return code == 0 ? k_exit_ok : k_exit_usage;
+        return fail(k_exit_usage, usage_error(app, argc, argv, error));
     }
     setup_logging(common.verbose - common.quiet);
     auto loaded = effective_config(common);
@@ -378,7 +464,7 @@ int sillok_main(int argc, char** argv)
         {log, false, [&] { return run_log_command(log_command, config); }},
         {diff, false, [&] { return run_diff_command(diff_command, config); }},
         {export_cmd, true, [&] { return run_export_command(export_command, config, &g_stop_requested); }},
-        {crawl, true, [&] { return crawl_command(config, urls, url_file); }},
+        {crawl, true, [&] { return run_crawl_command(config, crawl_arguments, &g_stop_requested); }},
         {adopt, true, [&] { return run_adopt(config, adopt_request, std::cout, &g_stop_requested); }},
         {backfill, true, [&] { return backfill_command(config, backfill_options, given(common, "sections")); }},
         {coverage, true, [&] { return coverage_command(config, coverage_options, &g_stop_requested); }},

@@ -53,47 +53,11 @@ std::string yaml_quote(std::string_view text)
     return out;
 }
 
-std::string escape_body(std::string_view text)
-{
-    std::string out;
-    out.reserve(text.size() + text.size() / 16);
-    for (char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        default: out.push_back(c);
-        }
-    }
-    return out;
-}
-
 std::string content_hash(std::string_view written_content)
 {
     return sha256_hex(unescape_body(written_content));
 }
 
-std::string unescape_body(std::string_view written_content)
-{
-    std::string plain;
-    plain.reserve(written_content.size());
-    for (size_t i = 0; i < written_content.size(); ++i) {
-        auto rest = written_content.substr(i);
-        if (rest.starts_with("&amp;")) {
-            plain.push_back('&');
-            i += 4;
-        } else if (rest.starts_with("&lt;")) {
-            plain.push_back('<');
-            i += 3;
-        } else if (rest.starts_with("&gt;")) {
-            plain.push_back('>');
-            i += 3;
-        } else {
-            plain.push_back(written_content[i]);
-        }
-    }
-    return plain;
-}
 
 std::string render_archive_file(const parsers::Article& article, std::string_view content_hash,
                                 std::string_view crawled_at)

@@ -2,6 +2,7 @@
 // The archive file format (FORMAT.md): rendering an Article, and reading back what
 // sillok needs from a file it wrote earlier.
 #include "parsers/article.hpp"
+#include "parsers/text.hpp"
 
 #include <optional>
 #include <string>
@@ -16,10 +17,9 @@ std::string render_archive_file(const parsers::Article& article, std::string_vie
 
 // A YAML double-quoted scalar, escaped by YAML's rules.
 std::string yaml_quote(std::string_view text);
-// The Markdown body's only escapes: &, <, > as &amp;, &lt;, &gt;.
-std::string escape_body(std::string_view text);
-// The body's escapes undone: the plain content, as content_hash hashes it.
-std::string unescape_body(std::string_view written_content);
+// The Markdown body's escapes (parsers/text.hpp: the old crawler's files share them).
+using parsers::escape_body;
+using parsers::unescape_body;
 // FORMAT.md's content_hash: SHA-256 of the written content with &amp;, &lt;, &gt; turned back.
 std::string content_hash(std::string_view written_content);
 

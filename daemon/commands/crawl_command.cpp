@@ -1,7 +1,12 @@
 #include "daemon/commands/crawl_command.hpp"
 
+#include "daemon/config/stores.hpp"
 #include "daemon/pipeline/article_pool.hpp"
 #include "daemon/util/exit_codes.hpp"
+#include "daemon/util/kst.hpp"
+#include "daemon/util/numbers.hpp"
+#include "daemon/util/url_file.hpp"
+#include "parsers/text.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -9,6 +14,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <iterator>
 #include <set>
 
 namespace sillok::daemon {
@@ -61,6 +67,11 @@ public:
         if (m_storage_failure) {
             std::cerr << "sillok: error: archive or ledger not writable: " << m_storage_failure->message << '\n';
             return k_exit_io;
+        }
+        if (m_stop != nullptr && m_stop->load()) {
+            std::cerr << "sillok: interrupted: " << m_done << " of " << m_refs.size()
+                      << " articles done; run again with --skip-archived to go on where it stopped\n";
+            return k_exit_tempfail;
         }
         return m_counts[Outcome::failed] > 0 ? k_exit_some_failed : k_exit_ok;
     }
@@ -119,6 +130,123 @@ int run_crawl(ArticlePipeline& pipeline, Fetcher& fetcher, const std::vector<par
     CrawlFeed feed(pipeline, refs, out, stop, workers);
     fetcher.run(feed);
     return feed.finish();
+}
+
+CLI::App* add_crawl_command(CLI::App& app, CrawlArguments& arguments)
+{
+    auto* crawl = app.add_subcommand("crawl", "Archive the given articles now");
+    crawl->add_option("article", arguments.articles, "Article URL (any Naver News form) or id (OID_AID)");
+    crawl->add_option("--url", arguments.urls, "Article URL or id (repeatable)");
+    crawl->add_option("--url-file", arguments.url_file,
+                      "File with one URL or id per line ('-': standard input; '#' comments)");
+    crawl->add_flag("--skip-invalid", arguments.skip_invalid,
+                    "Crawl the valid lines of a URL list and report the others, instead of refusing the list");
+    crawl->add_flag("--skip-archived", arguments.skip_archived,
+                    "Do not fetch articles the archive already holds (to resume an interrupted list)");
+    crawl->add_option("--refresh-older-than", arguments.refresh_older_than,
+                      "Fetch archived articles again only if last fetched longer ago than this (30m, 6h, 2d)");
+    crawl->footer("Examples:\n"
+                  "  sillok crawl https://n.news.naver.com/mnews/article/003/0012577249 --archive archive\n"
+                  "  sillok crawl --url-file urls.txt --skip-archived --archive archive\n");
+    return crawl;
+}
+
+namespace {
+
+// Why an archived article is not fetched again, or nothing when it is to be fetched.
+std::optional<std::string> kept_because(const std::optional<CheckedArticle>& known, const CrawlArguments& arguments,
+                                        std::optional<std::chrono::seconds> refresh, WallClock::time_point now)
+{
+    if (!known) {
+        return std::nullopt;
+    }
+    if (arguments.skip_archived) {
+        return "in the archive (last fetched " + known->last_checked + "); not fetched (--skip-archived)";
+    }
+    if (refresh) {
+        auto checked = parse_kst_iso(known->last_checked);
+        if (checked && now - *checked < *refresh) {
+            return "fetched " + known->last_checked + ", less than --refresh-older-than ago; not fetched again";
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+int run_crawl_command(const Config& config, const CrawlArguments& arguments, const std::atomic<bool>* stop)
+{
+    std::vector<ListedUrl> listed;
+    for (const auto* given : {&arguments.articles, &arguments.urls}) {
+        for (const auto& article : *given) {
+            listed.push_back(ListedUrl{article, "argument"});
+        }
+    }
+    if (!arguments.url_file.empty()) {
+        auto lines = read_url_file(arguments.url_file);
+        if (!lines) {
+            return fail(k_exit_usage, lines.error());
+        }
+        std::move(lines->begin(), lines->end(), std::back_inserter(listed));
+    }
+    if (listed.empty()) {
+        return fail(k_exit_usage, "no article given: name one (a URL or OID_AID id), or use --url-file FILE");
+    }
+    std::optional<std::chrono::seconds> refresh;
+    if (!arguments.refresh_older_than.empty()) {
+        refresh = parse_duration(arguments.refresh_older_than);
+        if (!refresh) {
+            return fail(k_exit_usage, "--refresh-older-than '" + parsers::quoted_for_message(arguments.refresh_older_than)
+                                          + "' is not a duration (30s, 15m, 6h, 2d)");
+        }
+    }
+    // Every article is checked before any request is made.
+    std::vector<parsers::ArticleRef> refs;
+    size_t refused = 0;
+    for (const auto& entry : listed) {
+        auto ref = parsers::parse_article_id(entry.url);
+        if (!ref) {
+            std::cerr << "sillok: refused: " << entry.where << ": " << ref.error() << '\n';
+            ++refused;
+            continue;
+        }
+        refs.push_back(*ref);
+    }
+    if (refused > 0 && !arguments.skip_invalid) {
+        return fail(k_exit_usage, std::to_string(refused) + (refused == 1 ? " article" : " articles")
+                                      + " refused; nothing was fetched (--skip-invalid crawls the others)");
+    }
+    if (refused > 0) {
+        spdlog::warn("{} {} refused and left out (--skip-invalid)", refused, refused == 1 ? "line" : "lines");
+    }
+    auto stores = open_stores(config);
+    if (!stores) {
+        return fail(stores.error());
+    }
+    if (arguments.skip_archived || refresh) {
+        std::vector<parsers::ArticleRef> wanted;
+        const auto now = wall_now();
+        for (const auto& ref : refs) {
+            auto known = stores->ledger.last_check(ref);
+            if (!known) {
+                return fail(Error{kind_of_sqlite(known.error().sqlite_code), known.error().message});
+            }
+            if (auto reason = kept_because(*known, arguments, refresh, now)) {
+                std::cout << "archived\t" << ref.id() << '\t' << (*known)->path << '\t' << (*known)->content_hash
+                          << '\t' << *reason << std::endl;
+                continue;
+            }
+            wanted.push_back(ref);
+        }
+        refs = std::move(wanted);
+    }
+    if (refs.empty()) {
+        spdlog::info("nothing to fetch: every article is in the archive");
+        return k_exit_ok;
+    }
+    ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
+    Fetcher fetcher(fetch_options(config), *stores->politeness);
+    return run_crawl(pipeline, fetcher, refs, std::cout, stop, static_cast<unsigned>(config.workers));
 }
 
 } // namespace sillok::daemon

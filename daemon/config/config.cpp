@@ -2,6 +2,7 @@
 
 #include "daemon/config/settings.hpp"
 #include "daemon/fetch/fetch_types.hpp"
+#include "daemon/util/numbers.hpp"
 
 #include <toml++/toml.h>
 
@@ -42,26 +43,42 @@ std::string where(const toml::node& node, std::string_view key)
     return "'" + std::string(key) + "' (line " + std::to_string(source.begin.line) + ")";
 }
 
+// A duration setting's value as seconds: a number, or a string with a unit ("15m", "6h").
+std::optional<int64_t> seconds_of(const toml::node& node)
+{
+    if (auto text = node.value<std::string>(); text && node.is_string()) {
+        auto duration = parse_duration(*text);
+        return duration ? std::optional<int64_t>(duration->count()) : std::nullopt;
+    }
+    return node.is_integer() ? node.value<int64_t>() : std::nullopt;
+}
+
 template <typename T>
-std::expected<void, std::string> read(const toml::table& table, std::string_view key, T& out)
+std::expected<void, std::string> read(const toml::table& table, std::string_view key, T& out, bool duration)
 {
     const auto* node = table.get(key);
     if (node == nullptr) {
         return {};
     }
     if constexpr (std::is_same_v<T, double>) {
+        if (auto seconds = duration && node->is_string() ? seconds_of(*node) : std::nullopt) {
+            out = static_cast<double>(*seconds);
+            return {};
+        }
         if (auto value = node->value<double>(); value && std::isfinite(*value)) {
             out = *value;
             return {};
         }
         return std::unexpected(where(*node, key) + " must be a finite number");
     } else if constexpr (std::is_integral_v<T>) {
-        auto value = node->value<int64_t>();
-        if (value && node->is_integer() && std::in_range<T>(*value)) {
+        auto value = duration ? seconds_of(*node) : node->is_integer() ? node->value<int64_t>() : std::nullopt;
+        if (value && std::in_range<T>(*value)) {
             out = static_cast<T>(*value);
             return {};
         }
-        return std::unexpected(where(*node, key) + " must be an integer in range");
+        return std::unexpected(where(*node, key)
+                               + (duration ? " must be a duration (seconds, or \"15m\", \"6h\", \"2d\")"
+                                           : " must be an integer in range"));
     } else if constexpr (std::is_enum_v<T>) {
         auto text = node->value<std::string>();
         auto value = text && node->is_string() ? parse_word(*text, T{}) : std::nullopt;
@@ -85,6 +102,12 @@ std::expected<void, std::string> read(const toml::table& table, std::string_view
         out.clear();
         for (const auto& element : *array) {
             using Element = typename T::value_type;
+            if constexpr (std::is_integral_v<Element>) {
+                if (auto seconds = duration ? seconds_of(element) : std::nullopt) {
+                    out.push_back(*seconds);
+                    continue;
+                }
+            }
             auto value = element.value<Element>();
             if (!value || (std::is_same_v<Element, std::string> != element.is_string())) {
                 return std::unexpected(where(element, key) + " holds a value of the wrong type");
@@ -103,7 +126,8 @@ std::expected<void, std::string> read_all(const toml::table& table, Config& conf
         }
     }
     for (const auto& setting : settings()) {
-        auto result = std::visit([&](auto member) { return read(table, setting.key, config.*member); }, setting.field);
+        auto result = std::visit([&](auto member) { return read(table, setting.key, config.*member, setting.duration); },
+                                 setting.field);
         if (!result) {
             return result;
         }

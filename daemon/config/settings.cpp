@@ -80,7 +80,7 @@ const std::array k_settings{
     Setting{"workers", &Config::workers, "parsing threads of `crawl`, `run` and `backfill`",
             "--workers", network, on_restart, 0, 256, "between 0 (one per core) and 256"},
     Setting{"timeout", &Config::timeout, "seconds one request may take", "--timeout", network, on_restart, 0.1, 3600,
-            "between 0.1 and 3600 seconds"},
+            "between 0.1 and 3600 seconds", nullptr, true},
     Setting{"retries", &Config::retries, "retries of one request after timeouts, connection failures, 429 and 5xx",
             "--retries", network, on_restart, 0, 20, "between 0 and 20"},
     Setting{"max_bytes", &Config::max_bytes, "largest page body accepted", "--max-bytes", network, on_restart, 1024,
@@ -94,14 +94,14 @@ const std::array k_settings{
     Setting{"pause_after", &Config::pause_after, "403/429 answers in a row that pause a host", {}, none, on_restart,
             1, 1000, "between 1 and 1000"},
     Setting{"pause_seconds", &Config::pause_seconds, "how long such a pause lasts", {}, none, on_restart, 0, k_day,
-            "between 0 and 86400 seconds"},
+            "between 0 and 86400 seconds", nullptr, true},
     Setting{"sections", &Config::sections,
             "sections watched by `run` (and walked by `backfill` by default): `\"SID1\"` or `\"SID1/SID2\"`",
             "--section", discovery, applied, {}, {}, {}, sections_rule},
     Setting{"presses", &Config::presses, "presses (oids such as `\"015\"`) watched by `run`", {}, none, applied, {},
             {}, {}, presses_rule},
     Setting{"poll_interval", &Config::poll_interval, "seconds between two polls of the listings", "--poll-interval",
-            discovery, applied, 1, k_day, "between 1 and 86400 seconds"},
+            discovery, applied, 1, k_day, "between 1 and 86400 seconds", nullptr, true},
     Setting{"max_listing_pages", &Config::max_listing_pages,
             "pages of one list followed in one poll when they hold only new articles", {}, none, on_restart, 1, 100000,
             "between 1 and 100000"},
@@ -109,7 +109,7 @@ const std::array k_settings{
             "the complete source `run` walks first: `\"per-date\"` or `\"latest\"` (see Discovery's sources)"},
     Setting{"revisit_after", &Config::revisit_after,
             "seconds after publication at which archived articles are fetched again", {}, none, applied, 1, k_year,
-            "delays between 1 and 31536000 seconds (a year)"},
+            "delays between 1 and 31536000 seconds (a year)", nullptr, true},
     Setting{"metrics_file", &Config::metrics_file, "Prometheus textfile written by `run`; empty: none"},
     Setting{"warc", &Config::warc,
             "raw responses kept as WARC: `\"versions\"`, `\"all\"` or `\"off\"` (see The raw responses)"},
@@ -206,6 +206,9 @@ std::string describe_settings()
         std::string meaning(setting.help);
         if (!setting.range.empty()) {
             meaning += "; " + std::string(setting.range);
+        }
+        if (setting.duration) {
+            meaning += " (a unit may follow: `90s`, `15m`, `6h`, `2d`)";
         }
         if (!setting.option.empty()) {
             meaning += "; option `" + std::string(setting.option) + "`";

@@ -42,6 +42,8 @@ struct Setting {
     std::string_view range = {}; // the range in words, for messages and help; empty: none
     // A rule beyond the range (a format, a set of words); empty message: fine.
     std::string (*check)(const Config&) = nullptr;
+    // Seconds that may also be written with a unit: "90s", "15m", "6h", "2d".
+    bool duration = false;
 };
 
 // All settings, in the order the configuration file and the README list them.

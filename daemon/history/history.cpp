@@ -9,25 +9,6 @@ namespace sillok::daemon {
 
 namespace fs = std::filesystem;
 
-std::expected<parsers::ArticleRef, std::string> parse_article_id(std::string_view text)
-{
-    auto underscore = text.find('_');
-    if (underscore != std::string_view::npos && text.find_first_not_of("0123456789_") == std::string_view::npos) {
-        auto oid = text.substr(0, underscore);
-        auto aid = text.substr(underscore + 1);
-        if (oid.size() == 3 && aid.size() == 10) {
-            return parsers::ArticleRef{std::string(oid), std::string(aid)};
-        }
-    }
-    auto ref = parsers::parse_url(text);
-    if (!ref) {
-        return std::unexpected("'" + std::string(text)
-                               + "' is neither an article id (OID_AID, e.g. 015_0005230666) nor an article URL: "
-                               + ref.error().message);
-    }
-    return *ref;
-}
-
 std::expected<History, std::string> History::open(const fs::path& ledger)
 {
     std::error_code ec;

@@ -30,8 +30,7 @@ struct ArticleHistory {
     std::vector<HistoryVersion> versions; // oldest first
 };
 
-// "OID_AID" (015_0005230666) or any article URL form `crawl --url` takes.
-std::expected<parsers::ArticleRef, std::string> parse_article_id(std::string_view text);
+using parsers::parse_article_id;
 
 class History {
   public:

@@ -22,19 +22,22 @@ std::string url_of(const std::string& line)
 
 } // namespace
 
-std::expected<std::vector<std::string>, std::string> read_url_lines(std::istream& in, const std::string& shown_name)
+std::expected<std::vector<ListedUrl>, std::string> read_url_lines(std::istream& in, const std::string& shown_name)
 {
-    std::vector<std::string> urls;
+    std::vector<ListedUrl> urls;
     std::string line;
     std::size_t line_number = 1;
     std::array<char, 65536> buffer{};
     auto end_line = [&]() -> std::expected<void, std::string> {
+        if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) {
+            line.erase(0, 3); // a byte-order mark
+        }
         if (auto url = url_of(line); !url.empty()) {
             if (urls.size() == k_max_url_lines) {
                 return std::unexpected("URL file " + shown_name + " holds more than "
                                        + std::to_string(k_max_url_lines) + " URLs; split it");
             }
-            urls.push_back(std::move(url));
+            urls.push_back(ListedUrl{std::move(url), shown_name + ":" + std::to_string(line_number)});
         }
         line.clear();
         ++line_number;
@@ -67,7 +70,7 @@ std::expected<std::vector<std::string>, std::string> read_url_lines(std::istream
     return urls;
 }
 
-std::expected<std::vector<std::string>, std::string> read_url_file(const std::string& name)
+std::expected<std::vector<ListedUrl>, std::string> read_url_file(const std::string& name)
 {
     const auto shown = parsers::quoted_for_message(name);
     if (name == "-") {

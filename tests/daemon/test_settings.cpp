@@ -2,10 +2,13 @@
 // command line read every key of it, and each range is enforced wherever a value comes from.
 #include "daemon/config/config.hpp"
 #include "daemon/config/settings.hpp"
+#include "daemon/util/numbers.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <cstdint>
 #include <set>
 #include <string>
 
@@ -119,5 +122,51 @@ TEST_CASE("settings: values out of range are refused with the key named")
         const auto file = scratch.path() / "sillok.toml";
         write_file(file, std::string(toml) + "\n");
         CHECK(load_config(file).has_value());
+    }
+}
+
+TEST_CASE("numbers: the whole text or nothing, and durations with a unit")
+{
+    CHECK(parse_number<int>("42") == 42);
+    CHECK(parse_number<int>("-7") == -7);
+    CHECK_FALSE(parse_number<int>("").has_value());
+    CHECK_FALSE(parse_number<int>(" 42").has_value());
+    CHECK_FALSE(parse_number<int>("42 ").has_value());
+    CHECK_FALSE(parse_number<int>("+42").has_value());
+    CHECK_FALSE(parse_number<int>("4x").has_value());
+    CHECK_FALSE(parse_number<int8_t>("300").has_value());
+    CHECK(parse_number<uint64_t>("ff", 16) == 255);
+
+    CHECK(parse_duration("90") == std::chrono::seconds(90));
+    CHECK(parse_duration("90s") == std::chrono::seconds(90));
+    CHECK(parse_duration("15m") == std::chrono::minutes(15));
+    CHECK(parse_duration("6h") == std::chrono::hours(6));
+    CHECK(parse_duration("2d") == std::chrono::hours(48));
+    CHECK(parse_duration("0s") == std::chrono::seconds(0));
+    for (const auto* bad : {"", "h", "6 h", "6hours", "-1m", "1.5h", "9223372036854775807d", "6H"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(parse_duration(bad).has_value());
+    }
+}
+
+TEST_CASE("settings: durations may carry a unit in the configuration file")
+{
+    ScratchDir scratch;
+    const auto file = scratch.path() / "sillok.toml";
+    write_file(file, "poll_interval = \"2m\"\nrevisit_after = [\"1h\", 7200, \"1d\"]\ntimeout = \"30s\"\n"
+                     "pause_seconds = \"10m\"\n");
+    auto loaded = load_config(file);
+    REQUIRE_MESSAGE(loaded.has_value(), (loaded ? "" : loaded.error().message));
+    CHECK(loaded->poll_interval == 120);
+    CHECK(loaded->revisit_after == std::vector<int64_t>{3600, 7200, 86400});
+    CHECK(loaded->timeout == 30.0);
+    CHECK(loaded->pause_seconds == 600);
+    for (const auto* bad : {"poll_interval = \"2 m\"", "poll_interval = \"two\"", "revisit_after = [\"1y\"]",
+                            "max_listing_pages = \"5m\"", "poll_interval = \"25h\""}) {
+        CAPTURE(bad);
+        write_file(file, std::string(bad) + "\n");
+        auto refused = load_config(file);
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().kind == ErrorKind::config);
     }
 }

@@ -18,7 +18,20 @@ TEST_CASE("daemon::read_url_file")
         std::istringstream in("  https://n.news.naver.com/mnews/article/003/0012577249 \r\n\n# note\nb\n");
         auto urls = read_url_lines(in, "f");
         REQUIRE(urls.has_value());
-        CHECK(*urls == std::vector<std::string>{"https://n.news.naver.com/mnews/article/003/0012577249", "b"});
+        REQUIRE(urls->size() == 2);
+        CHECK((*urls)[0].url == "https://n.news.naver.com/mnews/article/003/0012577249");
+        CHECK((*urls)[0].where == "f:1");
+        CHECK((*urls)[1].url == "b");
+        CHECK((*urls)[1].where == "f:4");
+    }
+    SUBCASE("a byte-order mark (a file saved by Excel or Notepad) is not part of the first URL")
+    {
+        std::istringstream in("\xEF\xBB\xBFhttps://n.news.naver.com/mnews/article/003/0012577249\r\n");
+        auto urls = read_url_lines(in, "urls.txt");
+        REQUIRE(urls.has_value());
+        REQUIRE(urls->size() == 1);
+        CHECK((*urls)[0].url == "https://n.news.naver.com/mnews/article/003/0012577249");
+        CHECK((*urls)[0].where == "urls.txt:1");
     }
     SUBCASE("a folder")
     {

@@ -126,6 +126,9 @@ std::vector<CrawlLine> parse_crawl_output(const std::string& out)
             CHECK(fields.size() == 4);
             CHECK(is_lower_hex(line.hash, 64));
             CHECK(line.path.ends_with(line.id + ".md"));
+        } else if (line.outcome == "archived") { // not fetched: the note says when it last was
+            CHECK(fields.size() == 5);
+            CHECK(line.path.ends_with(line.id + ".md"));
         } else {
             CHECK((line.outcome == "gone" || line.outcome == "skipped" || line.outcome == "failed"));
             CHECK_MESSAGE(!line.reason.empty(), "a " << line.outcome << " line gives a reason");

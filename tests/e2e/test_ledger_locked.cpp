@@ -45,7 +45,7 @@ TEST_CASE("e2e::crawl on a ledger another process holds locked names that proces
     ::kill(holder, SIGKILL);
     ::waitpid(holder, nullptr, 0);
     INFO("stdout:\n" << run.out << "stderr:\n" << run.err);
-    CHECK(run.exit_code == 74);
+    CHECK(run.exit_code == 75); // a temporary failure: run again once the other process is done
     CHECK(run.err.contains("is locked by another process: pid " + std::to_string(holder)));
     CHECK_FALSE(run.err.contains("migration"));
 }
