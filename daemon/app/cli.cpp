@@ -283,7 +283,7 @@ int print_help(const CLI::App& app, const char* command)
     }
     for (const auto* sub : app.get_subcommands({})) {
         if (sub->get_name() == command) {
-            std::cout << sub->help();
+            std::cout << sub->help(app.get_name());
             return k_exit_ok;
         }
     }
@@ -347,7 +347,7 @@ std::string usage_error(const CLI::App& app, int argc, char** argv, const CLI::P
 
 int sillok_main(int argc, char** argv)
 {
-    CLI::App app{"sillok: a faithful, verifiable archive of Naver News"};
+    CLI::App app{"sillok: a faithful, verifiable archive of Naver News", "sillok"};
     app.set_version_flag("--version", std::string("sillok ") + SILLOK_VERSION);
     app.require_subcommand(1);
 
