@@ -2,11 +2,14 @@
 #include "daemon/archive_format.hpp"
 #include "daemon/c_handles.hpp"
 #include "daemon/ledger.hpp"
+#include "daemon/regular_file.hpp"
 #include "daemon/verify.hpp"
 #include "parsers/article.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
+
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <map>
@@ -337,4 +340,41 @@ TEST_CASE("daemon::verify_archive refuses an archive or ledger that is not there
     REQUIRE_FALSE(no_ledger.has_value());
     CHECK(no_ledger.error().message.starts_with("ledger not found"));
     CHECK_FALSE(fs::exists(dir.path() / "none.sqlite3"));
+}
+
+TEST_CASE("daemon::map_archive_file reads regular files only, through no link, without blocking")
+{
+    ScratchDir scratch;
+    const auto root = scratch.path() / "archive";
+    const auto outside = scratch.path() / "outside";
+    fs::create_directories(root / "warc/2026/12");
+    fs::create_directories(outside);
+    write_file(root / "warc/2026/12/a.warc.gz", "abc");
+    write_file(outside / "b.warc.gz", "outside");
+
+    auto plain = sillok::daemon::map_archive_file(root, "warc/2026/12/a.warc.gz");
+    REQUIRE(plain.has_value());
+    CHECK(plain->bytes() == "abc");
+
+    // A FIFO: reported at once (an open for reading would wait for a writer forever).
+    REQUIRE(::mkfifo((root / "warc/2026/12/fifo.warc.gz").c_str(), 0644) == 0);
+    auto fifo = sillok::daemon::map_archive_file(root, "warc/2026/12/fifo.warc.gz");
+    REQUIRE_FALSE(fifo.has_value());
+    CHECK(fifo.error().find("a FIFO, not a regular file") != std::string::npos);
+
+    // A device, a linked file and a linked folder are never read.
+    fs::create_symlink("/dev/zero", root / "warc/2026/12/zero.warc.gz");
+    fs::create_symlink(outside / "b.warc.gz", root / "warc/2026/12/b.warc.gz");
+    fs::create_directory_symlink(outside, root / "warc/2026/11");
+    for (const auto* name : {"warc/2026/12/zero.warc.gz", "warc/2026/12/b.warc.gz", "warc/2026/11/b.warc.gz"}) {
+        CAPTURE(name);
+        auto linked = sillok::daemon::map_archive_file(root, name);
+        REQUIRE_FALSE(linked.has_value());
+        CHECK(linked.error().find("a symbolic link") != std::string::npos);
+    }
+    // Nor anything outside the archive by its name.
+    for (const auto* name : {"../outside/b.warc.gz", "/etc/hostname", "warc//2026/12/a.warc.gz", ""}) {
+        CAPTURE(name);
+        CHECK_FALSE(sillok::daemon::map_archive_file(root, name).has_value());
+    }
 }
