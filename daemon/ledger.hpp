@@ -35,6 +35,7 @@ struct FetchRecord {
     std::string warc_file{};
     int64_t warc_offset = 0;
     int64_t warc_length = 0;
+    std::string warc_sha256{}; // of the record's gzip member as written (WarcRef::sha256)
 };
 
 struct StoredArticle {
@@ -102,6 +103,10 @@ struct ExtractCounts {
     int64_t whole_page = 0;
     std::string last_fallback = {}; // why the last whole-page parse happened, "" when none
 };
+
+// The content rules version this build records versions under (parsers::k_content_rules_version
+// as ledger.cpp was built: the rules test build compiles it again with other rules).
+int recorded_rules_version();
 
 class Ledger {
 public:
