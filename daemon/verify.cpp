@@ -9,9 +9,11 @@
 #include "daemon/record.hpp"
 #include "daemon/sql.hpp"
 #include "daemon/verify_adopted.hpp"
+#include "daemon/warc_writer.hpp"
 #include "daemon/warc_verify.hpp"
 #include "daemon/verify_fields.hpp"
 #include "daemon/verify_mend.hpp"
+#include "parsers/article_ref.hpp"
 
 #include <fmt/format.h>
 
@@ -117,6 +119,9 @@ private:
     void problem(ProblemKind kind, std::string_view path, std::string_view detail);
 
     std::expected<void, VerifyError> repair();
+    void note_repairs(std::vector<Repair> done);
+    std::expected<void, VerifyError> link_responses(const std::vector<UnlinkedResponse>& unlinked);
+    std::expected<std::optional<std::string>, VerifyError> version_without_response(const UnlinkedResponse& response);
     void report_mends();
     VerifyError error(std::string_view what) const
     {
@@ -178,17 +183,50 @@ std::expected<VerifyReport, VerifyError> Verifier::run(bool repair_requested)
     if (auto checked = check_ledger(); !checked) {
         return std::unexpected(checked.error());
     }
-    auto warc = check_warc_links(m_db.get(), m_root, [this](std::string_view file, std::string_view detail) {
-        problem(ProblemKind::warc_record, file, detail);
-    });
+    WarcProblem warc_problem = [this](ProblemKind kind, std::string_view file, std::string_view detail) {
+        problem(kind, file, detail);
+    };
+    auto warc = check_warc_links(m_db.get(), m_root, warc_problem);
     if (!warc) {
         return std::unexpected(VerifyError{warc.error()});
     }
-    m_report.warc_records_checked = *warc;
+    m_report.warc_records_checked = warc->records;
+    auto unlinked = find_unlinked_responses(m_db.get(), m_root, warc_problem);
+    if (!unlinked) {
+        return std::unexpected(VerifyError{unlinked.error()});
+    }
+    // The stored response of a version that points to none is a lost link; any other
+    // response without a fetch row was left by a save cut short before its ledger commit
+    // (the article was fetched again since), and is only counted.
+    size_t leftovers = 0;
+    for (const auto& response : *unlinked) {
+        auto version = version_without_response(response);
+        if (!version) {
+            return std::unexpected(version.error());
+        }
+        if (!*version) {
+            ++leftovers;
+            continue;
+        }
+        problem(ProblemKind::warc_record, response.file,
+                fmt::format("the response record at {} ({}, {}) has no fetch row pointing to it; it is the stored"
+                            " response of {}, which points to none",
+                            response.offset, response.url, response.started_at, **version));
+    }
+    size_t digests_recorded = 0;
     if (repair_requested) {
         if (auto repaired = repair(); !repaired) {
             return std::unexpected(repaired.error());
         }
+        // After the articles and versions: a re-linked response is pointed to by its version.
+        if (auto linked = link_responses(*unlinked); !linked) {
+            return std::unexpected(linked.error());
+        }
+        auto recorded = record_missing_digests(m_db.get(), m_root);
+        if (!recorded) {
+            return std::unexpected(VerifyError{recorded.error()});
+        }
+        digests_recorded = *recorded;
         report_mends();
     }
     std::string counts;
@@ -200,8 +238,17 @@ std::expected<VerifyReport, VerifyError> Verifier::run(bool repair_requested)
     }
     m_out << "summary\t" << one_field(m_root.string()) << '\t' << m_report.files_checked << " files checked, "
           << (m_report.warc_records_checked > 0
-                  ? std::to_string(m_report.warc_records_checked) + " WARC records checked, "
+                  ? std::to_string(m_report.warc_records_checked) + " WARC records checked"
+                        + (warc->without_digest > 0
+                               ? fmt::format(" ({} without a SHA-256 kept in the ledger{})", warc->without_digest,
+                                             repair_requested ? fmt::format(", {} now recorded", digests_recorded)
+                                                              : ": verify --repair records them")
+                               : std::string())
+                        + ", "
                   : std::string())
+          << (leftovers > 0 ? fmt::format("{} stored responses without a fetch row, left by saves cut short ({}), ",
+                                          leftovers, repair_requested ? "now recorded" : "verify --repair records them")
+                            : std::string())
           << m_report.problems.size() << " problems" << counts;
     if (repair_requested) {
         m_out << "; " << m_report.repairs.size() << " ledger repairs";
@@ -238,6 +285,9 @@ void Verifier::walk(const fs::path& dir, const std::string& relative)
         }
         if (relative.empty() && name == k_adopted_dir) {
             continue; // the old crawler's files, checked against the ledger by check_adopted_copies
+        }
+        if (relative.empty() && name == k_warc_dir) {
+            continue; // the WARC files, read by find_unlinked_responses
         }
         if (entry.is_directory(ec)) {
             relative.empty() && name == Archive::k_temp_dir ? report_temp_files(entry.path())
@@ -384,6 +434,14 @@ std::expected<void, VerifyError> Verifier::check_ledger()
     return {};
 }
 
+void Verifier::note_repairs(std::vector<Repair> done)
+{
+    for (auto& repair : done) {
+        m_out << "repaired\t" << one_field(repair.path) << '\t' << one_field(repair.action) << '\n';
+        m_report.repairs.push_back(std::move(repair));
+    }
+}
+
 std::expected<void, VerifyError> Verifier::repair()
 {
     std::map<std::string, std::vector<const CheckedFile*>> by_article;
@@ -396,10 +454,45 @@ std::expected<void, VerifyError> Verifier::repair()
         if (!done) {
             return std::unexpected(done.error());
         }
-        for (auto& repair : *done) {
-            m_out << "repaired\t" << one_field(repair.path) << '\t' << one_field(repair.action) << '\n';
-            m_report.repairs.push_back(std::move(repair));
+        note_repairs(std::move(*done));
+    }
+    return {};
+}
+
+// "versions row N of ID" when the response is the one a version of its article first seen at
+// that second should point to, and that version points to no stored response.
+std::expected<std::optional<std::string>, VerifyError> Verifier::version_without_response(const UnlinkedResponse& response)
+{
+    auto ref = parsers::parse_url(response.url);
+    if (!ref || response.crawled_at.empty()) {
+        return std::optional<std::string>{};
+    }
+    auto stmt = sql::prepare(m_db.get(), "SELECT v.version FROM versions v JOIN articles a ON a.id = v.article_id"
+                                         " LEFT JOIN fetches f ON f.id = v.fetch_id"
+                                         " WHERE a.oid = ?1 AND a.aid = ?2 AND v.first_seen = ?3"
+                                         " AND f.warc_file IS NULL ORDER BY v.version LIMIT 1");
+    if (!stmt) {
+        return std::unexpected(error("cannot read versions"));
+    }
+    int rc = sql::Bound(stmt.get()).text(ref->oid).text(ref->aid).text(response.crawled_at).step();
+    if (rc == SQLITE_DONE) {
+        return std::optional<std::string>{};
+    }
+    if (rc != SQLITE_ROW) {
+        return std::unexpected(error("cannot read versions"));
+    }
+    return std::optional<std::string>(fmt::format("versions row {} of {}", sqlite3_column_int64(stmt.get(), 0), ref->id()));
+}
+
+std::expected<void, VerifyError> Verifier::link_responses(const std::vector<UnlinkedResponse>& unlinked)
+{
+    LedgerRepair repairer(m_db.get(), m_root);
+    for (const auto& response : unlinked) {
+        auto done = repairer.link_response(response);
+        if (!done) {
+            return std::unexpected(done.error());
         }
+        note_repairs(std::move(*done));
     }
     return {};
 }
