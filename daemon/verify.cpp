@@ -120,6 +120,7 @@ private:
 
     std::expected<void, VerifyError> repair();
     void note_repairs(std::vector<Repair> done);
+    bool has_stored_response(std::string_view oid, std::string_view aid);
     std::expected<void, VerifyError> link_responses(const std::vector<UnlinkedResponse>& unlinked);
     std::expected<std::optional<std::string>, VerifyError> version_without_response(const UnlinkedResponse& response);
     void report_mends();
@@ -434,6 +435,15 @@ std::expected<void, VerifyError> Verifier::check_ledger()
     return {};
 }
 
+// Whether the article's current version points to a stored response.
+bool Verifier::has_stored_response(std::string_view oid, std::string_view aid)
+{
+    auto stmt = sql::prepare(m_db.get(), "SELECT 1 FROM articles a JOIN versions v ON v.article_id = a.id"
+                                         " AND v.version = a.current_version JOIN fetches f ON f.id = v.fetch_id"
+                                         " WHERE a.oid = ?1 AND a.aid = ?2 AND f.warc_file IS NOT NULL");
+    return stmt && sql::Bound(stmt.get()).text(oid).text(aid).step() == SQLITE_ROW;
+}
+
 void Verifier::note_repairs(std::vector<Repair> done)
 {
     for (auto& repair : done) {
@@ -504,9 +514,12 @@ void Verifier::report_mends()
     for (const auto& done : m_report.repairs) {
         repaired.insert(done.path);
     }
+    MendContext context{m_root, [this](std::string_view oid, std::string_view aid) {
+                            return has_stored_response(oid, aid);
+                        }};
     for (const auto& found : m_report.problems) {
         if (!repaired.contains(found.path)) {
-            m_out << "mend\t" << one_field(found.path) << '\t' << one_field(how_to_mend(found)) << '\n';
+            m_out << "mend\t" << one_field(found.path) << '\t' << one_field(how_to_mend(found, context)) << '\n';
         }
     }
 }

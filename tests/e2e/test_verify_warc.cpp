@@ -324,3 +324,37 @@ TEST_CASE("e2e::verify counts a stored response left by a save cut short, which 
     CHECK(after.exit_code == 0);
     CHECK(after.out.find("without a fetch row") == std::string::npos);
 }
+
+TEST_CASE("e2e::verify --repair names the archive in the command that mends a file, offline when it can")
+{
+    ScratchDir scratch;
+    NaverStandIn server;
+    const auto archive = scratch.path() / "archive";
+    auto crawled = crawl_fixtures(server, archive);
+    REQUIRE(crawled.result.exit_code == 0);
+    const auto& article = fixture_article("003_0012577249");
+    const auto file = archive / article.archive_path;
+    auto text = read_file(file);
+    const auto at = text.find("삼성");
+    REQUIRE(at != std::string::npos);
+    write_bytes(file, std::string(text).replace(at, 0, "[위조] "));
+    const auto requests = server.requests().size();
+
+    auto check = verify(archive, true);
+    INFO("verify --repair:\n" << check.out << check.err);
+    CHECK(check.exit_code == 1);
+    const auto reparse_command = "sillok reparse --archive " + archive.string() + " --id " + article.id;
+    CHECK(check.out.find("mend\t" + article.archive_path + "\t") != std::string::npos);
+    CHECK(check.out.find("`" + reparse_command + "`") != std::string::npos);
+    CHECK(check.out.find("`sillok crawl --url " + canonical_url(article.oid, article.aid) + " --archive "
+                         + archive.string() + "`")
+          != std::string::npos);
+
+    // The command suggested mends it, offline.
+    auto mended = reparse(archive, {"--id", article.id});
+    INFO("reparse:\n" << mended.out << mended.err);
+    CHECK(mended.exit_code == 0);
+    CHECK(verify(archive).exit_code == 0);
+    CHECK(read_file(file) == text);
+    CHECK(server.requests().size() == requests);
+}
