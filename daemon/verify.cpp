@@ -7,6 +7,7 @@
 #include "daemon/ledger_reader.hpp"
 #include "daemon/ledger_repair.hpp"
 #include "daemon/record.hpp"
+#include "daemon/regular_file.hpp"
 #include "daemon/sql.hpp"
 #include "daemon/verify_adopted.hpp"
 #include "daemon/warc_writer.hpp"
@@ -16,6 +17,8 @@
 #include "parsers/article_ref.hpp"
 
 #include <fmt/format.h>
+
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <map>
@@ -113,7 +116,7 @@ private:
     std::expected<LedgerIndex, VerifyError> load_index();
     void walk(const fs::path& dir, const std::string& relative);
     void report_temp_files(const fs::path& dir);
-    void check_file(const fs::path& file, const std::string& relative);
+    void check_file(const std::string& relative);
     CheckedFile read_facts(const std::string& text, const std::string& relative);
     std::expected<void, VerifyError> check_ledger();
     void problem(ProblemKind kind, std::string_view path, std::string_view detail);
@@ -294,7 +297,10 @@ void Verifier::walk(const fs::path& dir, const std::string& relative)
             relative.empty() && name == Archive::k_temp_dir ? report_temp_files(entry.path())
                                                             : walk(entry.path(), path);
         } else if (name.ends_with(".md") && entry.is_regular_file(ec)) {
-            check_file(entry.path(), path); // the ledger (*.sqlite3*) and other files are not archive files
+            check_file(path); // the ledger (*.sqlite3*) and other files are not archive files
+        } else if (struct stat info{}; name.ends_with(".md") && ::lstat(entry.path().c_str(), &info) == 0) {
+            // A FIFO or a device: never opened (a FIFO would block the read).
+            problem(ProblemKind::unreadable, path, std::string(file_kind(info.st_mode)) + ", not a regular file: not read");
         }
     }
 }
@@ -315,15 +321,15 @@ void Verifier::report_temp_files(const fs::path& dir)
     }
 }
 
-void Verifier::check_file(const fs::path& file, const std::string& relative)
+void Verifier::check_file(const std::string& relative)
 {
     ++m_report.files_checked;
-    auto text = read_file_bytes(file);
-    if (!text) {
-        problem(ProblemKind::unreadable, relative, "cannot read the file");
+    auto mapped = map_archive_file(m_root, relative); // through no link, without blocking
+    if (!mapped) {
+        problem(ProblemKind::unreadable, relative, "cannot read the file: " + mapped.error());
         return;
     }
-    auto facts = read_facts(*text, relative);
+    auto facts = read_facts(std::string(mapped->bytes()), relative);
     auto indexed = m_index.find(relative);
     if (indexed == m_index.end()) {
         m_suspects.push_back(std::move(facts));

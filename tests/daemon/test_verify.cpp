@@ -378,3 +378,22 @@ TEST_CASE("daemon::map_archive_file reads regular files only, through no link, w
         CHECK_FALSE(sillok::daemon::map_archive_file(root, name).has_value());
     }
 }
+
+TEST_CASE("daemon::verify_archive reports a FIFO or a link in place of an archive file without reading it")
+{
+    SampleArchive sample(false);
+    REQUIRE(::mkfifo((sample.root / "2024/05/30/999_0000000001.md").c_str(), 0644) == 0);
+    fs::create_directories(sample.root / "adopted");
+    REQUIRE(::mkfifo((sample.root / "adopted/998_0000000001.md").c_str(), 0644) == 0);
+    write_file(sample.dir.path() / "outside.md", "not in the archive");
+    fs::create_symlink(sample.dir.path() / "outside.md", sample.root / "adopted/997_0000000001.md");
+
+    auto run = verify(sample.root); // a FIFO opened for reading would wait here for ever
+    CHECK(run.out.find("unreadable\t2024/05/30/999_0000000001.md\ta FIFO, not a regular file: not read\n")
+          != std::string::npos);
+    CHECK(run.out.find("unreadable\tadopted/998_0000000001.md\ta FIFO, not a regular file: not read\n")
+          != std::string::npos);
+    CHECK(run.out.find("symlink\tadopted/997_0000000001.md\ta symbolic link to ") != std::string::npos);
+    CHECK(run.report.count(ProblemKind::orphan) == 0); // the link's target was not read as a copy
+    CHECK(run.report.problems.size() == 3);
+}
