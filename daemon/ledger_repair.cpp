@@ -1,5 +1,6 @@
 #include "daemon/ledger_repair.hpp"
 
+#include "daemon/regular_file.hpp"
 #include "daemon/sql.hpp"
 #include "parsers/article_ref.hpp"
 
@@ -28,8 +29,8 @@ VerifyError LedgerRepair::error(std::string_view what) const
 
 std::optional<FrontMatter> LedgerRepair::front_matter_of(const CheckedFile& file) const
 {
-    auto text = read_file_bytes(m_root / file.path);
-    auto parsed = text ? read_intact_file(*text, file.hash) : std::nullopt;
+    auto mapped = map_archive_file(m_root, file.path); // through no link, without blocking
+    auto parsed = mapped ? read_intact_file(mapped->bytes(), file.hash) : std::nullopt;
     return parsed ? std::optional(std::move(parsed->front_matter)) : std::nullopt;
 }
 
@@ -39,8 +40,8 @@ bool LedgerRepair::names_intact_file(const std::optional<std::string>& path,
     if (!path || !hash) {
         return false;
     }
-    auto text = read_file_bytes(m_root / *path);
-    return text && read_intact_file(*text, *hash).has_value();
+    auto mapped = map_archive_file(m_root, *path); // a path from the ledger: through no link, without blocking
+    return mapped && read_intact_file(mapped->bytes(), *hash).has_value();
 }
 
 // Versions are numbered in the order their files were crawled. The current file becomes the

@@ -397,3 +397,19 @@ TEST_CASE("daemon::verify_archive reports a FIFO or a link in place of an archiv
     CHECK(run.report.count(ProblemKind::orphan) == 0); // the link's target was not read as a copy
     CHECK(run.report.problems.size() == 3);
 }
+
+TEST_CASE("daemon::verify_archive --repair does not open a FIFO that a ledger row names")
+{
+    SampleArchive sample;
+    const std::string fifo = "2024/05/30/003_0012577249.aaaaaaaaaaaa.md";
+    REQUIRE(::mkfifo((sample.root / fifo).c_str(), 0644) == 0);
+    // The current file's rows name the FIFO instead: the file is then the ledger's orphan.
+    execute(sample.ledger, "UPDATE versions SET path = '" + fifo + "' WHERE path = '" + sample.current + "';"
+                           " UPDATE articles SET path = '" + fifo + "' WHERE path = '" + sample.current + "'");
+
+    auto run = verify(sample.root, true); // reading the FIFO would wait here for ever
+    CHECK(run.out.find("unreadable\t" + fifo + "\ta FIFO, not a regular file: not read\n") != std::string::npos);
+    CHECK(run.out.find("orphan\t" + sample.current) != std::string::npos);
+    CHECK(rows(sample.ledger, "SELECT path FROM articles WHERE aid = '0012577249'")
+          == std::vector<std::string>{sample.current});
+}
