@@ -101,6 +101,19 @@ std::expected<std::vector<StoredResponse>, std::string> stored_responses(const C
     if (rc != SQLITE_DONE) {
         return std::unexpected(std::string("ledger: ") + sqlite3_errmsg(db.get()));
     }
+    if (!options.failed && options.ids.empty()) {
+        // Versions whose response is not stored are not read: say so, rather than "0".
+        auto missing = sql::prepare(db.get(), "SELECT count(*) FROM articles a JOIN versions v ON v.article_id = a.id"
+                                              " AND v.version = a.current_version LEFT JOIN fetches f ON f.id = v.fetch_id"
+                                              " WHERE f.warc_file IS NULL AND v.first_seen >= ?1");
+        if (missing && sql::Bound(missing.get()).text(options.since).step() == SQLITE_ROW) {
+            if (auto count = sqlite3_column_int64(missing.get(), 0); count > 0) {
+                spdlog::warn("reparse: {} archived articles have no stored response to read (crawled with warc = off,"
+                             " or the links were lost: verify --repair links the stored responses again)",
+                             count);
+            }
+        }
+    }
     if (options.failed) { // the latest failed response of each article
         std::reverse(found.begin(), found.end());
         std::erase_if(found, [&](const StoredResponse& r) { return !seen.insert(r.ref).second; });

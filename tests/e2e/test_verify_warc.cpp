@@ -296,6 +296,11 @@ TEST_CASE("e2e::verify reports a stored response that no fetch row points to")
     CHECK(checked.out.find("warc_record\t" + linked.file + "\tthe response record at " + std::to_string(linked.offset)
                            + " (" + canonical_url(article.oid, article.aid) + ", ")
           != std::string::npos);
+
+    // reparse says what it cannot read, rather than only fewer stored responses.
+    auto again = reparse(archive);
+    INFO("reparse:\n" << again.out << again.err);
+    CHECK(again.err.find("1 archived articles have no stored response to read") != std::string::npos);
 }
 
 TEST_CASE("e2e::verify counts a stored response left by a save cut short, which no version misses")
