@@ -2,7 +2,12 @@
 
 #include "daemon/pipeline/crawl.hpp"
 #include "daemon/util/exit_codes.hpp"
+#include "daemon/archive/archive_format.hpp"
+#include "daemon/util/digest.hpp"
+#include "daemon/ledger/ledger.hpp"
 #include "daemon/warc/http_payload.hpp"
+#include "daemon/archive/record.hpp"
+#include "daemon/archive/regular_file.hpp"
 #include "daemon/ledger/sql.hpp"
 #include "daemon/config/stores.hpp"
 #include "daemon/warc/warc_reader.hpp"
@@ -36,6 +41,8 @@ struct StoredResponse {
     std::string file;
     int64_t offset = 0;
     int64_t length = 0;
+    std::optional<std::string> sha256; // of the record's gzip member, as the ledger kept it
+    std::optional<int64_t> rules_version; // of the version this response made (none: --failed)
 };
 
 struct Parsed {
@@ -44,13 +51,15 @@ struct Parsed {
 };
 
 constexpr std::string_view k_versions_sql =
-    "SELECT f.id, f.url, f.started_at, f.warc_file, f.warc_offset, f.warc_length FROM articles a"
+    "SELECT f.id, f.url, f.started_at, f.warc_file, f.warc_offset, f.warc_length, f.warc_sha256, v.rules_version"
+    " FROM articles a"
     " JOIN versions v ON v.article_id = a.id AND v.version = a.current_version"
     " JOIN fetches f ON f.id = v.fetch_id"
     " WHERE f.warc_file IS NOT NULL AND f.started_at >= ?1 ORDER BY f.id";
 // Pages that failed to parse, of articles not archived since.
 constexpr std::string_view k_failed_sql =
-    "SELECT f.id, f.url, f.started_at, f.warc_file, f.warc_offset, f.warc_length FROM fetches f"
+    "SELECT f.id, f.url, f.started_at, f.warc_file, f.warc_offset, f.warc_length, f.warc_sha256, NULL"
+    " FROM fetches f"
     " WHERE f.warc_file IS NOT NULL AND f.error IS NOT NULL AND f.started_at >= ?1"
     " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = f.url AND a.state = 'archived') ORDER BY f.id";
 
@@ -78,7 +87,10 @@ std::expected<std::vector<StoredResponse>, std::string> stored_responses(const C
         StoredResponse response{{}, sqlite3_column_int64(stmt.get(), 0), sql::column_text(stmt.get(), 1).value_or(""),
                                 sql::column_text(stmt.get(), 2).value_or(""),
                                 sql::column_text(stmt.get(), 3).value_or(""), sqlite3_column_int64(stmt.get(), 4),
-                                sqlite3_column_int64(stmt.get(), 5)};
+                                sqlite3_column_int64(stmt.get(), 5), sql::column_text(stmt.get(), 6), std::nullopt};
+        if (sqlite3_column_type(stmt.get(), 7) != SQLITE_NULL) {
+            response.rules_version = sqlite3_column_int64(stmt.get(), 7);
+        }
         auto ref = parsers::parse_url(response.url);
         if (!ref || (!wanted.empty() && !wanted.contains(*ref))) {
             continue;
@@ -88,6 +100,19 @@ std::expected<std::vector<StoredResponse>, std::string> stored_responses(const C
     }
     if (rc != SQLITE_DONE) {
         return std::unexpected(std::string("ledger: ") + sqlite3_errmsg(db.get()));
+    }
+    if (!options.failed && options.ids.empty()) {
+        // Versions whose response is not stored are not read: say so, rather than "0".
+        auto missing = sql::prepare(db.get(), "SELECT count(*) FROM articles a JOIN versions v ON v.article_id = a.id"
+                                              " AND v.version = a.current_version LEFT JOIN fetches f ON f.id = v.fetch_id"
+                                              " WHERE f.warc_file IS NULL AND v.first_seen >= ?1");
+        if (missing && sql::Bound(missing.get()).text(options.since).step() == SQLITE_ROW) {
+            if (auto count = sqlite3_column_int64(missing.get(), 0); count > 0) {
+                spdlog::warn("reparse: {} archived articles have no stored response to read (crawled with warc = off,"
+                             " or the links were lost: verify --repair links the stored responses again)",
+                             count);
+            }
+        }
     }
     if (options.failed) { // the latest failed response of each article
         std::reverse(found.begin(), found.end());
@@ -99,11 +124,12 @@ std::expected<std::vector<StoredResponse>, std::string> stored_responses(const C
 
 // Reads one stored response and parses it (on a worker thread).
 Parsed parse_stored(const StoredResponse& job, const std::filesystem::path& root, std::string& mapped_name,
-                    std::optional<MappedFile>& mapped)
+                    std::optional<ArchiveFileMap>& mapped)
 {
     Parsed parsed;
     if (!mapped || mapped_name != job.file) {
-        auto file = MappedFile::open(root / job.file);
+        // A regular file of the archive only: a FIFO there would block, a link lead elsewhere.
+        auto file = map_archive_file(root, job.file);
         mapped_name = job.file;
         mapped.reset();
         if (!file) {
@@ -112,7 +138,16 @@ Parsed parse_stored(const StoredResponse& job, const std::filesystem::path& root
         }
         mapped = std::move(*file);
     }
-    auto record = read_record_at(mapped->bytes(), static_cast<uint64_t>(job.offset), static_cast<uint64_t>(job.length));
+    auto bytes = mapped->bytes();
+    if (job.sha256 && job.offset >= 0 && job.length > 0 && static_cast<uint64_t>(job.offset) <= bytes.size()
+        && static_cast<uint64_t>(job.length) <= bytes.size() - static_cast<uint64_t>(job.offset)
+        && sha256_hex(bytes.substr(static_cast<size_t>(job.offset), static_cast<size_t>(job.length))) != *job.sha256) {
+        parsed.article = std::unexpected(fmt::format("warc: {}: the record at {} is not the one stored (its SHA-256"
+                                                     " differs from the ledger's); verify reports it",
+                                                     job.file, job.offset));
+        return parsed;
+    }
+    auto record = read_record_at(bytes, static_cast<uint64_t>(job.offset), static_cast<uint64_t>(job.length));
     if (!record) {
         parsed.article = std::unexpected("warc: " + job.file + ": " + record.error());
         return parsed;
@@ -173,7 +208,7 @@ private:
     void work()
     {
         std::string mapped_name;
-        std::optional<MappedFile> mapped;
+        std::optional<ArchiveFileMap> mapped;
         for (;;) {
             size_t i = 0;
             {
@@ -228,6 +263,29 @@ private:
     std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point m_last{};
 };
+
+// The same content rules read a stored response into another article than the version it
+// made: the response is no longer the one stored (or the rules are not deterministic),
+// never a change of rules. nullopt: no such contradiction.
+std::expected<std::optional<std::string>, std::string> changed_source(Ledger& ledger, const parsers::Article& article,
+                                                                      int64_t rules_version)
+{
+    if (rules_version != recorded_rules_version()) {
+        return std::optional<std::string>{};
+    }
+    auto stored = ledger.find(article.ref);
+    if (!stored) {
+        return std::unexpected(stored.error().message);
+    }
+    if (!*stored || !(*stored)->record || (*stored)->rules_version != rules_version
+        || (*stored)->record == record_of(article, content_hash(article.content))) {
+        return std::optional<std::string>{};
+    }
+    return std::optional<std::string>(fmt::format(
+        "changed_source: the stored response reads as another article than version {} under the same content"
+        " rules v{}: the response is not the one stored; run sillok verify",
+        (*stored)->current_version, rules_version));
+}
 
 } // namespace
 
@@ -284,7 +342,7 @@ int run_reparse(const Config& config, const ReparseOptions& options, std::ostrea
     }
     unsigned threads = options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     spdlog::info("reparse: {} stored responses, content rules v{}, {} threads", jobs->size(),
-                 parsers::k_content_rules_version, threads);
+                 recorded_rules_version(), threads);
     ArticlePipeline pipeline(stores->archive, stores->ledger); // reads stored responses, keeps none
     std::map<Outcome, size_t> counts;
     Progress progress(jobs->size());
@@ -293,7 +351,15 @@ int run_reparse(const Config& config, const ReparseOptions& options, std::ostrea
         const auto& job = (*jobs)[i];
         auto parsed = parser.take(i);
         ArticleReport report{Outcome::failed, job.ref.id(), {}, {}, {}, {}};
-        if (parsed.article) {
+        auto changed = parsed.article && job.rules_version
+            ? changed_source(stores->ledger, *parsed.article, *job.rules_version)
+            : std::expected<std::optional<std::string>, std::string>{};
+        if (!changed) {
+            return fail(k_exit_io, "ledger: " + changed.error());
+        }
+        if (*changed) {
+            report.reason = **changed;
+        } else if (parsed.article) {
             auto at = parse_kst_iso(job.started_at);
             VersionSource source{kst_iso(at.value_or(wall_now())), nullptr, {}, job.fetch_id, "reparse"};
             auto saved = pipeline.save(*parsed.article, source);

@@ -18,6 +18,7 @@ struct FetchRecord {
     std::string warc_file{};
     int64_t warc_offset = 0;
     int64_t warc_length = 0;
+    std::string warc_sha256{}; // of the record's gzip member as written (WarcRef::sha256)
 };
 
 } // namespace sillok::daemon

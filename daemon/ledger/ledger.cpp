@@ -39,6 +39,11 @@ LedgerError Ledger::error(std::string_view what) const
                        sqlite3_extended_errcode(m_db.get()) & 0xff};
 }
 
+int recorded_rules_version()
+{
+    return parsers::k_content_rules_version;
+}
+
 std::expected<Ledger, LedgerError> Ledger::open(const std::filesystem::path& path)
 {
     auto db = sql::open_connection(path, sql::k_article_data);
@@ -237,7 +242,8 @@ std::expected<std::vector<StoredVersion>, LedgerError> Ledger::versions(const pa
 std::expected<int64_t, LedgerError> Ledger::insert_fetches(const std::vector<FetchRecord>& fetches)
 {
     auto stmt = prepare("INSERT INTO fetches (url, started_at, status, bytes, duration_ms, error,"
-                        " warc_file, warc_offset, warc_length) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                        " warc_file, warc_offset, warc_length, warc_sha256)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!stmt) {
         return std::unexpected(stmt.error());
     }
@@ -247,9 +253,10 @@ std::expected<int64_t, LedgerError> Ledger::insert_fetches(const std::vector<Fet
         bound.text(fetch.url).text(fetch.started_at).integer(fetch.status).integer(fetch.bytes).integer(fetch.duration_ms);
         fetch.error.empty() ? bound.null() : bound.text(fetch.error);
         if (fetch.warc_file.empty()) {
-            bound.null().null().null();
+            bound.null().null().null().null();
         } else {
             bound.text(fetch.warc_file).integer(fetch.warc_offset).integer(fetch.warc_length);
+            fetch.warc_sha256.empty() ? bound.null() : bound.text(fetch.warc_sha256);
         }
         if (bound.step() != SQLITE_DONE) {
             return std::unexpected(error("cannot record fetch"));

@@ -99,6 +99,10 @@ struct ExtractCounts {
     std::string last_fallback = {}; // why the last whole-page parse happened, "" when none
 };
 
+// The content rules version this build records versions under (parsers::k_content_rules_version
+// as ledger.cpp was built: the rules test build compiles it again with other rules).
+int recorded_rules_version();
+
 class Ledger {
 public:
     static std::expected<Ledger, LedgerError> open(const std::filesystem::path& path);

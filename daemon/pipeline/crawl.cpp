@@ -103,6 +103,7 @@ std::expected<void, StorageError> ArticlePipeline::keep_response(FetchResult& fe
     attempt.warc_file = kept->file;
     attempt.warc_offset = kept->offset;
     attempt.warc_length = kept->length;
+    attempt.warc_sha256 = kept->sha256;
     return {};
 }
 
@@ -252,6 +253,7 @@ std::expected<void, StorageError> ArticlePipeline::keep_source(VersionSource& so
     attempt.warc_file = kept->file;
     attempt.warc_offset = kept->offset;
     attempt.warc_length = kept->length;
+    attempt.warc_sha256 = kept->sha256;
     return {};
 }
 

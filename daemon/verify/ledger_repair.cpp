@@ -1,6 +1,8 @@
 #include "daemon/verify/ledger_repair.hpp"
 
+#include "daemon/archive/regular_file.hpp"
 #include "daemon/ledger/sql.hpp"
+#include "parsers/article_ref.hpp"
 
 #include <fmt/format.h>
 
@@ -27,8 +29,8 @@ VerifyError LedgerRepair::error(std::string_view what) const
 
 std::optional<FrontMatter> LedgerRepair::front_matter_of(const CheckedFile& file) const
 {
-    auto text = read_file_bytes(m_root / file.path);
-    auto parsed = text ? read_intact_file(*text, file.hash) : std::nullopt;
+    auto mapped = map_archive_file(m_root, file.path); // through no link, without blocking
+    auto parsed = mapped ? read_intact_file(mapped->bytes(), file.hash) : std::nullopt;
     return parsed ? std::optional(std::move(parsed->front_matter)) : std::nullopt;
 }
 
@@ -38,8 +40,8 @@ bool LedgerRepair::names_intact_file(const std::optional<std::string>& path,
     if (!path || !hash) {
         return false;
     }
-    auto text = read_file_bytes(m_root / *path);
-    return text && read_intact_file(*text, *hash).has_value();
+    auto mapped = map_archive_file(m_root, *path); // a path from the ledger: through no link, without blocking
+    return mapped && read_intact_file(mapped->bytes(), *hash).has_value();
 }
 
 // Versions are numbered in the order their files were crawled. The current file becomes the
@@ -92,6 +94,61 @@ std::expected<std::vector<Repair>, VerifyError> LedgerRepair::repair_article(std
     if (point) {
         if (auto pointed = point_article(row.id, *head, *front, head_version->version); !pointed) {
             return std::unexpected(pointed.error());
+        }
+    }
+    if (tx.commit() != SQLITE_OK) {
+        return std::unexpected(error("cannot commit repair"));
+    }
+    return std::move(m_done);
+}
+
+std::expected<std::vector<Repair>, VerifyError> LedgerRepair::link_response(const UnlinkedResponse& response)
+{
+    m_done.clear();
+    if (response.started_at.empty() || response.url.empty()) {
+        return std::move(m_done);
+    }
+    sql::Transaction tx(m_db);
+    if (tx.begin() != SQLITE_OK) {
+        return std::unexpected(error("cannot start transaction"));
+    }
+    auto insert = prepare("INSERT INTO fetches (url, started_at, status, bytes, duration_ms, error, warc_file,"
+                          " warc_offset, warc_length, warc_sha256) VALUES (?1, ?2, ?3, ?4, 0, NULL, ?5, ?6, ?7, ?8)");
+    if (!insert
+        || sql::Bound(insert.get())
+                   .text(response.url)
+                   .text(response.started_at)
+                   .integer(response.status)
+                   .integer(response.bytes)
+                   .text(response.file)
+                   .integer(response.offset)
+                   .integer(response.length)
+                   .text(response.sha256)
+                   .step()
+               != SQLITE_DONE) {
+        return std::unexpected(error("cannot add fetch"));
+    }
+    auto fetch_id = sqlite3_last_insert_rowid(m_db);
+    m_done.push_back({response.file, fmt::format("fetch row {} added for the response record at {} ({}, {})", fetch_id,
+                                                 response.offset, response.url, response.started_at)});
+    if (auto ref = parsers::parse_url(response.url)) {
+        // A version that points to no fetch, or to one without a stored response.
+        auto point = prepare("UPDATE versions SET fetch_id = ?1 WHERE first_seen = ?2"
+                             " AND (fetch_id IS NULL OR (SELECT warc_file FROM fetches WHERE id = versions.fetch_id) IS NULL)"
+                             " AND article_id = (SELECT id FROM articles WHERE oid = ?3 AND aid = ?4)"
+                             " RETURNING version");
+        if (!point) {
+            return std::unexpected(error("cannot prepare"));
+        }
+        sql::Bound bound(point.get());
+        bound.integer(fetch_id).text(response.crawled_at).text(ref->oid).text(ref->aid);
+        int rc = 0;
+        while ((rc = bound.step()) == SQLITE_ROW) {
+            m_done.push_back({response.file, fmt::format("versions row {} of {} points to fetch row {}",
+                                                         sqlite3_column_int64(point.get(), 0), ref->id(), fetch_id)});
+        }
+        if (rc != SQLITE_DONE) {
+            return std::unexpected(error("cannot point a version at its fetch"));
         }
     }
     if (tx.commit() != SQLITE_OK) {

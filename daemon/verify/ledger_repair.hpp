@@ -3,7 +3,8 @@
 // ledger rows only, never a file.
 #include "daemon/util/c_handles.hpp"
 #include "daemon/archive/front_matter.hpp"
-#include "daemon/verify/problems.hpp"
+#include "daemon/verify/verify.hpp"
+#include "daemon/verify/warc_verify.hpp"
 #include "parsers/article_ref.hpp"
 
 #include <cstdint>
@@ -32,6 +33,11 @@ public:
     // Records one article's intact files that the ledger does not account for, in one
     // transaction of prepared statements; returns the rows changed once it has committed.
     std::expected<std::vector<Repair>, VerifyError> repair_article(std::vector<const CheckedFile*> files);
+    // Records a fetch row for a stored response nothing pointed to (from its URL, WARC-Date,
+    // HTTP status and the SHA-256 of its record), and points to it the version of its
+    // article first seen at that second that points to no fetch; one transaction. A record
+    // without a WARC-Date is left as it is.
+    std::expected<std::vector<Repair>, VerifyError> link_response(const UnlinkedResponse& response);
 
 private:
     struct ArticleRow {

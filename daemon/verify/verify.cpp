@@ -7,13 +7,18 @@
 #include "daemon/ledger/ledger_reader.hpp"
 #include "daemon/verify/ledger_repair.hpp"
 #include "daemon/archive/record.hpp"
+#include "daemon/archive/regular_file.hpp"
 #include "daemon/ledger/sql.hpp"
 #include "daemon/verify/verify_adopted.hpp"
+#include "daemon/warc/warc_writer.hpp"
 #include "daemon/verify/warc_verify.hpp"
 #include "daemon/verify/verify_fields.hpp"
 #include "daemon/verify/verify_mend.hpp"
+#include "parsers/article_ref.hpp"
 
 #include <fmt/format.h>
+
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <map>
@@ -111,12 +116,16 @@ private:
     std::expected<LedgerIndex, VerifyError> load_index();
     void walk(const fs::path& dir, const std::string& relative);
     void report_temp_files(const fs::path& dir);
-    void check_file(const fs::path& file, const std::string& relative);
+    void check_file(const std::string& relative);
     CheckedFile read_facts(const std::string& text, const std::string& relative);
     std::expected<void, VerifyError> check_ledger();
     void problem(ProblemKind kind, std::string_view path, std::string_view detail);
 
     std::expected<void, VerifyError> repair();
+    void note_repairs(std::vector<Repair> done);
+    bool has_stored_response(std::string_view oid, std::string_view aid);
+    std::expected<void, VerifyError> link_responses(const std::vector<UnlinkedResponse>& unlinked);
+    std::expected<std::optional<std::string>, VerifyError> version_without_response(const UnlinkedResponse& response);
     void report_mends();
     VerifyError error(std::string_view what) const
     {
@@ -178,17 +187,50 @@ std::expected<VerifyReport, VerifyError> Verifier::run(bool repair_requested)
     if (auto checked = check_ledger(); !checked) {
         return std::unexpected(checked.error());
     }
-    auto warc = check_warc_links(m_db.get(), m_root, [this](std::string_view file, std::string_view detail) {
-        problem(ProblemKind::warc_record, file, detail);
-    });
+    WarcProblem warc_problem = [this](ProblemKind kind, std::string_view file, std::string_view detail) {
+        problem(kind, file, detail);
+    };
+    auto warc = check_warc_links(m_db.get(), m_root, warc_problem);
     if (!warc) {
         return std::unexpected(VerifyError{warc.error()});
     }
-    m_report.warc_records_checked = *warc;
+    m_report.warc_records_checked = warc->records;
+    auto unlinked = find_unlinked_responses(m_db.get(), m_root, warc_problem);
+    if (!unlinked) {
+        return std::unexpected(VerifyError{unlinked.error()});
+    }
+    // The stored response of a version that points to none is a lost link; any other
+    // response without a fetch row was left by a save cut short before its ledger commit
+    // (the article was fetched again since), and is only counted.
+    size_t leftovers = 0;
+    for (const auto& response : *unlinked) {
+        auto version = version_without_response(response);
+        if (!version) {
+            return std::unexpected(version.error());
+        }
+        if (!*version) {
+            ++leftovers;
+            continue;
+        }
+        problem(ProblemKind::warc_record, response.file,
+                fmt::format("the response record at {} ({}, {}) has no fetch row pointing to it; it is the stored"
+                            " response of {}, which points to none",
+                            response.offset, response.url, response.started_at, **version));
+    }
+    size_t digests_recorded = 0;
     if (repair_requested) {
         if (auto repaired = repair(); !repaired) {
             return std::unexpected(repaired.error());
         }
+        // After the articles and versions: a re-linked response is pointed to by its version.
+        if (auto linked = link_responses(*unlinked); !linked) {
+            return std::unexpected(linked.error());
+        }
+        auto recorded = record_missing_digests(m_db.get(), m_root);
+        if (!recorded) {
+            return std::unexpected(VerifyError{recorded.error()});
+        }
+        digests_recorded = *recorded;
         report_mends();
     }
     std::string counts;
@@ -200,8 +242,17 @@ std::expected<VerifyReport, VerifyError> Verifier::run(bool repair_requested)
     }
     m_out << "summary\t" << one_field(m_root.string()) << '\t' << m_report.files_checked << " files checked, "
           << (m_report.warc_records_checked > 0
-                  ? std::to_string(m_report.warc_records_checked) + " WARC records checked, "
+                  ? std::to_string(m_report.warc_records_checked) + " WARC records checked"
+                        + (warc->without_digest > 0
+                               ? fmt::format(" ({} without a SHA-256 kept in the ledger{})", warc->without_digest,
+                                             repair_requested ? fmt::format(", {} now recorded", digests_recorded)
+                                                              : ": verify --repair records them")
+                               : std::string())
+                        + ", "
                   : std::string())
+          << (leftovers > 0 ? fmt::format("{} stored responses without a fetch row, left by saves cut short ({}), ",
+                                          leftovers, repair_requested ? "now recorded" : "verify --repair records them")
+                            : std::string())
           << m_report.problems.size() << " problems" << counts;
     if (repair_requested) {
         m_out << "; " << m_report.repairs.size() << " ledger repairs";
@@ -239,11 +290,17 @@ void Verifier::walk(const fs::path& dir, const std::string& relative)
         if (relative.empty() && name == k_adopted_dir) {
             continue; // the old crawler's files, checked against the ledger by check_adopted_copies
         }
+        if (relative.empty() && name == k_warc_dir) {
+            continue; // the WARC files, read by find_unlinked_responses
+        }
         if (entry.is_directory(ec)) {
             relative.empty() && name == Archive::k_temp_dir ? report_temp_files(entry.path())
                                                             : walk(entry.path(), path);
         } else if (name.ends_with(".md") && entry.is_regular_file(ec)) {
-            check_file(entry.path(), path); // the ledger (*.sqlite3*) and other files are not archive files
+            check_file(path); // the ledger (*.sqlite3*) and other files are not archive files
+        } else if (struct stat info{}; name.ends_with(".md") && ::lstat(entry.path().c_str(), &info) == 0) {
+            // A FIFO or a device: never opened (a FIFO would block the read).
+            problem(ProblemKind::unreadable, path, std::string(file_kind(info.st_mode)) + ", not a regular file: not read");
         }
     }
 }
@@ -264,15 +321,15 @@ void Verifier::report_temp_files(const fs::path& dir)
     }
 }
 
-void Verifier::check_file(const fs::path& file, const std::string& relative)
+void Verifier::check_file(const std::string& relative)
 {
     ++m_report.files_checked;
-    auto text = read_file_bytes(file);
-    if (!text) {
-        problem(ProblemKind::unreadable, relative, "cannot read the file");
+    auto mapped = map_archive_file(m_root, relative); // through no link, without blocking
+    if (!mapped) {
+        problem(ProblemKind::unreadable, relative, "cannot read the file: " + mapped.error());
         return;
     }
-    auto facts = read_facts(*text, relative);
+    auto facts = read_facts(std::string(mapped->bytes()), relative);
     auto indexed = m_index.find(relative);
     if (indexed == m_index.end()) {
         m_suspects.push_back(std::move(facts));
@@ -384,6 +441,23 @@ std::expected<void, VerifyError> Verifier::check_ledger()
     return {};
 }
 
+// Whether the article's current version points to a stored response.
+bool Verifier::has_stored_response(std::string_view oid, std::string_view aid)
+{
+    auto stmt = sql::prepare(m_db.get(), "SELECT 1 FROM articles a JOIN versions v ON v.article_id = a.id"
+                                         " AND v.version = a.current_version JOIN fetches f ON f.id = v.fetch_id"
+                                         " WHERE a.oid = ?1 AND a.aid = ?2 AND f.warc_file IS NOT NULL");
+    return stmt && sql::Bound(stmt.get()).text(oid).text(aid).step() == SQLITE_ROW;
+}
+
+void Verifier::note_repairs(std::vector<Repair> done)
+{
+    for (auto& repair : done) {
+        m_out << "repaired\t" << one_field(repair.path) << '\t' << one_field(repair.action) << '\n';
+        m_report.repairs.push_back(std::move(repair));
+    }
+}
+
 std::expected<void, VerifyError> Verifier::repair()
 {
     std::map<std::string, std::vector<const CheckedFile*>> by_article;
@@ -396,10 +470,45 @@ std::expected<void, VerifyError> Verifier::repair()
         if (!done) {
             return std::unexpected(done.error());
         }
-        for (auto& repair : *done) {
-            m_out << "repaired\t" << one_field(repair.path) << '\t' << one_field(repair.action) << '\n';
-            m_report.repairs.push_back(std::move(repair));
+        note_repairs(std::move(*done));
+    }
+    return {};
+}
+
+// "versions row N of ID" when the response is the one a version of its article first seen at
+// that second should point to, and that version points to no stored response.
+std::expected<std::optional<std::string>, VerifyError> Verifier::version_without_response(const UnlinkedResponse& response)
+{
+    auto ref = parsers::parse_url(response.url);
+    if (!ref || response.crawled_at.empty()) {
+        return std::optional<std::string>{};
+    }
+    auto stmt = sql::prepare(m_db.get(), "SELECT v.version FROM versions v JOIN articles a ON a.id = v.article_id"
+                                         " LEFT JOIN fetches f ON f.id = v.fetch_id"
+                                         " WHERE a.oid = ?1 AND a.aid = ?2 AND v.first_seen = ?3"
+                                         " AND f.warc_file IS NULL ORDER BY v.version LIMIT 1");
+    if (!stmt) {
+        return std::unexpected(error("cannot read versions"));
+    }
+    int rc = sql::Bound(stmt.get()).text(ref->oid).text(ref->aid).text(response.crawled_at).step();
+    if (rc == SQLITE_DONE) {
+        return std::optional<std::string>{};
+    }
+    if (rc != SQLITE_ROW) {
+        return std::unexpected(error("cannot read versions"));
+    }
+    return std::optional<std::string>(fmt::format("versions row {} of {}", sqlite3_column_int64(stmt.get(), 0), ref->id()));
+}
+
+std::expected<void, VerifyError> Verifier::link_responses(const std::vector<UnlinkedResponse>& unlinked)
+{
+    LedgerRepair repairer(m_db.get(), m_root);
+    for (const auto& response : unlinked) {
+        auto done = repairer.link_response(response);
+        if (!done) {
+            return std::unexpected(done.error());
         }
+        note_repairs(std::move(*done));
     }
     return {};
 }
@@ -411,9 +520,12 @@ void Verifier::report_mends()
     for (const auto& done : m_report.repairs) {
         repaired.insert(done.path);
     }
+    MendContext context{m_root, [this](std::string_view oid, std::string_view aid) {
+                            return has_stored_response(oid, aid);
+                        }};
     for (const auto& found : m_report.problems) {
         if (!repaired.contains(found.path)) {
-            m_out << "mend\t" << one_field(found.path) << '\t' << one_field(how_to_mend(found)) << '\n';
+            m_out << "mend\t" << one_field(found.path) << '\t' << one_field(how_to_mend(found, context)) << '\n';
         }
     }
 }

@@ -2,7 +2,10 @@
 
 #include "daemon/util/digest.hpp"
 #include "daemon/archive/front_matter.hpp"
+#include "daemon/archive/regular_file.hpp"
 #include "daemon/ledger/sql.hpp"
+
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <map>
@@ -37,23 +40,40 @@ AdoptedCopies check_adopted_copies(sqlite3* ledger, const fs::path& archive)
     std::vector<std::string> names;
     std::error_code ec;
     for (fs::directory_iterator it(archive / k_adopted_dir, ec), end; !ec && it != end; it.increment(ec)) {
-        if (it->is_regular_file(ec)) {
-            names.push_back(it->path().filename().string());
-        }
+        names.push_back(it->path().filename().string());
     }
     std::ranges::sort(names);
     for (const auto& name : names) {
         auto relative = std::string(k_adopted_dir) + "/" + name;
-        ++checked.files_checked;
+        struct stat info{};
+        if (::lstat((archive / relative).c_str(), &info) != 0 || S_ISDIR(info.st_mode)) {
+            continue;
+        }
         auto wanted = expected.find(relative);
+        if (S_ISLNK(info.st_mode) || !S_ISREG(info.st_mode)) {
+            // Never followed, never opened: a link leads elsewhere, a FIFO would block.
+            std::error_code read_ec;
+            checked.problems.push_back(
+                S_ISLNK(info.st_mode)
+                    ? Problem{ProblemKind::symlink, relative,
+                              "a symbolic link to " + fs::read_symlink(archive / relative, read_ec).string()
+                                  + ": not followed, not checked"}
+                    : Problem{ProblemKind::unreadable, relative,
+                              std::string(file_kind(info.st_mode)) + ", not a regular file: not read"});
+            if (wanted != expected.end()) {
+                expected.erase(wanted);
+            }
+            continue;
+        }
+        ++checked.files_checked;
         if (wanted == expected.end()) {
             checked.problems.push_back(Problem{ProblemKind::orphan, relative, "no adoption in the ledger names this copy"});
             continue;
         }
-        auto bytes = read_file_bytes(archive / relative);
+        auto bytes = map_archive_file(archive, relative);
         if (!bytes) {
-            checked.problems.push_back(Problem{ProblemKind::unreadable, relative, "cannot read the file"});
-        } else if (auto actual = sha256_hex(*bytes); actual != wanted->second) {
+            checked.problems.push_back(Problem{ProblemKind::unreadable, relative, "cannot read the file: " + bytes.error()});
+        } else if (auto actual = sha256_hex(bytes->bytes()); actual != wanted->second) {
             checked.problems.push_back(Problem{ProblemKind::modified, relative,
                                                "the copy's SHA-256 is " + actual + ", the adopted file's "
                                                    + wanted->second});

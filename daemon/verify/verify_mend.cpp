@@ -7,8 +7,13 @@
 namespace sillok::daemon {
 namespace {
 
-// The article URL of an archive file named "<oid>_<aid>.md" or "<oid>_<aid>.<hash>.md".
-std::optional<std::string> article_url_of(std::string_view path)
+struct ArticleName {
+    std::string oid, aid;
+    bool current = false; // "<oid>_<aid>.md", not an earlier version's name
+};
+
+// The article of an archive file named "<oid>_<aid>.md" or "<oid>_<aid>.<hash>.md".
+std::optional<ArticleName> article_of(std::string_view path)
 {
     auto name = std::filesystem::path(path).filename().string();
     auto stem = std::string_view(name).substr(0, name.find('.'));
@@ -17,30 +22,50 @@ std::optional<std::string> article_url_of(std::string_view path)
         || stem.find_first_not_of("0123456789_") != std::string_view::npos) {
         return std::nullopt;
     }
-    return "https://n.news.naver.com/mnews/article/" + std::string(stem.substr(0, underscore)) + "/"
-        + std::string(stem.substr(underscore + 1));
+    return ArticleName{std::string(stem.substr(0, underscore)), std::string(stem.substr(underscore + 1)),
+                       name == std::string(stem) + ".md"};
 }
 
-std::string crawl_again(const Problem& problem, std::string_view what)
+std::string crawl_again(const Problem& problem, const MendContext& context, std::string_view what)
 {
-    auto url = article_url_of(problem.path);
-    if (!url) {
+    auto article = article_of(problem.path);
+    if (!article) {
         return std::string(what) + "; no article id in the file name: move the file out of the archive";
     }
-    return std::string(what) + ": run `sillok crawl --url " + *url + "`";
+    auto archive = shell_word(context.archive.string());
+    auto crawl = "`sillok crawl --url https://n.news.naver.com/mnews/article/" + article->oid + "/" + article->aid
+                 + " --archive " + archive + "`";
+    if (article->current && context.stored_response && context.stored_response(article->oid, article->aid)) {
+        return std::string(what) + ", or offline by a reparse of its stored response: run `sillok reparse --archive "
+               + archive + " --id " + article->oid + "_" + article->aid + "`, or " + crawl;
+    }
+    return std::string(what) + ": run " + crawl;
 }
 
 } // namespace
 
-std::string how_to_mend(const Problem& problem)
+std::string shell_word(std::string_view text)
+{
+    if (!text.empty() && text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+,=:@")
+                             == std::string_view::npos) {
+        return std::string(text);
+    }
+    std::string quoted = "'";
+    for (char c : text) {
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return quoted + "'";
+}
+
+std::string how_to_mend(const Problem& problem, const MendContext& context)
 {
     switch (problem.kind) {
     case ProblemKind::modified:
-        return crawl_again(problem, "the file is rewritten from the page by a crawl of its article");
+        return crawl_again(problem, context, "the file is rewritten from the page by a crawl of its article");
     case ProblemKind::missing:
-        return crawl_again(problem, "the file is written again by a crawl of its article");
+        return crawl_again(problem, context, "the file is written again by a crawl of its article");
     case ProblemKind::ledger_mismatch:
-        return crawl_again(problem, "the file is rewritten to the ledger's record by a crawl of its article");
+        return crawl_again(problem, context, "the file is rewritten to the ledger's record by a crawl of its article");
     case ProblemKind::orphan:
         return "the file is not one sillok wrote intact: move it out of the archive, or crawl its article";
     case ProblemKind::invalid_front_matter:

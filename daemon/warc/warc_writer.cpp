@@ -1,5 +1,6 @@
 #include "daemon/warc/warc_writer.hpp"
 
+#include "daemon/util/digest.hpp"
 #include "daemon/warc/warc_reader.hpp"
 
 #include <fcntl.h>
@@ -191,7 +192,7 @@ std::expected<WarcRef, IoError> WarcWriter::append(const std::vector<std::string
         return std::unexpected(io_error("cannot write " + (m_root / m_relative).string(), error));
     }
     WarcRef ref{m_relative, static_cast<int64_t>(m_size + total - members.back().size()),
-                static_cast<int64_t>(members.back().size())};
+                static_cast<int64_t>(members.back().size()), sha256_hex(members.back())};
     m_size += total;
     if (synced) {
         m_synced_size = m_size;

@@ -23,11 +23,14 @@ enum class WarcMode { versions, all, off };
 std::optional<WarcMode> parse_warc_mode(std::string_view text);
 std::string_view to_string(WarcMode mode);
 
-// Where a record lies: file relative to the archive, byte offset and length of its gzip member.
+// Where a record lies: file relative to the archive, byte offset and length of its gzip
+// member, and the SHA-256 of that member as written (64 hex digits), which the ledger keeps
+// so that verify tells the stored record from one put in its place.
 struct WarcRef {
     std::string file;
     int64_t offset = 0;
     int64_t length = 0;
+    std::string sha256{};
 };
 
 // The request and response records of one exchange as gzip members, ready for

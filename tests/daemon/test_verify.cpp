@@ -2,11 +2,14 @@
 #include "daemon/archive/archive_format.hpp"
 #include "daemon/util/c_handles.hpp"
 #include "daemon/ledger/ledger.hpp"
+#include "daemon/archive/regular_file.hpp"
 #include "daemon/verify/verify.hpp"
 #include "parsers/article.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
+
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <map>
@@ -337,4 +340,76 @@ TEST_CASE("daemon::verify_archive refuses an archive or ledger that is not there
     REQUIRE_FALSE(no_ledger.has_value());
     CHECK(no_ledger.error().message.starts_with("ledger not found"));
     CHECK_FALSE(fs::exists(dir.path() / "none.sqlite3"));
+}
+
+TEST_CASE("daemon::map_archive_file reads regular files only, through no link, without blocking")
+{
+    ScratchDir scratch;
+    const auto root = scratch.path() / "archive";
+    const auto outside = scratch.path() / "outside";
+    fs::create_directories(root / "warc/2026/12");
+    fs::create_directories(outside);
+    write_file(root / "warc/2026/12/a.warc.gz", "abc");
+    write_file(outside / "b.warc.gz", "outside");
+
+    auto plain = sillok::daemon::map_archive_file(root, "warc/2026/12/a.warc.gz");
+    REQUIRE(plain.has_value());
+    CHECK(plain->bytes() == "abc");
+
+    // A FIFO: reported at once (an open for reading would wait for a writer forever).
+    REQUIRE(::mkfifo((root / "warc/2026/12/fifo.warc.gz").c_str(), 0644) == 0);
+    auto fifo = sillok::daemon::map_archive_file(root, "warc/2026/12/fifo.warc.gz");
+    REQUIRE_FALSE(fifo.has_value());
+    CHECK(fifo.error().find("a FIFO, not a regular file") != std::string::npos);
+
+    // A device, a linked file and a linked folder are never read.
+    fs::create_symlink("/dev/zero", root / "warc/2026/12/zero.warc.gz");
+    fs::create_symlink(outside / "b.warc.gz", root / "warc/2026/12/b.warc.gz");
+    fs::create_directory_symlink(outside, root / "warc/2026/11");
+    for (const auto* name : {"warc/2026/12/zero.warc.gz", "warc/2026/12/b.warc.gz", "warc/2026/11/b.warc.gz"}) {
+        CAPTURE(name);
+        auto linked = sillok::daemon::map_archive_file(root, name);
+        REQUIRE_FALSE(linked.has_value());
+        CHECK(linked.error().find("a symbolic link") != std::string::npos);
+    }
+    // Nor anything outside the archive by its name.
+    for (const auto* name : {"../outside/b.warc.gz", "/etc/hostname", "warc//2026/12/a.warc.gz", ""}) {
+        CAPTURE(name);
+        CHECK_FALSE(sillok::daemon::map_archive_file(root, name).has_value());
+    }
+}
+
+TEST_CASE("daemon::verify_archive reports a FIFO or a link in place of an archive file without reading it")
+{
+    SampleArchive sample(false);
+    REQUIRE(::mkfifo((sample.root / "2024/05/30/999_0000000001.md").c_str(), 0644) == 0);
+    fs::create_directories(sample.root / "adopted");
+    REQUIRE(::mkfifo((sample.root / "adopted/998_0000000001.md").c_str(), 0644) == 0);
+    write_file(sample.dir.path() / "outside.md", "not in the archive");
+    fs::create_symlink(sample.dir.path() / "outside.md", sample.root / "adopted/997_0000000001.md");
+
+    auto run = verify(sample.root); // a FIFO opened for reading would wait here for ever
+    CHECK(run.out.find("unreadable\t2024/05/30/999_0000000001.md\ta FIFO, not a regular file: not read\n")
+          != std::string::npos);
+    CHECK(run.out.find("unreadable\tadopted/998_0000000001.md\ta FIFO, not a regular file: not read\n")
+          != std::string::npos);
+    CHECK(run.out.find("symlink\tadopted/997_0000000001.md\ta symbolic link to ") != std::string::npos);
+    CHECK(run.report.count(ProblemKind::orphan) == 0); // the link's target was not read as a copy
+    CHECK(run.report.problems.size() == 3);
+}
+
+TEST_CASE("daemon::verify_archive --repair does not open a FIFO that a ledger row names")
+{
+    SampleArchive sample;
+    const std::string fifo = "2024/05/30/003_0012577249.aaaaaaaaaaaa.md";
+    REQUIRE(::mkfifo((sample.root / fifo).c_str(), 0644) == 0);
+    // The current file's rows name the FIFO instead: the file is then the ledger's orphan.
+    execute(sample.ledger, "UPDATE versions SET path = '" + fifo + "' WHERE path = '" + sample.current + "';"
+                           " UPDATE articles SET path = '" + fifo + "' WHERE path = '" + sample.current + "'");
+
+    auto run = verify(sample.root, true); // reading the FIFO would wait here for ever
+    CHECK(run.out.find("unreadable\t" + fifo + "\ta FIFO, not a regular file: not read\n") != std::string::npos);
+    CHECK(run.out.find("orphan\t" + sample.current) != std::string::npos);
+    CHECK(rows(sample.ledger, "SELECT path FROM articles WHERE aid = '0012577249'")
+          == std::vector<std::string>{sample.current});
 }
