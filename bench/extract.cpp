@@ -8,11 +8,11 @@
 // from that article's URL.
 #include "parsers/article.hpp"
 
+#include <climits>
 #include <libxml/HTMLparser.h>
 
 #include <algorithm>
 #include <chrono>
-#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -124,7 +124,8 @@ Options parse_options(int argc, char** argv)
         } else if (arg == "--full-only") {
             options.full_only = true;
         } else if (arg.starts_with("-")) {
-            std::fprintf(stderr, "usage: extract [--seconds S | --passes N] [--extract-only | --full-only] [PAGE|FOLDER]...\n");
+            std::fprintf(stderr,
+                         "usage: extract [--seconds S | --passes N] [--extract-only | --full-only] [PAGE|FOLDER]...\n");
             std::exit(64);
         } else {
             options.inputs.emplace_back(arg);
@@ -132,7 +133,8 @@ Options parse_options(int argc, char** argv)
     }
     if (options.inputs.empty()) {
         const char* fixtures = std::getenv("SILLOK_FIXTURES");
-        options.inputs.emplace_back(fs::path(fixtures != nullptr ? fixtures : SILLOK_FIXTURES_DIR) / "naver" / "article");
+        options.inputs.emplace_back(fs::path(fixtures != nullptr ? fixtures : SILLOK_FIXTURES_DIR) / "naver"
+                                    / "article");
     }
     return options;
 }

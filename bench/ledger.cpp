@@ -20,10 +20,13 @@
 // kept, one that exists must be one this benchmark filled with COUNT articles, and only its
 // lookups are measured again)
 // Environment: MEASURED (default 200,000, at most COUNT): articles inserted through the API.
+#include "daemon/ledger/ledger.hpp"
+
 #include "daemon/archive/archive_format.hpp"
 #include "daemon/ledger/frontier.hpp"
-#include "daemon/ledger/ledger.hpp"
 #include "daemon/ledger/sql.hpp"
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -33,8 +36,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 namespace {
 
@@ -75,10 +76,7 @@ Article article_of(long i)
     return article;
 }
 
-double seconds_since(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 void fail(const std::string& what)
 {
@@ -97,10 +95,10 @@ void record_group(Ledger& ledger, long first, long last)
     writes.reserve(articles.size());
     for (const auto& article : articles) {
         const auto hash = sillok::daemon::content_hash(article.content);
-        const SavedVersion saved{article, hash, "2024/05/30/" + article.ref.id() + ".md",
-                                 "2024-05-30T12:00:00+09:00", std::nullopt};
-        writes.emplace_back(VersionWrite{
-            saved, {{article.ref.canonical_url(), "2024-05-30T12:00:00+09:00", 200, 180'000, 120, ""}}});
+        const SavedVersion saved{article, hash, "2024/05/30/" + article.ref.id() + ".md", "2024-05-30T12:00:00+09:00",
+                                 std::nullopt};
+        writes.emplace_back(
+            VersionWrite{saved, {{article.ref.canonical_url(), "2024-05-30T12:00:00+09:00", 200, 180'000, 120, ""}}});
     }
     if (auto saved_ok = ledger.record_batch(writes); !saved_ok) {
         fail("record_batch: " + saved_ok.error().message);
@@ -145,8 +143,8 @@ void bulk_fill(const fs::path& path, long count)
     if (sqlite3_exec(raw, "PRAGMA cache_size = -1000000", nullptr, nullptr, nullptr) != SQLITE_OK) {
         fail(std::string("cache_size: ") + sqlite3_errmsg(raw));
     }
-    constexpr std::string_view k_numbers
-        = "WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2) ";
+    constexpr std::string_view k_numbers =
+        "WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2) ";
     const std::string statements[] = {
         std::string(k_numbers)
             + "INSERT INTO fetches (id, url, started_at, status, bytes, duration_ms)"
@@ -209,7 +207,9 @@ void check_filled(const fs::path& path, long count)
 void print_latency(const char* what, bool known, const char* pass, std::vector<double>& micros)
 {
     std::ranges::sort(micros);
-    const auto at = [&](double q) { return micros[static_cast<std::size_t>(q * static_cast<double>(micros.size() - 1))]; };
+    const auto at = [&](double q) {
+        return micros[static_cast<std::size_t>(q * static_cast<double>(micros.size() - 1))];
+    };
     std::printf("%s (%s articles, %s, %zu lookups): p50 %.1f us, p99 %.1f us, max %.1f us\n", what,
                 known ? "archived" : "unknown", pass, micros.size(), at(0.5), at(0.99), micros.back());
 }
@@ -224,7 +224,8 @@ void warm_dedupe_index(const fs::path& path)
         fail("open: " + db.error().message);
     }
     const auto start = Clock::now();
-    auto stmt = sillok::daemon::sql::prepare(db->get(), "SELECT count(*) FROM (SELECT oid, aid FROM articles ORDER BY oid, aid)");
+    auto stmt = sillok::daemon::sql::prepare(db->get(),
+                                             "SELECT count(*) FROM (SELECT oid, aid FROM articles ORDER BY oid, aid)");
     if (!stmt || sqlite3_step(stmt.get()) != SQLITE_ROW) {
         fail(std::string("read the index: ") + sqlite3_errmsg(db->get()));
     }
@@ -242,7 +243,8 @@ std::vector<ArticleRef> lookup_refs(long count, bool known, std::mt19937_64& ran
     return refs;
 }
 
-void dedupe_lookups(sillok::daemon::Frontier& frontier, long count, bool known, const char* pass, std::mt19937_64& random)
+void dedupe_lookups(sillok::daemon::Frontier& frontier, long count, bool known, const char* pass,
+                    std::mt19937_64& random)
 {
     std::vector<double> micros;
     for (const auto& ref : lookup_refs(count, known, random)) {
@@ -280,8 +282,9 @@ int main(int argc, char** argv)
         return 64;
     }
     const bool scratch = argc < 3;
-    const fs::path path = scratch ? fs::temp_directory_path() / ("sillok-bench-ledger-" + std::to_string(getpid()) + ".sqlite3")
-                                  : fs::path(argv[2]);
+    const fs::path path =
+        scratch ? fs::temp_directory_path() / ("sillok-bench-ledger-" + std::to_string(getpid()) + ".sqlite3")
+                : fs::path(argv[2]);
     const bool filled = fs::exists(path);
     if (filled) {
         check_filled(path, count); // before Ledger::open, which would migrate any other ledger

@@ -46,9 +46,11 @@ std::pair<fs::path, size_t> build_warc(const fs::path& dir, int n)
                 at += k_own_url.size();
                 page.replace(at, page.find('"', at) - at, url);
             }
-            daemon::HttpExchange exchange{url, daemon::WallClock::now(),
+            daemon::HttpExchange exchange{url,
+                                          daemon::WallClock::now(),
                                           "GET / HTTP/1.1\r\nHost: n.news.naver.com\r\n\r\n",
-                                          "HTTP/1.1 200 OK\r\nContent-Type: text/html;charset=UTF-8\r\n\r\n", page,
+                                          "HTTP/1.1 200 OK\r\nContent-Type: text/html;charset=UTF-8\r\n\r\n",
+                                          page,
                                           "127.0.0.1"};
             if (auto written = writer.write_exchange(exchange); !written) {
                 fmt::print(stderr, "cannot write the WARC: {}\n", written.error().message);
@@ -66,7 +68,9 @@ double children_cpu_seconds()
 {
     rusage usage{};
     getrusage(RUSAGE_CHILDREN, &usage);
-    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 

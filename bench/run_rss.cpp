@@ -5,10 +5,10 @@
 //   2. `sillok run --rate 0 --concurrency C` on the same archive until it has archived
 //      warmup + N more articles: CPU (utime + stime) and wall time of the N.
 #include "bench/site.hpp"
-#include "daemon/util/c_handles.hpp"
 #include "daemon/ledger/frontier.hpp"
 #include "daemon/ledger/ledger.hpp"
 #include "daemon/ledger/sql.hpp"
+#include "daemon/util/c_handles.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/https_server.hpp"
 
@@ -174,17 +174,26 @@ private:
 
 double mib(long kb) { return static_cast<double>(kb) / 1024.0; }
 
-void print_mib(const char* label, double value)
-{
-    std::printf("  %-34s %8.1f MiB\n", label, value);
-}
+void print_mib(const char* label, double value) { std::printf("  %-34s %8.1f MiB\n", label, value); }
 
 std::vector<std::string> run_args(const Options& options, const test::NaverStandIn& server, const fs::path& archive,
                                   double rate, int concurrency)
 {
-    std::vector<std::string> args{options.sillok, "run", "--archive", archive.string(), "--section", "100",
-                                  "--poll-interval", "86400", "--timeout", "20", "--rate", std::to_string(rate),
-                                  "--concurrency", std::to_string(concurrency), "-q"};
+    std::vector<std::string> args{options.sillok,
+                                  "run",
+                                  "--archive",
+                                  archive.string(),
+                                  "--section",
+                                  "100",
+                                  "--poll-interval",
+                                  "86400",
+                                  "--timeout",
+                                  "20",
+                                  "--rate",
+                                  std::to_string(rate),
+                                  "--concurrency",
+                                  std::to_string(concurrency),
+                                  "-q"};
     auto server_args = server.curl_args();
     args.insert(args.end(), server_args.begin(), server_args.end());
     return args;
@@ -284,7 +293,8 @@ void measure_cpu(const Options& options, const test::NaverStandIn& server, const
     auto start = before + static_cast<std::int64_t>(options.warmup);
     auto end = start + static_cast<std::int64_t>(options.articles);
     if (!wait_for_articles(daemon, counter, start)) {
-        throw std::runtime_error("sillok run did not archive the warm-up articles; see " + (work / "run-cpu.log").string());
+        throw std::runtime_error("sillok run did not archive the warm-up articles; see "
+                                 + (work / "run-cpu.log").string());
     }
     auto cpu_start = cpu_ms(daemon.pid());
     auto wall_start = Steady::now();

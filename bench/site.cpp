@@ -89,15 +89,16 @@ constexpr std::string_view k_uncompressed_html = "Text/html;charset=UTF-8";
 void serve_uncompressed(test::NaverStandIn& server, const std::string& host, const std::string& target,
                         std::shared_ptr<const std::string> body, std::chrono::milliseconds delay = {})
 {
-    server.on(host, target,
-              [&server, body = std::move(body), delay](const httplib::Request& /*request*/, httplib::Response& response) {
-                  if (delay.count() > 0 && !server.sleep_unless_stopped(delay)) {
-                      response.status = 503;
-                      return;
-                  }
-                  response.status = 200;
-                  response.set_content(*body, std::string(k_uncompressed_html));
-              });
+    server.on(
+        host, target,
+        [&server, body = std::move(body), delay](const httplib::Request& /*request*/, httplib::Response& response) {
+            if (delay.count() > 0 && !server.sleep_unless_stopped(delay)) {
+                response.status = 503;
+                return;
+            }
+            response.status = 200;
+            response.set_content(*body, std::string(k_uncompressed_html));
+        });
 }
 
 // The request target (path and query) of a URL on https://news.naver.com.
@@ -180,9 +181,9 @@ std::vector<parsers::ArticleRef> serve_listings(test::NaverStandIn& server, cons
             auto first = (static_cast<std::size_t>(day) * static_cast<std::size_t>(shape.pages_per_day)
                           + static_cast<std::size_t>(page) - 1)
                          * k_refs_per_list_page;
-            serve_uncompressed(server, "news.naver.com", news_target(parsers::legacy_list_url(section, date, page)),
-                               std::make_shared<const std::string>(
-                                   list.render(&refs[first], date, page, page < shape.pages_per_day)));
+            serve_uncompressed(
+                server, "news.naver.com", news_target(parsers::legacy_list_url(section, date, page)),
+                std::make_shared<const std::string>(list.render(&refs[first], date, page, page < shape.pages_per_day)));
         }
     }
     return refs;

@@ -18,8 +18,8 @@ namespace {
 // What Naver's pages for deleted or withdrawn articles say, written without spaces because
 // the pages space them differently ("노출 중단 된 기사", "노출 중단된 기사").
 constexpr std::array<std::string_view, 9> k_gone_markers = {
-    "페이지를찾을수없습니다", "기사를찾을수없습니다", "삭제된기사", "삭제되었거나",
-    "존재하지않는", "노출중단", "서비스되지않는", "서비스하지않는", "기사가삭제"};
+    "페이지를찾을수없습니다", "기사를찾을수없습니다", "삭제된기사", "삭제되었거나", "존재하지않는", "노출중단",
+    "서비스되지않는",         "서비스하지않는",       "기사가삭제"};
 // An error page is short: past this much visible text, only its title and error boxes count.
 constexpr std::size_t k_short_page_bytes = 4096;
 // Every id, class token, meta property and rel value that the rules below look for once the
@@ -27,21 +27,29 @@ constexpr std::size_t k_short_page_bytes = 4096;
 // of an article page, so parse_regions can hand libxml2 those alone. A rule that reads a
 // new mark must add it here. (Without #dic_area the page is read whole: the rules for
 // error pages look at all of it.)
-constexpr std::array<std::string_view, 16> k_region_marks = {
-    "dic_area", "title_area", "media_end_head_headline", "_ARTICLE_DATE_TIME",
-    "_ARTICLE_MODIFY_DATE_TIME", "media_end_head_top_logo_img", "byline_s", "byline",
-    "media_end_head_journalist_name", "media_end_categorize_item", "media_end_head_origin_link",
-    "media_end_summary", "og:url", "og:title", "og:article:author", "canonical"};
+constexpr std::array<std::string_view, 16> k_region_marks = {"dic_area",
+                                                             "title_area",
+                                                             "media_end_head_headline",
+                                                             "_ARTICLE_DATE_TIME",
+                                                             "_ARTICLE_MODIFY_DATE_TIME",
+                                                             "media_end_head_top_logo_img",
+                                                             "byline_s",
+                                                             "byline",
+                                                             "media_end_head_journalist_name",
+                                                             "media_end_categorize_item",
+                                                             "media_end_head_origin_link",
+                                                             "media_end_summary",
+                                                             "og:url",
+                                                             "og:title",
+                                                             "og:article:author",
+                                                             "canonical"};
 
 std::unexpected<PageError> fail(PageErrorKind kind, std::string message)
 {
     return std::unexpected(PageError{kind, std::move(message)});
 }
 
-std::string text_of(const xmlNode* node)
-{
-    return collapse_white_space(raw_text(node));
-}
+std::string text_of(const xmlNode* node) { return collapse_white_space(raw_text(node)); }
 
 std::string attribute_text(const xmlNode* node, const char* name)
 {
@@ -79,10 +87,10 @@ const xmlNode* first_with_id(const xmlNode* root, std::string_view id)
 // //meta[@property='property']/@content
 std::string meta_content(const xmlNode* root, std::string_view property)
 {
-    return attribute_text(find_element(root, [&](const xmlNode* e) {
-                              return is_element(e, "meta") && attribute_equals(e, "property", property);
-                          }),
-                          "content");
+    return attribute_text(
+        find_element(
+            root, [&](const xmlNode* e) { return is_element(e, "meta") && attribute_equals(e, "property", property); }),
+        "content");
 }
 
 bool has_sports_or_entertainment_host(std::string_view url)
@@ -96,17 +104,19 @@ bool has_sports_or_entertainment_host(std::string_view url)
 bool names_sports_or_entertainment_address(const xmlNode* root)
 {
     return has_sports_or_entertainment_host(meta_content(root, "og:url"))
-        || has_sports_or_entertainment_host(attribute_text(
-            find_element(root, [](const xmlNode* e) { return is_element(e, "link") && attribute_equals(e, "rel", "canonical"); }),
-            "href"));
+           || has_sports_or_entertainment_host(
+               attribute_text(find_element(root,
+                                           [](const xmlNode* e) {
+                                               return is_element(e, "link") && attribute_equals(e, "rel", "canonical");
+                                           }),
+                              "href"));
 }
 
 bool has_gone_marker(std::string text)
 {
     std::erase_if(text, [](unsigned char c) { return c == ' '; });
-    return std::ranges::any_of(k_gone_markers, [&](std::string_view marker) {
-        return text.find(marker) != std::string::npos;
-    });
+    return std::ranges::any_of(k_gone_markers,
+                               [&](std::string_view marker) { return text.find(marker) != std::string::npos; });
 }
 
 // A deleted or unavailable article comes back as Naver's error page: no article body
@@ -136,13 +146,14 @@ bool is_gone_page(const xmlNode* root)
 bool looks_like_article(const xmlNode* root)
 {
     return first_with_id(root, "dic_area") != nullptr || first_with_id(root, "title_area") != nullptr
-        || first_with_class(root, "", "media_end_head_headline") != nullptr
-        || first_with_class(root, "", "_ARTICLE_DATE_TIME") != nullptr || meta_content(root, "og:type") == "article";
+           || first_with_class(root, "", "media_end_head_headline") != nullptr
+           || first_with_class(root, "", "_ARTICLE_DATE_TIME") != nullptr || meta_content(root, "og:type") == "article";
 }
 
 std::string title_of(const xmlNode* root)
 {
-    for (const xmlNode* headline : {first_with_id(root, "title_area"), first_with_class(root, "h2", "media_end_head_headline")}) {
+    for (const xmlNode* headline :
+         {first_with_id(root, "title_area"), first_with_class(root, "h2", "media_end_head_headline")}) {
         if (auto title = text_of(headline); !title.empty()) {
             return title;
         }
@@ -205,9 +216,10 @@ std::expected<Article, PageError> article_of(const xmlNode* root, ArticleRef ref
     }
     if (!published_at) {
         // A value that is there but not a real time is named, so the failure says why.
-        missing.emplace_back(stated_time.empty() ? std::string("publication time (data-date-time)")
-                                                 : "publication time (data-date-time '" + quoted_for_message(stated_time)
-                                                     + "' " + calendar_time_rule(TimeShape::seconds) + ")");
+        missing.emplace_back(stated_time.empty()
+                                 ? std::string("publication time (data-date-time)")
+                                 : "publication time (data-date-time '" + quoted_for_message(stated_time) + "' "
+                                       + calendar_time_rule(TimeShape::seconds) + ")");
     }
     if (article.content.empty()) {
         missing.emplace_back("body text (#dic_area)");
@@ -286,11 +298,16 @@ std::expected<Article, PageError> parse_article(std::string_view html, std::stri
 std::string_view to_string(PageErrorKind kind)
 {
     switch (kind) {
-    case PageErrorKind::gone: return "gone";
-    case PageErrorKind::sports_or_entertainment: return "sports_or_entertainment";
-    case PageErrorKind::not_an_article: return "not_an_article";
-    case PageErrorKind::incomplete: return "incomplete";
-    case PageErrorKind::parser_limit: return "parser_limit";
+    case PageErrorKind::gone:
+        return "gone";
+    case PageErrorKind::sports_or_entertainment:
+        return "sports_or_entertainment";
+    case PageErrorKind::not_an_article:
+        return "not_an_article";
+    case PageErrorKind::incomplete:
+        return "incomplete";
+    case PageErrorKind::parser_limit:
+        return "parser_limit";
     }
     return "unknown";
 }

@@ -22,10 +22,10 @@ inline constexpr int k_content_rules_version = 1;
 struct Article {
     ArticleRef ref;
     std::string title;
-    std::string category;     // page order, joined with ", "
+    std::string category; // page order, joined with ", "
     std::string publisher;
-    std::string author;       // may be empty
-    std::string published_at; // ISO 8601 with +09:00, e.g. "2024-05-30T11:40:08+09:00"
+    std::string author;                      // may be empty
+    std::string published_at;                // ISO 8601 with +09:00, e.g. "2024-05-30T11:40:08+09:00"
     std::optional<std::string> modified_at;  // same form; only when the page shows one
     std::optional<std::string> original_url; // the publisher's own link
     // The address the page gives as its own (og:url), "" when it gives none: a page is
@@ -38,11 +38,11 @@ struct Article {
 };
 
 enum class PageErrorKind {
-    gone,                   // deleted or unavailable article ("기사가 삭제되었거나...")
-    sports_or_entertainment,// served by sports/entertain: not archived by sillok
-    not_an_article,         // some other page (home, section list, error page of another kind)
-    incomplete,             // looks like an article but lacks title, time or body
-    parser_limit,           // the HTML parser could not read the page whole (a limit, an encoding)
+    gone,                    // deleted or unavailable article ("기사가 삭제되었거나...")
+    sports_or_entertainment, // served by sports/entertain: not archived by sillok
+    not_an_article,          // some other page (home, section list, error page of another kind)
+    incomplete,              // looks like an article but lacks title, time or body
+    parser_limit,            // the HTML parser could not read the page whole (a limit, an encoding)
 };
 
 struct PageError {

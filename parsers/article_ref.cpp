@@ -11,8 +11,7 @@
 namespace sillok::parsers {
 namespace {
 
-constexpr std::array k_news_hosts = {std::string_view{"n.news.naver.com"},
-                                     std::string_view{"news.naver.com"},
+constexpr std::array k_news_hosts = {std::string_view{"n.news.naver.com"}, std::string_view{"news.naver.com"},
                                      std::string_view{"m.news.naver.com"}};
 constexpr size_t k_oid_digits = 3;
 constexpr size_t k_aid_digits = 10;
@@ -52,14 +51,12 @@ std::optional<std::string_view> query_value(std::string_view query, std::string_
 std::optional<std::string> other_scheme(std::string_view text)
 {
     auto colon = text.find(':');
-    if (colon == std::string_view::npos || colon == 0
-        || !std::isalpha(static_cast<unsigned char>(text.front()))) {
+    if (colon == std::string_view::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(text.front()))) {
         return std::nullopt;
     }
     auto name = text.substr(0, colon);
-    bool scheme_chars = std::ranges::all_of(name, [](unsigned char c) {
-        return std::isalnum(c) != 0 || c == '+' || c == '-' || c == '.';
-    });
+    bool scheme_chars = std::ranges::all_of(
+        name, [](unsigned char c) { return std::isalnum(c) != 0 || c == '+' || c == '-' || c == '.'; });
     auto after = text.substr(colon + 1);
     if (!scheme_chars || name.find('.') != std::string_view::npos
         || (!after.empty() && std::isdigit(static_cast<unsigned char>(after.front())) != 0) || after.empty()) {
@@ -73,16 +70,14 @@ UrlError error(UrlErrorKind kind, std::string_view text, std::string_view why)
     return UrlError{kind, "'" + quoted_for_message(text) + "' " + std::string(why)};
 }
 
-std::expected<ArticleRef, UrlError> make_ref(std::string_view oid, std::string_view aid,
-                                             std::string_view text)
+std::expected<ArticleRef, UrlError> make_ref(std::string_view oid, std::string_view aid, std::string_view text)
 {
     if (oid.size() != k_oid_digits || !all_digits(oid)) {
-        return std::unexpected(error(UrlErrorKind::bad_id, text,
-                                     "has a malformed press id (oid): expected 3 digits"));
+        return std::unexpected(error(UrlErrorKind::bad_id, text, "has a malformed press id (oid): expected 3 digits"));
     }
     if (aid.size() != k_aid_digits || !all_digits(aid)) {
-        return std::unexpected(error(UrlErrorKind::bad_id, text,
-                                     "has a malformed article id (aid): expected 10 digits"));
+        return std::unexpected(
+            error(UrlErrorKind::bad_id, text, "has a malformed article id (aid): expected 10 digits"));
     }
     return ArticleRef{std::string(oid), std::string(aid)};
 }
@@ -94,14 +89,17 @@ std::optional<std::pair<std::string_view, std::string_view>> ids_from_path(std::
 {
     auto segments = split(path, '/');
     std::erase_if(segments, [](std::string_view s) { return s.empty(); });
-    std::vector<std::string_view> prefix(segments.begin(),
-                                         segments.end() - std::min<size_t>(2, segments.size()));
+    std::vector<std::string_view> prefix(segments.begin(), segments.end() - std::min<size_t>(2, segments.size()));
     using Prefix = std::vector<std::string_view>;
     static const std::array<Prefix, 8> k_prefixes = {
-        Prefix{"mnews", "article"},           Prefix{"article"},
-        Prefix{"mnews", "ranking", "article"}, Prefix{"mnews", "article", "comment"},
-        Prefix{"article", "comment"},          Prefix{"mnews", "hotissue", "article"},
-        Prefix{"article", "newspaper"},        Prefix{"mnews", "article", "newspaper"},
+        Prefix{"mnews", "article"},
+        Prefix{"article"},
+        Prefix{"mnews", "ranking", "article"},
+        Prefix{"mnews", "article", "comment"},
+        Prefix{"article", "comment"},
+        Prefix{"mnews", "hotissue", "article"},
+        Prefix{"article", "newspaper"},
+        Prefix{"mnews", "article", "newspaper"},
     };
     if (segments.size() < 3 || std::ranges::find(k_prefixes, prefix) == k_prefixes.end()) {
         return std::nullopt;
@@ -113,8 +111,7 @@ bool is_read_page(std::string_view path)
 {
     auto slash = path.rfind('/');
     auto leaf = ascii_lower(path.substr(slash == std::string_view::npos ? 0 : slash + 1));
-    return leaf == "read.naver" || leaf == "read.nhn" || leaf == "rankingread.naver"
-        || leaf == "rankingread.nhn";
+    return leaf == "read.naver" || leaf == "read.nhn" || leaf == "rankingread.naver" || leaf == "rankingread.nhn";
 }
 
 } // namespace
@@ -130,18 +127,13 @@ std::string host_of(std::string_view url)
     return parts ? parts->host : std::string{};
 }
 
-bool is_news_host(std::string_view host)
-{
-    return std::ranges::find(k_news_hosts, host) != k_news_hosts.end();
-}
+bool is_news_host(std::string_view host) { return std::ranges::find(k_news_hosts, host) != k_news_hosts.end(); }
 
 bool is_sports_or_entertainment_host(std::string_view host)
 {
-    auto ends_with = [&](std::string_view suffix) {
-        return host == suffix.substr(1) || host.ends_with(suffix);
-    };
-    return ends_with(".sports.naver.com") || ends_with(".entertain.naver.com")
-        || ends_with(".sports.news.naver.com") || ends_with(".game.naver.com");
+    auto ends_with = [&](std::string_view suffix) { return host == suffix.substr(1) || host.ends_with(suffix); };
+    return ends_with(".sports.naver.com") || ends_with(".entertain.naver.com") || ends_with(".sports.news.naver.com")
+           || ends_with(".game.naver.com");
 }
 
 std::expected<UrlParts, UrlError> split_url(std::string_view text)

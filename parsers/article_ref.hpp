@@ -25,10 +25,10 @@ struct ArticleRef {
 };
 
 enum class UrlErrorKind {
-    malformed,    // not a URL at all
-    not_naver,    // a host that is not a Naver News host
-    not_article,  // a Naver page that is not an article (section, home, search, ...)
-    bad_id,       // an article URL whose oid/aid are not well-formed
+    malformed,   // not a URL at all
+    not_naver,   // a host that is not a Naver News host
+    not_article, // a Naver page that is not an article (section, home, search, ...)
+    bad_id,      // an article URL whose oid/aid are not well-formed
 };
 
 struct UrlError {
@@ -67,7 +67,8 @@ std::string host_of(std::string_view url);
 
 // n.news.naver.com, news.naver.com, m.news.naver.com: hosts the fetcher may follow redirects to.
 bool is_news_host(std::string_view host);
-// sports, entertainment and esports (game.naver.com) hosts: Naver moves such articles there; sillok does not archive them.
+// sports, entertainment and esports (game.naver.com) hosts: Naver moves such articles there; sillok does not archive
+// them.
 bool is_sports_or_entertainment_host(std::string_view host);
 
 } // namespace sillok::parsers

@@ -23,9 +23,9 @@ constexpr std::string_view k_region_end = "sillok-region-end";
 constexpr std::size_t k_max_region_share = 4;
 
 // Elements without content in libxml2's HTML 4 table: their start tag is the whole element.
-constexpr std::array<std::string_view, 17> k_void_elements = {
-    "area", "base", "basefont", "br", "col", "embed", "frame", "hr", "img",
-    "input", "isindex", "link", "meta", "param", "source", "track", "wbr"};
+constexpr std::array<std::string_view, 17> k_void_elements = {"area",  "base",  "basefont", "br",    "col",     "embed",
+                                                              "frame", "hr",    "img",      "input", "isindex", "link",
+                                                              "meta",  "param", "source",   "track", "wbr"};
 
 struct Span {
     std::size_t begin;
@@ -37,27 +37,15 @@ struct Region {
     std::string name; // lower case, as libxml2 names elements
 };
 
-bool is_ascii_alpha(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-bool is_name_char(char c)
-{
-    return is_ascii_alpha(c) || (c >= '0' && c <= '9') || c == '-';
-}
+bool is_name_char(char c) { return is_ascii_alpha(c) || (c >= '0' && c <= '9') || c == '-'; }
 
 // Characters that continue a class token, id or property value: a mark next to one is part
 // of a longer word, not the mark.
-bool is_token_char(char c)
-{
-    return is_name_char(c) || c == '_' || c == ':';
-}
+bool is_token_char(char c) { return is_name_char(c) || c == '_' || c == ':'; }
 
-char ascii_lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // True when text at offset at starts with lower_prefix, ASCII case ignored.
 bool starts_with_ci(std::string_view text, std::size_t at, std::string_view lower_prefix)
@@ -346,9 +334,8 @@ std::expected<std::vector<Region>, Why> find_regions(std::string_view page, std:
         outermost.push_back(std::move(region));
     }
     for (auto at : loose) {
-        const auto inside = std::ranges::any_of(outermost, [&](const Region& r) {
-            return r.span.begin < at && at < r.span.end;
-        });
+        const auto inside =
+            std::ranges::any_of(outermost, [&](const Region& r) { return r.span.begin < at && at < r.span.end; });
         if (!inside) {
             return std::unexpected(Why{"a mark outside any region's start tag (text, script, comment)"});
         }

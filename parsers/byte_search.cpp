@@ -70,7 +70,8 @@ std::vector<NeedleAt> find_all(std::string_view text, std::span<const std::strin
             const Lanes here = load(bytes + at);
             Lanes hits{};
             for (const auto& probe : probes) {
-                hits |= reinterpret_cast<Lanes>((here == probe.first) & (load(bytes + at + probe.last_offset) == probe.last));
+                hits |= reinterpret_cast<Lanes>((here == probe.first)
+                                                & (load(bytes + at + probe.last_offset) == probe.last));
             }
             if (!any_set(hits)) {
                 continue;

@@ -9,9 +9,12 @@ namespace {
 constexpr std::string_view shape_text(TimeShape shape)
 {
     switch (shape) {
-    case TimeShape::date: return "dddd-dd-dd";
-    case TimeShape::minutes: return "dddd-dd-dd dd:dd";
-    case TimeShape::seconds: return "dddd-dd-dd dd:dd:dd";
+    case TimeShape::date:
+        return "dddd-dd-dd";
+    case TimeShape::minutes:
+        return "dddd-dd-dd dd:dd";
+    case TimeShape::seconds:
+        return "dddd-dd-dd dd:dd:dd";
     }
     return "dddd-dd-dd dd:dd:dd";
 }
@@ -52,14 +55,14 @@ std::optional<std::chrono::sys_seconds> parse_calendar_time(std::string_view tex
         return std::nullopt;
     }
     return std::chrono::sys_days{day} + std::chrono::hours{hour} + std::chrono::minutes{minute}
-        + std::chrono::seconds{second};
+           + std::chrono::seconds{second};
 }
 
 std::string calendar_time_rule(TimeShape shape)
 {
-    const std::string_view form = shape == TimeShape::date ? "date 'YYYY-MM-DD'"
-        : shape == TimeShape::minutes                      ? "time 'YYYY-MM-DD HH:MM'"
-                                                           : "time 'YYYY-MM-DD HH:MM:SS'";
+    const std::string_view form = shape == TimeShape::date      ? "date 'YYYY-MM-DD'"
+                                  : shape == TimeShape::minutes ? "time 'YYYY-MM-DD HH:MM'"
+                                                                : "time 'YYYY-MM-DD HH:MM:SS'";
     return "is not a real " + std::string(form) + " from 1990-01-01 to 2099-12-31";
 }
 

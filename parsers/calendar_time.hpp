@@ -24,9 +24,9 @@ inline constexpr std::chrono::year_month_day k_end_day{std::chrono::year{2100}, 
                                                        std::chrono::day{1}};
 
 enum class TimeShape {
-    date,             // "YYYY-MM-DD"
-    minutes,          // "YYYY-MM-DD HH:MM"
-    seconds,          // "YYYY-MM-DD HH:MM:SS"
+    date,    // "YYYY-MM-DD"
+    minutes, // "YYYY-MM-DD HH:MM"
+    seconds, // "YYYY-MM-DD HH:MM:SS"
 };
 
 // The wall time the text states, as a time point in no particular zone (the caller knows

@@ -4,8 +4,8 @@
 #include "parsers/text.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <array>
+#include <cctype>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -15,11 +15,11 @@ namespace sillok::parsers {
 namespace {
 
 // Elements that contribute nothing to the content (FORMAT.md "Content").
-constexpr std::array<std::string_view, 6> k_ignored_elements = {
-    "script", "style", "noscript", "iframe", "button", "video"};
+constexpr std::array<std::string_view, 6> k_ignored_elements = {"script", "style",  "noscript",
+                                                                "iframe", "button", "video"};
 // Elements that start and end a paragraph; every other element is inline.
-constexpr std::array<std::string_view, 10> k_block_elements = {
-    "p", "div", "table", "ul", "ol", "li", "h2", "h3", "h4", "blockquote"};
+constexpr std::array<std::string_view, 10> k_block_elements = {"p",  "div", "table", "ul", "ol",
+                                                               "li", "h2",  "h3",    "h4", "blockquote"};
 // Table cells are inline, but a cell never runs into its neighbour: where the page puts no
 // white space between two cells, their texts are still separate words.
 constexpr std::array<std::string_view, 2> k_cell_elements = {"td", "th"};
@@ -29,15 +29,11 @@ bool is_named(const xmlNode* node, const auto& names)
     return std::ranges::any_of(names, [&](std::string_view name) { return is_element(node, name); });
 }
 
-bool is_text(const xmlNode* node)
-{
-    return node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE;
-}
+bool is_text(const xmlNode* node) { return node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE; }
 
 std::string_view text_of(const xmlNode* node)
 {
-    return node->content == nullptr ? std::string_view{}
-                                    : reinterpret_cast<const char*>(node->content);
+    return node->content == nullptr ? std::string_view{} : reinterpret_cast<const char*>(node->content);
 }
 
 // Ignored elements and video players (div.vod_player_wrap), with everything in them.
@@ -108,10 +104,17 @@ void append_escaped(std::string& to, std::string_view text)
 {
     for (char c : text) {
         switch (c) {
-        case '&': to += "&amp;"; break;
-        case '<': to += "&lt;"; break;
-        case '>': to += "&gt;"; break;
-        default: to.push_back(c);
+        case '&':
+            to += "&amp;";
+            break;
+        case '<':
+            to += "&lt;";
+            break;
+        case '>':
+            to += "&gt;";
+            break;
+        default:
+            to.push_back(c);
         }
     }
 }
@@ -136,7 +139,8 @@ bool is_web_address(std::string_view url)
         return false;
     }
     std::string scheme(url.substr(0, colon));
-    std::ranges::transform(scheme, scheme.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    std::ranges::transform(scheme, scheme.begin(),
+                           [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
     return scheme == "http" || scheme == "https";
 }
 

@@ -1,20 +1,18 @@
 #include "parsers/html.hpp"
 
-#include <cctype>
-
 #include "parsers/text.hpp"
 
+#include <climits>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 
-#include <climits>
+#include <cctype>
 
 namespace sillok::parsers {
 namespace {
 
-constexpr int k_parse_options =
-    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET;
+constexpr int k_parse_options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET;
 
 // libxml2 must be initialised once before threads use it concurrently.
 void init_libxml2_once()
@@ -57,7 +55,9 @@ bool declares_legacy_charset(std::string_view bytes)
     return !value.starts_with("utf-8") && !value.starts_with("utf8");
 }
 
-struct ParserContextDeleter { void operator()(htmlParserCtxt* p) const { htmlFreeParserCtxt(p); } };
+struct ParserContextDeleter {
+    void operator()(htmlParserCtxt* p) const { htmlFreeParserCtxt(p); }
+};
 using ParserContext = std::unique_ptr<htmlParserCtxt, ParserContextDeleter>;
 
 // True for a libxml2 report that means the tree is not the whole page: a limit was hit
@@ -67,7 +67,7 @@ using ParserContext = std::unique_ptr<htmlParserCtxt, ParserContextDeleter>;
 bool cuts_the_page_short(const xmlError& error)
 {
     return error.level == XML_ERR_FATAL || error.code == XML_ERR_NO_MEMORY || error.code == XML_ERR_INTERNAL_ERROR
-        || error.domain == XML_FROM_I18N || error.domain == XML_FROM_IO || error.domain == XML_FROM_MEMORY;
+           || error.domain == XML_FROM_I18N || error.domain == XML_FROM_IO || error.domain == XML_FROM_MEMORY;
 }
 
 // The first report that cut the page short, trimmed; empty while there is none.
@@ -173,7 +173,8 @@ HtmlDocument parse_utf8_html_reporting(std::string_view utf8, HtmlParseReport& r
         if (error->code == XML_ERR_TAG_NAME_MISMATCH || error->code == XML_HTML_STRUCURE_ERROR) {
             seen.misnested = true;
         }
-        if (error->level == XML_ERR_FATAL || error->code == XML_ERR_NO_MEMORY || error->code == XML_ERR_INTERNAL_ERROR) {
+        if (error->level == XML_ERR_FATAL || error->code == XML_ERR_NO_MEMORY
+            || error->code == XML_ERR_INTERNAL_ERROR) {
             seen.stopped = true;
         }
     };
@@ -220,15 +221,12 @@ std::string class_test(std::string_view name)
     return "contains(concat(' ', normalize-space(@class), ' '), ' " + std::string(name) + " ')";
 }
 
-xmlNode* root_element(const xmlDoc* doc)
-{
-    return doc == nullptr ? nullptr : xmlDocGetRootElement(doc);
-}
+xmlNode* root_element(const xmlDoc* doc) { return doc == nullptr ? nullptr : xmlDocGetRootElement(doc); }
 
 bool is_element(const xmlNode* node, std::string_view name)
 {
     return node != nullptr && node->type == XML_ELEMENT_NODE && node->name != nullptr
-        && name == reinterpret_cast<const char*>(node->name);
+           && name == reinterpret_cast<const char*>(node->name);
 }
 
 bool has_class(const xmlNode* node, std::string_view name)

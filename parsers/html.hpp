@@ -14,10 +14,18 @@
 
 namespace sillok::parsers {
 
-struct XmlDocDeleter { void operator()(xmlDoc* p) const { xmlFreeDoc(p); } };
-struct XPathContextDeleter { void operator()(xmlXPathContext* p) const { xmlXPathFreeContext(p); } };
-struct XPathObjectDeleter { void operator()(xmlXPathObject* p) const { xmlXPathFreeObject(p); } };
-struct HtmlParserContextDeleter { void operator()(htmlParserCtxt* p) const { htmlFreeParserCtxt(p); } };
+struct XmlDocDeleter {
+    void operator()(xmlDoc* p) const { xmlFreeDoc(p); }
+};
+struct XPathContextDeleter {
+    void operator()(xmlXPathContext* p) const { xmlXPathFreeContext(p); }
+};
+struct XPathObjectDeleter {
+    void operator()(xmlXPathObject* p) const { xmlXPathFreeObject(p); }
+};
+struct HtmlParserContextDeleter {
+    void operator()(htmlParserCtxt* p) const { htmlFreeParserCtxt(p); }
+};
 
 using HtmlDocument = std::unique_ptr<xmlDoc, XmlDocDeleter>;
 using XPathContext = std::unique_ptr<xmlXPathContext, XPathContextDeleter>;

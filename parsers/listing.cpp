@@ -259,8 +259,8 @@ std::expected<std::string, ListingError> rendered_html(std::string_view body, st
     }
     if (auto named = component->find(template_name); named != component->end() && named->is_string()) {
         if (trim_ascii(named->get_ref<const std::string&>()).empty()) {
-            return fail(ListingErrorKind::empty_shell, "the paging endpoint answered an empty shell (no HTML in "
-                                                           + std::string(template_name) + ")");
+            return fail(ListingErrorKind::empty_shell,
+                        "the paging endpoint answered an empty shell (no HTML in " + std::string(template_name) + ")");
         }
         return named->get<std::string>();
     }
@@ -273,7 +273,8 @@ std::expected<std::string, ListingError> rendered_html(std::string_view body, st
         }
     }
     if (!found || trim_ascii(html).empty()) {
-        return fail(ListingErrorKind::empty_shell, "the paging endpoint answered an empty shell (no HTML in renderedComponent)");
+        return fail(ListingErrorKind::empty_shell,
+                    "the paging endpoint answered an empty shell (no HTML in renderedComponent)");
     }
     return html;
 }

@@ -45,8 +45,8 @@ struct Listing {
 };
 
 enum class ListingErrorKind {
-    not_a_listing, // the URL is an article or not a Naver News page, or the body is an article page
-    malformed,     // a listing URL whose body cannot be read (empty, or not the JSON expected)
+    not_a_listing,     // the URL is an article or not a Naver News page, or the body is an article page
+    malformed,         // a listing URL whose body cannot be read (empty, or not the JSON expected)
     missing_component, // the paging endpoint's JSON has no renderedComponent object
     empty_shell,       // the paging endpoint answered renderedComponent with no HTML in it
 };

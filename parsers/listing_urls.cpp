@@ -58,8 +58,8 @@ std::expected<Section, std::string> parse_section(std::string_view text)
     if (slash != std::string_view::npos) {
         auto sid2 = text.substr(slash + 1);
         bool well_formed = sid2.size() == 3 && std::ranges::all_of(sid2, [](char c) {
-            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
-        });
+                               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+                           });
         if (!well_formed) {
             return std::unexpected("section '" + std::string(text)
                                    + "': sid2 must be three digits or letters, e.g. 101/259 or 102/59b");
@@ -74,27 +74,22 @@ std::string section_text(const Section& section)
     return three_digits(section.sid1) + (section.sid2 ? "/" + *section.sid2 : "");
 }
 
-std::string section_home_url(int sid1)
-{
-    return std::string(k_news_origin) + "/section/" + three_digits(sid1);
-}
+std::string section_home_url(int sid1) { return std::string(k_news_origin) + "/section/" + three_digits(sid1); }
 
 std::string breaking_news_url(const Section& section)
 {
     if (!section.sid2) {
         return section_home_url(section.sid1);
     }
-    return std::string(k_news_origin) + "/breakingnews/section/" + three_digits(section.sid1) + "/"
-           + *section.sid2;
+    return std::string(k_news_origin) + "/breakingnews/section/" + three_digits(section.sid1) + "/" + *section.sid2;
 }
 
 std::string latest_fragment_url(const Section& section, int page_no, std::string_view date_yyyymmdd,
                                 std::string_view cursor, std::string_view template_name)
 {
     return std::string(k_news_origin) + "/section/template/" + query_escaped(template_name)
-           + "?sid=" + three_digits(section.sid1) + "&sid2=" + (section.sid2 ? *section.sid2 : "")
-           + "&cluid=&pageNo=" + std::to_string(page_no) + "&date=" + query_escaped(date_yyyymmdd)
-           + "&next=" + query_escaped(cursor);
+           + "?sid=" + three_digits(section.sid1) + "&sid2=" + (section.sid2 ? *section.sid2 : "") + "&cluid=&pageNo="
+           + std::to_string(page_no) + "&date=" + query_escaped(date_yyyymmdd) + "&next=" + query_escaped(cursor);
 }
 
 std::string legacy_list_url(const Section& section, std::string_view date_yyyymmdd, int page)

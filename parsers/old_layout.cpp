@@ -6,10 +6,10 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <charconv>
-#include <iterator>
+#include <chrono>
 #include <cstdio>
+#include <iterator>
 #include <optional>
 #include <vector>
 
@@ -17,9 +17,9 @@ namespace sillok::parsers {
 namespace {
 
 // The old crawler's keys, in the order it always wrote them.
-constexpr std::array<std::string_view, 11> k_keys = {"id",           "title",      "category", "publisher",
-                                                      "author",       "published_at", "crawled_at", "url",
-                                                      "oid",          "aid",        "content_hash"};
+constexpr std::array<std::string_view, 11> k_keys = {"id",     "title",        "category",    "publisher",
+                                                     "author", "published_at", "crawled_at",  "url",
+                                                     "oid",    "aid",          "content_hash"};
 
 constexpr std::string_view k_footer = "\n\n---\n\n*Crawled at: ";
 
@@ -86,12 +86,13 @@ std::expected<std::vector<Field>, OldLayoutError> read_fields(std::string_view f
             return fail(0, "the front matter ends before '" + std::string(k_keys[i]) + "'");
         }
         if ((*fields)[i].key != k_keys[i]) {
-            return fail((*fields)[i].line, "expected '" + std::string(k_keys[i]) + "', found '"
-                                               + std::string((*fields)[i].key) + "'");
+            return fail((*fields)[i].line,
+                        "expected '" + std::string(k_keys[i]) + "', found '" + std::string((*fields)[i].key) + "'");
         }
     }
     if (fields->size() > k_keys.size()) {
-        return fail((*fields)[k_keys.size()].line, "unexpected key '" + std::string((*fields)[k_keys.size()].key) + "'");
+        return fail((*fields)[k_keys.size()].line,
+                    "unexpected key '" + std::string((*fields)[k_keys.size()].key) + "'");
     }
     return fields;
 }
@@ -119,8 +120,8 @@ std::expected<std::string, OldLayoutError> published_at(const Field& field)
     }
     auto at = parse_calendar_time(field.value, TimeShape::minutes);
     if (!at) {
-        return fail(field.line, "published_at '" + quoted_for_message(field.value) + "' "
-                                    + calendar_time_rule(TimeShape::minutes));
+        return fail(field.line,
+                    "published_at '" + quoted_for_message(field.value) + "' " + calendar_time_rule(TimeShape::minutes));
     }
     if (field.value.ends_with(" 00:00")) {
         return field.value.substr(0, 10);
@@ -133,8 +134,8 @@ std::expected<std::string, OldLayoutError> crawled_at(const Field& field)
 {
     auto at = parse_calendar_time(field.value, TimeShape::seconds);
     if (!at) {
-        return fail(field.line, "crawled_at '" + quoted_for_message(field.value) + "' "
-                                    + calendar_time_rule(TimeShape::seconds));
+        return fail(field.line,
+                    "crawled_at '" + quoted_for_message(field.value) + "' " + calendar_time_rule(TimeShape::seconds));
     }
     return iso_kst(*at + std::chrono::hours(9));
 }
@@ -204,7 +205,7 @@ std::expected<Identity, OldLayoutError> identity(const std::vector<Field>& field
 bool is_lower_hex_hash(std::string_view text)
 {
     return text.size() == 64
-        && std::ranges::all_of(text, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+           && std::ranges::all_of(text, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::string unquoted_title(std::string_view value)
@@ -281,8 +282,8 @@ std::expected<OldArchiveFile, OldLayoutError> read_old_layout(std::string_view f
     // The old crawler read the page's date off the page: it cannot be later than the crawl's
     // own (Korean) day.
     if (!published->empty() && published->substr(0, 10) > crawled->substr(0, 10)) {
-        return fail(f[5].line, "published_at '" + quoted_for_message(f[5].value) + "' is later than the day of crawled_at ("
-                                   + *crawled + ")");
+        return fail(f[5].line, "published_at '" + quoted_for_message(f[5].value)
+                                   + "' is later than the day of crawled_at (" + *crawled + ")");
     }
     auto front_lines = static_cast<size_t>(std::ranges::count(front, '\n'));
     auto content = body_content(file_text.substr(close + 5), who->url, front_lines + 3);

@@ -127,14 +127,23 @@ char32_t next_code_point(std::string_view text, std::size_t& pos)
 bool is_white_space(char32_t cp)
 {
     switch (cp) {
-    case 0x20: case 0x85: case 0xa0: case 0x1680:
-    case 0x2028: case 0x2029: case 0x202f: case 0x205f: case 0x3000:
-    case 0x200b: case 0x200c: case 0x200d: case 0xfeff:
+    case 0x20:
+    case 0x85:
+    case 0xa0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202f:
+    case 0x205f:
+    case 0x3000:
+    case 0x200b:
+    case 0x200c:
+    case 0x200d:
+    case 0xfeff:
         return true;
     default:
         // TAB, LF, VT, FF, CR; the information separators U+001C..U+001F; U+2000..U+200A.
-        return (cp >= 0x09 && cp <= 0x0d) || (cp >= 0x1c && cp <= 0x1f)
-            || (cp >= 0x2000 && cp <= 0x200a);
+        return (cp >= 0x09 && cp <= 0x0d) || (cp >= 0x1c && cp <= 0x1f) || (cp >= 0x2000 && cp <= 0x200a);
     }
 }
 
@@ -216,10 +225,17 @@ std::string escape_body(std::string_view text)
     out.reserve(text.size() + text.size() / 16);
     for (char c : text) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        default: out.push_back(c);
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        default:
+            out.push_back(c);
         }
     }
     return out;

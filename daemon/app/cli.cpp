@@ -1,19 +1,19 @@
 #include "daemon/app/cli.hpp"
 
-#include "daemon/commands/adopt.hpp"
 #include "daemon/archive/archive.hpp"
+#include "daemon/commands/adopt.hpp"
 #include "daemon/commands/backfill.hpp"
 #include "daemon/commands/coverage.hpp"
-#include "daemon/config/config.hpp"
-#include "daemon/config/settings.hpp"
 #include "daemon/commands/crawl_command.hpp"
-#include "daemon/pipeline/crawl.hpp"
-#include "daemon/history/history_commands.hpp"
 #include "daemon/commands/import.hpp"
 #include "daemon/commands/reparse.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/config/settings.hpp"
+#include "daemon/config/stores.hpp"
+#include "daemon/history/history_commands.hpp"
+#include "daemon/pipeline/crawl.hpp"
 #include "daemon/service/service.hpp"
 #include "daemon/service/status.hpp"
-#include "daemon/config/stores.hpp"
 #include "daemon/util/numbers.hpp"
 #include "daemon/verify/verify.hpp"
 #include "parsers/article_ref.hpp"
@@ -24,13 +24,13 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
-#include <algorithm>
 #include <fstream>
 #include <functional>
-#include <map>
 #include <iostream>
+#include <map>
 
 namespace sillok::daemon {
 namespace {
@@ -50,7 +50,7 @@ extern "C" void on_reload_signal(int /*signal_number*/) { g_reload_requested = t
 
 void install_signal_handlers(bool reload)
 {
-    struct sigaction action{};
+    struct sigaction action {};
     action.sa_handler = on_stop_signal;
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, nullptr);
@@ -133,7 +133,8 @@ void add_setting_options(CLI::App& command, CommonOptions& o, OptionGroup group)
 
 void add_storage_options(CLI::App& command, CommonOptions& o)
 {
-    o.given.emplace("config", command.add_option("--config", o.config_file, "TOML configuration file")->check(CLI::ExistingFile));
+    o.given.emplace("config",
+                    command.add_option("--config", o.config_file, "TOML configuration file")->check(CLI::ExistingFile));
     add_setting_options(command, o, OptionGroup::storage);
     command.add_flag("-v,--verbose", o.verbose, "Log more: each request, where the command makes any");
     command.add_flag("-q,--quiet", o.quiet, "Log only warnings and errors");
@@ -212,8 +213,8 @@ int backfill_command(const Config& config, const BackfillOptions& options, bool 
         return fail(k_exit_usage, "--from " + iso_date(*from) + " is after --to " + iso_date(*to));
     }
     if (std::chrono::sys_days{*to} > std::chrono::sys_days{kst_today(now)}) {
-        return fail(k_exit_usage, "--to " + iso_date(*to) + " is in the future (today in Korea is "
-                                      + iso_date(kst_today(now)) + ")");
+        return fail(k_exit_usage,
+                    "--to " + iso_date(*to) + " is in the future (today in Korea is " + iso_date(kst_today(now)) + ")");
     }
     for (const auto& oid : options.presses) {
         if (!parsers::is_press_id(oid)) {
@@ -287,7 +288,8 @@ int print_help(const CLI::App& app, const char* command)
             return k_exit_ok;
         }
     }
-    return fail(k_exit_usage, "'" + parsers::quoted_for_message(command) + "' is not a sillok command; see 'sillok --help'");
+    return fail(k_exit_usage,
+                "'" + parsers::quoted_for_message(command) + "' is not a sillok command; see 'sillok --help'");
 }
 
 // The edit distance of two short words (the suggestion for a mistyped command).
@@ -318,8 +320,8 @@ std::string usage_error(const CLI::App& app, int argc, char** argv, const CLI::P
     if (first.empty()) {
         return "a command is required: see 'sillok --help' (or 'sillok help COMMAND')";
     }
-    bool is_command = std::any_of(commands.begin(), commands.end(),
-                                  [&](const CLI::App* sub) { return sub->get_name() == first; });
+    bool is_command =
+        std::any_of(commands.begin(), commands.end(), [&](const CLI::App* sub) { return sub->get_name() == first; });
     if (!first.starts_with('-') && !is_command) {
         std::string message = "'" + parsers::quoted_for_message(first) + "' is not a sillok command";
         const CLI::App* nearest = nullptr;
@@ -377,7 +379,8 @@ int sillok_main(int argc, char** argv)
     add_network_options(*backfill, common);
 
     CoverageOptions coverage_options;
-    auto* coverage = app.add_subcommand("coverage", "Walk a date's per-date lists: listed, archived, missing per section");
+    auto* coverage =
+        app.add_subcommand("coverage", "Walk a date's per-date lists: listed, archived, missing per section");
     coverage->add_option("date", coverage_options.date, "YYYY-MM-DD (KST), or today, yesterday, today-N")->required();
     coverage->add_option("--section", coverage_options.sections, "SID1[/SID2] (repeatable; default: the configured)");
     coverage->add_option("--press", coverage_options.presses, "Press id (oid) to walk (repeatable)");
@@ -421,7 +424,8 @@ int sillok_main(int argc, char** argv)
 
     auto* config_command = app.add_subcommand("config", "Print the effective configuration as TOML");
     bool describe = false;
-    config_command->add_flag("--describe", describe, "Print every setting (default, reload, meaning) as a Markdown table");
+    config_command->add_flag("--describe", describe,
+                             "Print every setting (default, reload, meaning) as a Markdown table");
     add_network_options(*config_command, common);
     add_discovery_options(*config_command, common);
 
@@ -455,7 +459,8 @@ int sillok_main(int argc, char** argv)
         std::function<int()> work;
     };
     const std::vector<Command> commands = {
-        {config_command, false, [&] {
+        {config_command, false,
+         [&] {
              std::cout << (describe ? describe_settings() : to_toml(config));
              return k_exit_ok;
          }},
@@ -470,7 +475,8 @@ int sillok_main(int argc, char** argv)
         {coverage, true, [&] { return coverage_command(config, coverage_options, &g_stop_requested); }},
         {import, true, [&] { return run_import(config, import_files, std::cout); }},
         {reparse, true, [&] { return reparse_command(config, reparse_arguments, &g_stop_requested); }},
-        {run, true, [&] {
+        {run, true,
+         [&] {
              ConfigLoader reload = [&common] { return effective_config(common); };
              return run_service(config, reload, ServiceSignals{&g_stop_requested, &g_reload_requested});
          }},

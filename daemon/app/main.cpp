@@ -1,9 +1,9 @@
 #include "daemon/app/cli.hpp"
 #include "daemon/util/exit_codes.hpp"
 
-#include <exception>
-
 #include <malloc.h>
+
+#include <exception>
 
 namespace {
 

@@ -1,14 +1,14 @@
 #include "daemon/archive/archive.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -171,8 +171,7 @@ std::expected<void, IoError> Archive::write(std::string_view relative, std::stri
     if (auto refused = refuse_symlinks(k_temp_dir); !refused) {
         return refused;
     }
-    auto temp = m_root / k_temp_dir
-        / (std::to_string(::getpid()) + "." + std::to_string(g_temp_sequence++) + ".tmp");
+    auto temp = m_root / k_temp_dir / (std::to_string(::getpid()) + "." + std::to_string(g_temp_sequence++) + ".tmp");
     Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (fd.get() < 0) {
         return std::unexpected(io_error("cannot create", temp));
@@ -233,8 +232,8 @@ std::expected<void, IoError> Archive::write_group(const std::vector<FileWrite>& 
         if (!checked) {
             return failed(checked.error());
         }
-        auto temp = m_root / k_temp_dir
-            / (std::to_string(::getpid()) + "." + std::to_string(g_temp_sequence++) + ".tmp");
+        auto temp =
+            m_root / k_temp_dir / (std::to_string(::getpid()) + "." + std::to_string(g_temp_sequence++) + ".tmp");
         int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0) {
             return failed(io_error("cannot create", temp));
@@ -306,8 +305,7 @@ bool Archive::exists(std::string_view relative) const
     return fs::exists(m_root / relative, ec);
 }
 
-std::expected<void, IoError> Archive::keep_as(std::string_view from, std::string_view to,
-                                              bool remove_source) const
+std::expected<void, IoError> Archive::keep_as(std::string_view from, std::string_view to, bool remove_source) const
 {
     auto source = m_root / from;
     auto target = m_root / to;

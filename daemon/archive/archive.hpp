@@ -13,7 +13,7 @@ namespace sillok::daemon {
 
 struct IoError {
     std::string message;
-    int error_number = 0; // errno; ENOSPC, EACCES, EROFS... 
+    int error_number = 0; // errno; ENOSPC, EACCES, EROFS...
 };
 
 class Archive {
@@ -40,8 +40,7 @@ public:
     [[nodiscard]] bool exists(std::string_view relative) const;
     // Gives the file at `from` a second name `to` (a hard link; a copy where links fail);
     // when `to` exists already, nothing happens. With `remove_source`, `from` is removed after.
-    std::expected<void, IoError> keep_as(std::string_view from, std::string_view to,
-                                         bool remove_source = false) const;
+    std::expected<void, IoError> keep_as(std::string_view from, std::string_view to, bool remove_source = false) const;
 
     // Held while one article is saved (ledger read, files, ledger write), so that two
     // processes saving the same article one after the other see each other's result.

@@ -38,8 +38,8 @@ std::string yaml_quote(std::string_view text)
     while (pos < valid.size()) {
         size_t start = pos;
         char32_t code = parsers::next_code_point(valid, pos);
-        bool escape = code < 0x20 || code == 0x7f || (code >= 0x80 && code <= 0x9f) || code == 0x2028
-            || code == 0x2029 || code == 0xfeff || code == 0xfffe || code == 0xffff;
+        bool escape = code < 0x20 || code == 0x7f || (code >= 0x80 && code <= 0x9f) || code == 0x2028 || code == 0x2029
+                      || code == 0xfeff || code == 0xfffe || code == 0xffff;
         if (code == '"' || code == '\\') {
             out.push_back('\\');
             out.push_back(static_cast<char>(code));
@@ -53,11 +53,7 @@ std::string yaml_quote(std::string_view text)
     return out;
 }
 
-std::string content_hash(std::string_view written_content)
-{
-    return sha256_hex(unescape_body(written_content));
-}
-
+std::string content_hash(std::string_view written_content) { return sha256_hex(unescape_body(written_content)); }
 
 std::string render_archive_file(const parsers::Article& article, std::string_view content_hash,
                                 std::string_view crawled_at)
@@ -82,8 +78,8 @@ std::string render_archive_file(const parsers::Article& article, std::string_vie
     }
     out += "---\n\n";
     out += "# " + escape_body(article.title) + "\n\n";
-    out += "**" + escape_body(article.publisher) + "** | " + display_time(article.published_at, 16)
-        + " | " + escape_body(article.category) + "\n\n";
+    out += "**" + escape_body(article.publisher) + "** | " + display_time(article.published_at, 16) + " | "
+           + escape_body(article.category) + "\n\n";
     out += "---\n\n";
     out += article.content + "\n\n";
     out += "---\n\n";
@@ -95,8 +91,7 @@ std::string render_archive_file(const parsers::Article& article, std::string_vie
 std::string archive_relative_path(const parsers::Article& article)
 {
     const auto& at = article.published_at; // validated by the parser: YYYY-MM-DDTHH:MM:SS+09:00
-    return at.substr(0, 4) + "/" + at.substr(5, 2) + "/" + at.substr(8, 2) + "/" + article.ref.id()
-        + ".md";
+    return at.substr(0, 4) + "/" + at.substr(5, 2) + "/" + at.substr(8, 2) + "/" + article.ref.id() + ".md";
 }
 
 std::string version_relative_path(std::string_view current_path, std::string_view hash)

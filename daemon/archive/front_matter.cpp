@@ -75,23 +75,41 @@ bool printable_in_line(char32_t code)
 std::optional<char32_t> simple_escape(char letter)
 {
     switch (letter) {
-    case '0': return U'\0';
-    case 'a': return U'\a';
-    case 'b': return U'\b';
-    case 't': case '\t': return U'\t';
-    case 'n': return U'\n';
-    case 'v': return U'\v';
-    case 'f': return U'\f';
-    case 'r': return U'\r';
-    case 'e': return U'\x1b';
-    case ' ': return U' ';
-    case '"': return U'"';
-    case '/': return U'/';
-    case '\\': return U'\\';
-    case 'N': return U'\x85';
-    case '_': return U'\xa0';
-    case 'L': return U'\u2028';
-    case 'P': return U'\u2029';
+    case '0':
+        return U'\0';
+    case 'a':
+        return U'\a';
+    case 'b':
+        return U'\b';
+    case 't':
+    case '\t':
+        return U'\t';
+    case 'n':
+        return U'\n';
+    case 'v':
+        return U'\v';
+    case 'f':
+        return U'\f';
+    case 'r':
+        return U'\r';
+    case 'e':
+        return U'\x1b';
+    case ' ':
+        return U' ';
+    case '"':
+        return U'"';
+    case '/':
+        return U'/';
+    case '\\':
+        return U'\\';
+    case 'N':
+        return U'\x85';
+    case '_':
+        return U'\xa0';
+    case 'L':
+        return U'\u2028';
+    case 'P':
+        return U'\u2029';
     default:
         return std::nullopt;
     }

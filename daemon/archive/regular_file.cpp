@@ -38,24 +38,29 @@ private:
     int m_fd;
 };
 
-std::string why(std::string_view relative, const std::string& what)
-{
-    return std::string(relative) + ": " + what;
-}
+std::string why(std::string_view relative, const std::string& what) { return std::string(relative) + ": " + what; }
 
 } // namespace
 
 std::string_view file_kind(unsigned mode)
 {
     switch (mode & S_IFMT) {
-    case S_IFREG: return "a regular file";
-    case S_IFDIR: return "a folder";
-    case S_IFLNK: return "a symbolic link";
-    case S_IFIFO: return "a FIFO";
-    case S_IFSOCK: return "a socket";
-    case S_IFCHR: return "a character device";
-    case S_IFBLK: return "a block device";
-    default: return "not a regular file";
+    case S_IFREG:
+        return "a regular file";
+    case S_IFDIR:
+        return "a folder";
+    case S_IFLNK:
+        return "a symbolic link";
+    case S_IFIFO:
+        return "a FIFO";
+    case S_IFSOCK:
+        return "a socket";
+    case S_IFCHR:
+        return "a character device";
+    case S_IFBLK:
+        return "a block device";
+    default:
+        return "not a regular file";
     }
 }
 
@@ -102,12 +107,13 @@ std::expected<ArchiveFileMap, std::string> map_archive_file(const std::filesyste
         return std::unexpected("cannot open the archive " + root.string() + ": " + std::strerror(errno));
     }
     for (size_t i = 0; i + 1 < parts.size(); ++i) {
-        struct stat info{};
+        struct stat info {};
         if (::fstatat(dir.get(), parts[i].c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
             return std::unexpected(why(relative, std::string("cannot open: ") + std::strerror(errno)));
         }
         if (!S_ISDIR(info.st_mode)) {
-            return std::unexpected(why(relative, std::string(file_kind(info.st_mode)) + " where a folder should be: not followed"));
+            return std::unexpected(
+                why(relative, std::string(file_kind(info.st_mode)) + " where a folder should be: not followed"));
         }
         int next = ::openat(dir.get(), parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (next < 0) {
@@ -116,19 +122,20 @@ std::expected<ArchiveFileMap, std::string> map_archive_file(const std::filesyste
         dir.reset(next);
     }
     const auto& name = parts.back();
-    struct stat before{};
+    struct stat before {};
     if (::fstatat(dir.get(), name.c_str(), &before, AT_SYMLINK_NOFOLLOW) != 0) {
         return std::unexpected(why(relative, std::string("cannot open: ") + std::strerror(errno)));
     }
     if (!S_ISREG(before.st_mode)) {
-        return std::unexpected(why(relative, std::string(file_kind(before.st_mode)) + ", not a regular file: not read"));
+        return std::unexpected(
+            why(relative, std::string(file_kind(before.st_mode)) + ", not a regular file: not read"));
     }
     // Whatever took its place meanwhile, the open neither blocks nor follows a link.
     Fd file(::openat(dir.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
     if (file.get() < 0) {
         return std::unexpected(why(relative, std::string("cannot open: ") + std::strerror(errno)));
     }
-    struct stat info{};
+    struct stat info {};
     if (::fstat(file.get(), &info) != 0) {
         return std::unexpected(why(relative, std::string("cannot read: ") + std::strerror(errno)));
     }

@@ -1,14 +1,14 @@
 #include "daemon/commands/adopt.hpp"
 
-#include "daemon/commands/adopt_recrawl.hpp"
-#include "daemon/ledger/adoptions.hpp"
 #include "daemon/archive/archive_format.hpp"
+#include "daemon/archive/front_matter.hpp"
+#include "daemon/archive/record.hpp"
+#include "daemon/commands/adopt_recrawl.hpp"
+#include "daemon/config/stores.hpp"
+#include "daemon/ledger/adoptions.hpp"
 #include "daemon/pipeline/crawl.hpp"
 #include "daemon/util/digest.hpp"
 #include "daemon/util/exit_codes.hpp"
-#include "daemon/archive/front_matter.hpp"
-#include "daemon/archive/record.hpp"
-#include "daemon/config/stores.hpp"
 #include "parsers/old_layout.hpp"
 #include "parsers/text.hpp"
 
@@ -39,10 +39,14 @@ enum class FileOutcome { adopted, unchanged, skipped, failed };
 std::string_view to_string(FileOutcome outcome)
 {
     switch (outcome) {
-    case FileOutcome::adopted: return "adopted";
-    case FileOutcome::unchanged: return "unchanged";
-    case FileOutcome::skipped: return "skipped";
-    case FileOutcome::failed: return "failed";
+    case FileOutcome::adopted:
+        return "adopted";
+    case FileOutcome::unchanged:
+        return "unchanged";
+    case FileOutcome::skipped:
+        return "skipped";
+    case FileOutcome::failed:
+        return "failed";
     }
     return "failed";
 }
@@ -162,7 +166,8 @@ std::expected<FileReport, StorageError> Adopter::adopt(const fs::path& file)
     if (!old) {
         report.outcome = FileOutcome::skipped;
         report.note = "not in the old layout: "
-            + (old.error().line > 0 ? fmt::format("line {}: ", old.error().line) : std::string{}) + old.error().message;
+                      + (old.error().line > 0 ? fmt::format("line {}: ", old.error().line) : std::string{})
+                      + old.error().message;
         return report;
     }
     // The reader holds times to the calendar and 1990-2099; a crawl cannot be later than now
@@ -178,7 +183,8 @@ std::expected<FileReport, StorageError> Adopter::adopt(const fs::path& file)
     if (!copy) {
         return std::unexpected(copy.error());
     }
-    return save(*old, AdoptedSource{fs::absolute(file).lexically_normal().string(), sha256, old->old_content_hash, *copy},
+    return save(*old,
+                AdoptedSource{fs::absolute(file).lexically_normal().string(), sha256, old->old_content_hash, *copy},
                 std::move(report));
 }
 
@@ -263,7 +269,8 @@ std::expected<FileReport, StorageError> Adopter::save(const parsers::OldArchiveF
     };
     if (!has_content) {
         report.path = adopted_path(article);
-        if (auto written = write_once(report.path, render_archive_file(article, hash, old.crawled_at), hash); !written) {
+        if (auto written = write_once(report.path, render_archive_file(article, hash, old.crawled_at), hash);
+            !written) {
             return std::unexpected(written.error());
         }
         recorded = m_adoptions.record(AdoptedVersion{article, hash, report.path, old.crawled_at, AdoptedAs::current},
@@ -289,10 +296,11 @@ std::expected<FileReport, StorageError> Adopter::save(const parsers::OldArchiveF
             // Newer than the current version, even when an older version had the same text:
             // the article went back to it.
             recorded = make_current(old, source, adopted_at, *current, hash, report);
-            add_note(fmt::format("current: crawled {}, after version {} was last seen ({}), which is kept as an "
-                                 "earlier version{}",
-                                 old.crawled_at, current->current_version, kst_iso(**last_seen),
-                                 *same ? fmt::format("; the text went back to that of version {}", **same) : std::string{}));
+            add_note(
+                fmt::format("current: crawled {}, after version {} was last seen ({}), which is kept as an "
+                            "earlier version{}",
+                            old.crawled_at, current->current_version, kst_iso(**last_seen),
+                            *same ? fmt::format("; the text went back to that of version {}", **same) : std::string{}));
         } else {
             report.path = version_relative_path(*current->path, hash);
             add_note(*last_seen ? fmt::format("an earlier version: crawled {}, before version {} was last seen ({}), "
@@ -325,8 +333,8 @@ std::expected<void, LedgerError> Adopter::make_current(const parsers::OldArchive
 {
     const auto& article = old.article;
     const auto& current_path = *current.path;
-    auto previous = version_relative_path(current_path,
-                                          current.record ? record_hash(*current.record) : *current.content_hash);
+    auto previous =
+        version_relative_path(current_path, current.record ? record_hash(*current.record) : *current.content_hash);
     auto io = [](std::string message) { return std::unexpected(LedgerError{std::move(message), 0}); };
     if (m_archive.exists(current_path)) {
         if (auto kept = m_archive.keep_as(current_path, previous); !kept) {

@@ -1,9 +1,9 @@
 #include "daemon/commands/adopt_recrawl.hpp"
 
+#include "daemon/ledger/frontier.hpp"
 #include "daemon/pipeline/article_worker.hpp"
 #include "daemon/pipeline/frontier_claims.hpp"
 #include "daemon/util/exit_codes.hpp"
-#include "daemon/ledger/frontier.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -61,7 +61,7 @@ private:
 
 // The adopted articles that have no crawled version yet.
 std::expected<std::vector<parsers::ArticleRef>, LedgerError> still_adopted(Adoptions& adoptions,
-                                                                          const std::vector<parsers::ArticleRef>& refs)
+                                                                           const std::vector<parsers::ArticleRef>& refs)
 {
     std::vector<parsers::ArticleRef> wanted;
     for (const auto& ref : refs) {
@@ -83,8 +83,8 @@ int recrawl_adopted(const Config& config, Stores& stores, Adoptions& adoptions,
 {
     auto now = wall_now();
     auto wanted = still_adopted(adoptions, refs);
-    auto queued = wanted ? stores.loop_frontier.enqueue_again(*wanted, QueueSource::adopt, now)
-                         : std::unexpected(wanted.error());
+    auto queued =
+        wanted ? stores.loop_frontier.enqueue_again(*wanted, QueueSource::adopt, now) : std::unexpected(wanted.error());
     auto retried = queued ? stores.loop_frontier.retry_now(QueueSource::adopt, now) : std::unexpected(queued.error());
     if (!retried) {
         return fail(k_exit_io, retried.error().message);
@@ -98,8 +98,8 @@ int recrawl_adopted(const Config& config, Stores& stores, Adoptions& adoptions,
                          [&](const ArticleReport& report) {
                              std::lock_guard lock(out_mutex);
                              failed += report.outcome == Outcome::failed ? 1 : 0;
-                             out << "recrawl\t" << to_string(report.outcome) << '\t' << report.id << '\t'
-                                 << report.path << '\t' << report.hash;
+                             out << "recrawl\t" << to_string(report.outcome) << '\t' << report.id << '\t' << report.path
+                                 << '\t' << report.hash;
                              if (!report.reason.empty()) {
                                  out << '\t' << report.reason;
                              }

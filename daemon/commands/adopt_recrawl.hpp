@@ -3,9 +3,9 @@
 // one (frontier source "adopt", below every other source) and crawls them now, through the
 // shared frontier and politeness budget. What is left when the run stops (interrupted, or
 // failures waiting for a retry) stays queued, and `sillok run` takes it over.
-#include "daemon/ledger/adoptions.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/config/stores.hpp"
+#include "daemon/ledger/adoptions.hpp"
 
 #include <atomic>
 #include <iosfwd>

@@ -1,14 +1,14 @@
 #include "daemon/commands/backfill.hpp"
 
-#include "daemon/pipeline/article_worker.hpp"
-#include "daemon/pipeline/frontier_claims.hpp"
 #include "daemon/commands/backfill_progress.hpp"
-#include "daemon/pipeline/crawl.hpp"
-#include "daemon/fetch/fetcher.hpp"
-#include "daemon/ledger/frontier.hpp"
+#include "daemon/config/stores.hpp"
 #include "daemon/discovery/listing_progress.hpp"
 #include "daemon/discovery/listing_walk.hpp"
-#include "daemon/config/stores.hpp"
+#include "daemon/fetch/fetcher.hpp"
+#include "daemon/ledger/frontier.hpp"
+#include "daemon/pipeline/article_worker.hpp"
+#include "daemon/pipeline/crawl.hpp"
+#include "daemon/pipeline/frontier_claims.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -40,8 +40,8 @@ public:
     BackfillFeed(const BackfillRequest& request, std::vector<Walk> walks, Frontier& frontier, ListingProgress& progress,
                  ArticleWorker* worker, Politeness& politeness, BackfillProgress& meter, std::ostream& out,
                  const std::atomic<bool>* stop)
-        : m_request(request), m_walks(std::move(walks)), m_frontier(frontier), m_progress(progress),
-          m_worker(worker), m_politeness(politeness), m_meter(meter), m_out(out), m_stop(stop)
+        : m_request(request), m_walks(std::move(walks)), m_frontier(frontier), m_progress(progress), m_worker(worker),
+          m_politeness(politeness), m_meter(meter), m_out(out), m_stop(stop)
     {
         if (m_worker != nullptr) {
             m_claims.emplace(m_frontier, *m_worker, m_politeness, FrontierClaims::Options{k_source, 4});
@@ -56,7 +56,7 @@ public:
             m_next_pause_check = Steady::now() + k_idle_claim_pause;
             auto now = wall_now();
             m_throttled = m_politeness.is_paused(parsers::k_article_host, now)
-                || m_politeness.is_paused(parsers::k_listing_host, now);
+                          || m_politeness.is_paused(parsers::k_listing_host, now);
         }
     }
 
@@ -106,7 +106,7 @@ public:
     [[nodiscard]] bool stopping() const override
     {
         return (m_stop != nullptr && m_stop->load()) || (m_worker != nullptr && m_worker->storage_failure())
-            || m_storage_failure || m_throttled;
+               || m_storage_failure || m_throttled;
     }
 
     [[nodiscard]] bool hands_back_held() const override { return true; }
@@ -303,8 +303,7 @@ std::expected<std::vector<Walk>, std::string> plan_walks(const BackfillRequest& 
 
 } // namespace
 
-int run_backfill(const Config& config, const BackfillRequest& request, std::ostream& out,
-                 const std::atomic<bool>* stop)
+int run_backfill(const Config& config, const BackfillRequest& request, std::ostream& out, const std::atomic<bool>* stop)
 {
     auto stores = open_stores(config);
     if (!stores) {
@@ -325,8 +324,8 @@ int run_backfill(const Config& config, const BackfillRequest& request, std::ostr
     if (!walks) {
         return fail(k_exit_io, walks.error());
     }
-    auto days = static_cast<size_t>(
-        (std::chrono::sys_days{request.to} - std::chrono::sys_days{request.from}).count() + 1);
+    auto days =
+        static_cast<size_t>((std::chrono::sys_days{request.to} - std::chrono::sys_days{request.from}).count() + 1);
     BackfillProgress meter(days, walks->size(), already_walked, iso_date(request.from));
 
     std::mutex failures_mutex;
@@ -334,15 +333,16 @@ int run_backfill(const Config& config, const BackfillRequest& request, std::ostr
     ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
     std::optional<ArticleWorker> worker;
     if (!request.dry_run) {
-        worker.emplace(pipeline, stores->worker_frontier, std::vector<std::chrono::seconds>{}, FrontierRetryPolicy{},
-                       [&](const ArticleReport& report) {
-                           meter.article(report.outcome);
-                           if (report.outcome == Outcome::failed) {
-                               std::lock_guard lock(failures_mutex);
-                               failures.push_back(report);
-                           }
-                       },
-                       static_cast<unsigned>(config.workers));
+        worker.emplace(
+            pipeline, stores->worker_frontier, std::vector<std::chrono::seconds>{}, FrontierRetryPolicy{},
+            [&](const ArticleReport& report) {
+                meter.article(report.outcome);
+                if (report.outcome == Outcome::failed) {
+                    std::lock_guard lock(failures_mutex);
+                    failures.push_back(report);
+                }
+            },
+            static_cast<unsigned>(config.workers));
     }
     BackfillFeed feed(request, std::move(*walks), loop_frontier, *progress, worker ? &*worker : nullptr,
                       *stores->politeness, meter, out, stop);

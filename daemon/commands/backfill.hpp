@@ -10,8 +10,8 @@
 #include <chrono>
 #include <iosfwd>
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 

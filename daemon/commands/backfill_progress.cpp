@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -57,10 +58,16 @@ void BackfillProgress::article(Outcome outcome)
     switch (outcome) {
     case Outcome::saved:
     case Outcome::updated:
-    case Outcome::unchanged: ++m_archived; break;
+    case Outcome::unchanged:
+        ++m_archived;
+        break;
     case Outcome::gone:
-    case Outcome::skipped: ++m_gone_or_skipped; break;
-    case Outcome::failed: ++m_failed; break;
+    case Outcome::skipped:
+        ++m_gone_or_skipped;
+        break;
+    case Outcome::failed:
+        ++m_failed;
+        break;
     }
 }
 
@@ -107,7 +114,8 @@ std::string BackfillProgress::summary(bool dry_run, bool complete) const
     size_t processed = m_archived + m_gone_or_skipped + m_failed;
     if (complete && m_already_walked == m_walks && processed == 0 && m_queued == 0) {
         return fmt::format("summary\tnothing left: all {} listings of the {} days were walked before and no article "
-                           "is waiting", m_walks, m_days);
+                           "is waiting",
+                           m_walks, m_days);
     }
     if (dry_run) {
         return fmt::format("summary\tdry run: {}/{} days walked, {} articles listed, {} would be queued", m_days_done,

@@ -1,9 +1,9 @@
 #include "daemon/commands/coverage.hpp"
 
 #include "daemon/commands/backfill.hpp"
-#include "daemon/util/exit_codes.hpp"
 #include "daemon/ledger/frontier.hpp"
 #include "daemon/ledger/sql.hpp"
+#include "daemon/util/exit_codes.hpp"
 #include "parsers/article_ref.hpp"
 
 #include <iostream>
@@ -15,7 +15,7 @@ namespace {
 
 // The refs of `listed` that the ledger has no archived article for, in ref order.
 std::expected<std::vector<parsers::ArticleRef>, std::string> not_archived(sqlite3* db,
-                                                                         const std::set<parsers::ArticleRef>& listed)
+                                                                          const std::set<parsers::ArticleRef>& listed)
 {
     auto stmt = sql::prepare(db, "SELECT count(*) FROM articles WHERE oid = ?1 AND aid = ?2 AND state = 'archived'");
     if (!stmt) {
@@ -46,8 +46,8 @@ int coverage_command(const Config& config, const CoverageOptions& options, const
                                       + options.date + "'");
     }
     if (std::chrono::sys_days{*date} > std::chrono::sys_days{kst_today(now)}) {
-        return fail(k_exit_usage, iso_date(*date) + " is in the future (today in Korea is " + iso_date(kst_today(now))
-                                      + ")");
+        return fail(k_exit_usage,
+                    iso_date(*date) + " is in the future (today in Korea is " + iso_date(kst_today(now)) + ")");
     }
     for (const auto& text : options.sections) {
         if (auto section = parsers::parse_section(text); !section) {
@@ -66,8 +66,7 @@ int coverage_command(const Config& config, const CoverageOptions& options, const
     return run_coverage(config, request, std::cout, stop);
 }
 
-int run_coverage(const Config& config, const CoverageRequest& request, std::ostream& out,
-                 const std::atomic<bool>* stop)
+int run_coverage(const Config& config, const CoverageRequest& request, std::ostream& out, const std::atomic<bool>* stop)
 {
     std::map<std::string, std::set<parsers::ArticleRef>> listed;
     BackfillRequest walk;

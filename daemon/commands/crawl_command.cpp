@@ -12,9 +12,9 @@
 
 #include <algorithm>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <optional>
-#include <iterator>
 #include <set>
 
 namespace sillok::daemon {
@@ -196,7 +196,8 @@ int run_crawl_command(const Config& config, const CrawlArguments& arguments, con
     if (!arguments.refresh_older_than.empty()) {
         refresh = parse_duration(arguments.refresh_older_than);
         if (!refresh) {
-            return fail(k_exit_usage, "--refresh-older-than '" + parsers::quoted_for_message(arguments.refresh_older_than)
+            return fail(k_exit_usage, "--refresh-older-than '"
+                                          + parsers::quoted_for_message(arguments.refresh_older_than)
                                           + "' is not a duration (30s, 15m, 6h, 2d)");
         }
     }

@@ -1,21 +1,21 @@
 #include "daemon/commands/import.hpp"
 
+#include "daemon/config/stores.hpp"
 #include "daemon/pipeline/crawl.hpp"
 #include "daemon/util/exit_codes.hpp"
-#include "daemon/warc/http_payload.hpp"
 #include "daemon/util/kst.hpp"
-#include "daemon/config/stores.hpp"
+#include "daemon/warc/http_payload.hpp"
 #include "daemon/warc/warc_reader.hpp"
 #include "parsers/article.hpp"
 #include "parsers/text.hpp"
 
-#include <spdlog/spdlog.h>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <iostream>
+#include <map>
 
 namespace sillok::daemon {
 namespace {
@@ -59,7 +59,8 @@ std::expected<WallClock::time_point, std::string> warc_date_of(const WarcRecord&
         }
         return value;
     };
-    std::chrono::year_month_day day{std::chrono::year{number(0, 4)}, std::chrono::month{static_cast<unsigned>(number(5, 2))},
+    std::chrono::year_month_day day{std::chrono::year{number(0, 4)},
+                                    std::chrono::month{static_cast<unsigned>(number(5, 2))},
                                     std::chrono::day{static_cast<unsigned>(number(8, 2))}};
     int hour = number(11, 2);
     int minute = number(14, 2);
@@ -105,8 +106,8 @@ public:
     {
         auto count = [&](Outcome o) { return m_counts.contains(o) ? m_counts.at(o) : size_t{0}; };
         spdlog::info("import finished: {} saved, {} updated, {} unchanged, {} failed; {} records of other pages",
-                     count(Outcome::saved), count(Outcome::updated), count(Outcome::unchanged),
-                     count(Outcome::failed), m_other_pages);
+                     count(Outcome::saved), count(Outcome::updated), count(Outcome::unchanged), count(Outcome::failed),
+                     m_other_pages);
     }
 
 private:
@@ -147,7 +148,8 @@ bool Importer::import_file(const std::string& file)
     for (;;) {
         auto entry = reader->next();
         if (!entry) { // that record is lost; the reader goes on after it, or says it cannot
-            report(Outcome::failed, "-", "", "", fmt::format("{}@{}: {}", file, entry.error().offset, entry.error().message));
+            report(Outcome::failed, "-", "", "",
+                   fmt::format("{}@{}: {}", file, entry.error().offset, entry.error().message));
             continue;
         }
         if (!*entry) {
@@ -203,7 +205,8 @@ bool Importer::import_record(const std::string& file, const WarcEntry& entry)
         return failed("names_no_article: the page gives no article address of its own (og:url)");
     }
     if (*named != *ref) {
-        return failed("names_other_article: the record is of " + ref->id() + ", the page it holds is of " + named->id());
+        return failed("names_other_article: the record is of " + ref->id() + ", the page it holds is of "
+                      + named->id());
     }
     if (auto published = parse_kst_iso(page->published_at); published && *date < *published) {
         return failed("bad_date: captured at " + kst_iso(*date) + ", before the page's publication time "

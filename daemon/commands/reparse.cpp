@@ -1,29 +1,29 @@
 #include "daemon/commands/reparse.hpp"
 
-#include "daemon/pipeline/crawl.hpp"
-#include "daemon/util/exit_codes.hpp"
 #include "daemon/archive/archive_format.hpp"
-#include "daemon/util/digest.hpp"
-#include "daemon/ledger/ledger.hpp"
-#include "daemon/warc/http_payload.hpp"
 #include "daemon/archive/record.hpp"
 #include "daemon/archive/regular_file.hpp"
-#include "daemon/ledger/sql.hpp"
 #include "daemon/config/stores.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/ledger/sql.hpp"
+#include "daemon/pipeline/crawl.hpp"
+#include "daemon/util/digest.hpp"
+#include "daemon/util/exit_codes.hpp"
+#include "daemon/warc/http_payload.hpp"
 #include "daemon/warc/warc_reader.hpp"
 #include "parsers/article.hpp"
 
-#include <spdlog/spdlog.h>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <iostream>
 #include <set>
 #include <thread>
 
@@ -41,7 +41,7 @@ struct StoredResponse {
     std::string file;
     int64_t offset = 0;
     int64_t length = 0;
-    std::optional<std::string> sha256; // of the record's gzip member, as the ledger kept it
+    std::optional<std::string> sha256;    // of the record's gzip member, as the ledger kept it
     std::optional<int64_t> rules_version; // of the version this response made (none: --failed)
 };
 
@@ -84,10 +84,15 @@ std::expected<std::vector<StoredResponse>, std::string> stored_responses(const C
     sql::Bound bound(stmt.get());
     bound.text(options.since);
     while ((rc = bound.step()) == SQLITE_ROW) {
-        StoredResponse response{{}, sqlite3_column_int64(stmt.get(), 0), sql::column_text(stmt.get(), 1).value_or(""),
+        StoredResponse response{{},
+                                sqlite3_column_int64(stmt.get(), 0),
+                                sql::column_text(stmt.get(), 1).value_or(""),
                                 sql::column_text(stmt.get(), 2).value_or(""),
-                                sql::column_text(stmt.get(), 3).value_or(""), sqlite3_column_int64(stmt.get(), 4),
-                                sqlite3_column_int64(stmt.get(), 5), sql::column_text(stmt.get(), 6), std::nullopt};
+                                sql::column_text(stmt.get(), 3).value_or(""),
+                                sqlite3_column_int64(stmt.get(), 4),
+                                sqlite3_column_int64(stmt.get(), 5),
+                                sql::column_text(stmt.get(), 6),
+                                std::nullopt};
         if (sqlite3_column_type(stmt.get(), 7) != SQLITE_NULL) {
             response.rules_version = sqlite3_column_int64(stmt.get(), 7);
         }
@@ -103,9 +108,10 @@ std::expected<std::vector<StoredResponse>, std::string> stored_responses(const C
     }
     if (!options.failed && options.ids.empty()) {
         // Versions whose response is not stored are not read: say so, rather than "0".
-        auto missing = sql::prepare(db.get(), "SELECT count(*) FROM articles a JOIN versions v ON v.article_id = a.id"
-                                              " AND v.version = a.current_version LEFT JOIN fetches f ON f.id = v.fetch_id"
-                                              " WHERE f.warc_file IS NULL AND v.first_seen >= ?1");
+        auto missing =
+            sql::prepare(db.get(), "SELECT count(*) FROM articles a JOIN versions v ON v.article_id = a.id"
+                                   " AND v.version = a.current_version LEFT JOIN fetches f ON f.id = v.fetch_id"
+                                   " WHERE f.warc_file IS NULL AND v.first_seen >= ?1");
         if (missing && sql::Bound(missing.get()).text(options.since).step() == SQLITE_ROW) {
             if (auto count = sqlite3_column_int64(missing.get(), 0); count > 0) {
                 spdlog::warn("reparse: {} archived articles have no stored response to read (crawled with warc = off,"
@@ -165,7 +171,8 @@ Parsed parse_stored(const StoredResponse& job, const std::filesystem::path& root
     auto target = record->field("WARC-Target-URI").value_or(job.url);
     auto page = parsers::parse_article(response->body, target);
     if (!page) {
-        parsed.article = std::unexpected(std::string(parsers::to_string(page.error().kind)) + ": " + page.error().message);
+        parsed.article =
+            std::unexpected(std::string(parsers::to_string(page.error().kind)) + ": " + page.error().message);
         return parsed;
     }
     page->ref = job.ref;
@@ -213,7 +220,8 @@ private:
             size_t i = 0;
             {
                 std::unique_lock lock(m_mutex);
-                m_changed.wait(lock, [&] { return m_stopping || m_next >= m_jobs.size() || m_next < m_consumed + k_parse_ahead; });
+                m_changed.wait(
+                    lock, [&] { return m_stopping || m_next >= m_jobs.size() || m_next < m_consumed + k_parse_ahead; });
                 if (m_stopping || m_next >= m_jobs.size()) {
                     return;
                 }
@@ -251,7 +259,8 @@ public:
         }
         m_last = now;
         auto seconds = std::chrono::duration<double>(now - m_start).count();
-        fmt::print(stderr, "\rreparse: {}/{} responses, {:.0f}/s ", done, m_total, seconds > 0 ? static_cast<double>(done) / seconds : 0.0);
+        fmt::print(stderr, "\rreparse: {}/{} responses, {:.0f}/s ", done, m_total,
+                   seconds > 0 ? static_cast<double>(done) / seconds : 0.0);
         if (done == m_total) {
             fmt::print(stderr, "\n");
         }
@@ -308,17 +317,17 @@ int reparse_command(const Config& config, const ReparseArguments& arguments, con
     if (!arguments.since.empty()) {
         auto date = parse_kst_date(arguments.since, wall_now());
         if (!date) {
-            return fail(k_exit_usage, "--since takes a date YYYY-MM-DD (KST), 'today' or 'today-N': got '"
-                                          + arguments.since + "'");
+            return fail(k_exit_usage,
+                        "--since takes a date YYYY-MM-DD (KST), 'today' or 'today-N': got '" + arguments.since + "'");
         }
         options.since = iso_date(*date);
     }
     for (const auto& id : arguments.ids) {
         auto underscore = id.find('_');
         auto ref = underscore == std::string::npos
-            ? std::unexpected(parsers::UrlError{})
-            : parsers::parse_url("https://n.news.naver.com/mnews/article/" + id.substr(0, underscore) + "/"
-                                 + id.substr(underscore + 1));
+                       ? std::unexpected(parsers::UrlError{})
+                       : parsers::parse_url("https://n.news.naver.com/mnews/article/" + id.substr(0, underscore) + "/"
+                                            + id.substr(underscore + 1));
         if (!ref || ref->id() != id) {
             return fail(k_exit_usage, "--id '" + id + "' is not an article id OID_AID (e.g. 015_0005230666)");
         }
@@ -341,8 +350,8 @@ int run_reparse(const Config& config, const ReparseOptions& options, std::ostrea
         return fail(k_exit_io, jobs.error());
     }
     unsigned threads = options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    spdlog::info("reparse: {} stored responses, content rules v{}, {} threads", jobs->size(),
-                 recorded_rules_version(), threads);
+    spdlog::info("reparse: {} stored responses, content rules v{}, {} threads", jobs->size(), recorded_rules_version(),
+                 threads);
     ArticlePipeline pipeline(stores->archive, stores->ledger); // reads stored responses, keeps none
     std::map<Outcome, size_t> counts;
     Progress progress(jobs->size());
@@ -352,8 +361,8 @@ int run_reparse(const Config& config, const ReparseOptions& options, std::ostrea
         auto parsed = parser.take(i);
         ArticleReport report{Outcome::failed, job.ref.id(), {}, {}, {}, {}};
         auto changed = parsed.article && job.rules_version
-            ? changed_source(stores->ledger, *parsed.article, *job.rules_version)
-            : std::expected<std::optional<std::string>, std::string>{};
+                           ? changed_source(stores->ledger, *parsed.article, *job.rules_version)
+                           : std::expected<std::optional<std::string>, std::string>{};
         if (!changed) {
             return fail(k_exit_io, "ledger: " + changed.error());
         }

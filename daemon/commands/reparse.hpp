@@ -16,10 +16,10 @@
 namespace sillok::daemon {
 
 struct ReparseOptions {
-    std::string since;                     // crawl date YYYY-MM-DD (KST); empty: all
-    std::vector<parsers::ArticleRef> ids;  // empty: all
-    bool failed = false;                   // the responses that failed to parse instead
-    unsigned threads = 0;                  // 0: every core
+    std::string since;                    // crawl date YYYY-MM-DD (KST); empty: all
+    std::vector<parsers::ArticleRef> ids; // empty: all
+    bool failed = false;                  // the responses that failed to parse instead
+    unsigned threads = 0;                 // 0: every core
 };
 
 // The command line: registered by the CLI, checked before anything is opened.
@@ -33,7 +33,6 @@ CLI::App* add_reparse_command(CLI::App& app, ReparseArguments& arguments);
 int reparse_command(const Config& config, const ReparseArguments& arguments, const std::atomic<bool>* stop);
 
 // Prints one line per response (outcome, id, path, hash[, reason]) on out. Returns the exit code.
-int run_reparse(const Config& config, const ReparseOptions& options, std::ostream& out,
-                const std::atomic<bool>* stop);
+int run_reparse(const Config& config, const ReparseOptions& options, std::ostream& out, const std::atomic<bool>* stop);
 
 } // namespace sillok::daemon

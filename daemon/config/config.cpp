@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <utility>
 #include <set>
 #include <sstream>
+#include <utility>
 
 namespace sillok::daemon {
 
@@ -126,8 +126,8 @@ std::expected<void, std::string> read_all(const toml::table& table, Config& conf
         }
     }
     for (const auto& setting : settings()) {
-        auto result = std::visit([&](auto member) { return read(table, setting.key, config.*member, setting.duration); },
-                                 setting.field);
+        auto result = std::visit(
+            [&](auto member) { return read(table, setting.key, config.*member, setting.duration); }, setting.field);
         if (!result) {
             return result;
         }

@@ -6,10 +6,10 @@
 
 #include <chrono>
 #include <expected>
-#include <optional>
-#include <string_view>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sillok::daemon {

@@ -32,8 +32,8 @@ enum class Reload { applied, on_restart };
 struct Setting {
     std::string_view key;
     SettingField field;
-    std::string_view help;          // one line: --help, `config --describe` and the README
-    std::string_view option = {};   // "--rate"; empty: configuration file only
+    std::string_view help;        // one line: --help, `config --describe` and the README
+    std::string_view option = {}; // "--rate"; empty: configuration file only
     OptionGroup group = OptionGroup::none;
     Reload reload = Reload::on_restart;
     // Numbers (and each element of a list of numbers) lie within [min, max].

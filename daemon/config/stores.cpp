@@ -43,10 +43,15 @@ Result<Stores> open_stores(const Config& config)
         return std::unexpected(storage_error(recovered_warc.error()));
     }
     auto warc = config.warc == WarcMode::off
-        ? nullptr
-        : std::make_unique<WarcWriter>(config.archive, static_cast<uint64_t>(config.warc_max_bytes));
-    return Stores{std::move(*archive), std::move(*ledger), std::move(*loop_frontier), std::move(*worker_frontier),
-                  std::move(politeness), std::move(warc), config.warc};
+                    ? nullptr
+                    : std::make_unique<WarcWriter>(config.archive, static_cast<uint64_t>(config.warc_max_bytes));
+    return Stores{std::move(*archive),
+                  std::move(*ledger),
+                  std::move(*loop_frontier),
+                  std::move(*worker_frontier),
+                  std::move(politeness),
+                  std::move(warc),
+                  config.warc};
 }
 
 FetchOptions fetch_options(const Config& config)

@@ -4,9 +4,9 @@
 #include "daemon/archive/archive.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/fetch/fetcher.hpp"
+#include "daemon/fetch/politeness.hpp"
 #include "daemon/ledger/frontier.hpp"
 #include "daemon/ledger/ledger.hpp"
-#include "daemon/fetch/politeness.hpp"
 #include "daemon/util/error.hpp"
 #include "daemon/warc/warc_writer.hpp"
 
@@ -18,9 +18,9 @@ namespace sillok::daemon {
 
 struct Stores {
     Archive archive;
-    Ledger ledger;             // the worker's: articles, versions, fetches
-    Frontier loop_frontier;    // the network loop's
-    Frontier worker_frontier;  // the worker's
+    Ledger ledger;            // the worker's: articles, versions, fetches
+    Frontier loop_frontier;   // the network loop's
+    Frontier worker_frontier; // the worker's
     std::unique_ptr<Politeness> politeness;
     std::unique_ptr<WarcWriter> warc; // null when warc = "off"
     WarcMode warc_mode = WarcMode::off;

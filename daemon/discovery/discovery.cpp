@@ -24,15 +24,9 @@ DiscoveryTask walk_task(std::string source, WalkForm form, const parsers::Sectio
     return task;
 }
 
-std::string mark_key(const DiscoveryTask& task)
-{
-    return task.source + "@" + task.walk.date;
-}
+std::string mark_key(const DiscoveryTask& task) { return task.source + "@" + task.walk.date; }
 
-bool supplementary(const DiscoveryTask& task)
-{
-    return task.source.starts_with("home ");
-}
+bool supplementary(const DiscoveryTask& task) { return task.source.starts_with("home "); }
 
 WallClock::duration since_kst_midnight(WallClock::time_point now)
 {
@@ -92,8 +86,8 @@ std::vector<DiscoveryTask> Discovery::poll(WallClock::time_point now)
     // the complete lists queue them.
     for (const auto& watched : m_sections) {
         if (!watched.section.sid2) {
-            auto home = walk_task(source_name("home", watched.section), WalkForm::latest, watched.section,
-                                  watched.section, "");
+            auto home =
+                walk_task(source_name("home", watched.section), WalkForm::latest, watched.section, watched.section, "");
             home.page_budget = m_home_pages;
             tasks.push_back(std::move(home));
         }
@@ -178,7 +172,8 @@ void Discovery::learn(const DiscoveryTask& task, const std::vector<parsers::Sect
             continue;
         }
         for (const auto& sub : subsections) {
-            if (sub.sid1 == watched.section.sid1 && std::ranges::find(watched.subsections, sub) == watched.subsections.end()) {
+            if (sub.sid1 == watched.section.sid1
+                && std::ranges::find(watched.subsections, sub) == watched.subsections.end()) {
                 spdlog::info("section {}: sub-section {} learned from {}", parsers::section_text(watched.section),
                              parsers::section_text(sub), task.source);
                 watched.subsections.push_back(sub);

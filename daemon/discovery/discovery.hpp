@@ -20,10 +20,10 @@
 // the source was healthy before (no failure since its last success, which was the walk of
 // yesterday's list). Such a poll is logged and recorded but counts towards no stall; the
 // other complete source is still walked, in case the list is broken rather than young.
-#include "daemon/fetch/fetcher.hpp"
-#include "daemon/ledger/frontier.hpp"
 #include "daemon/discovery/listing_walk.hpp"
 #include "daemon/discovery/source_health.hpp"
+#include "daemon/fetch/fetcher.hpp"
+#include "daemon/ledger/frontier.hpp"
 
 #include <map>
 #include <optional>
@@ -36,10 +36,10 @@ namespace sillok::daemon {
 struct DiscoveryTask {
     std::string source; // "date 100", "latest 100/264", "home 100", "press 015"
     ListingWalk walk;
-    std::optional<parsers::Section> section; // the watched section the walk serves
-    int page_budget = k_walk_page_limit;     // pages this walk may take in one poll
-    size_t found = 0;                        // refs listed on the pages walked so far
-    size_t added = 0;                        // of them, new to the frontier
+    std::optional<parsers::Section> section;     // the watched section the walk serves
+    int page_budget = k_walk_page_limit;         // pages this walk may take in one poll
+    size_t found = 0;                            // refs listed on the pages walked so far
+    size_t added = 0;                            // of them, new to the frontier
     std::vector<parsers::ArticleRef> first_page; // the refs of the walk's first page
 };
 

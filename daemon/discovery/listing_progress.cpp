@@ -8,7 +8,8 @@ using sql::Bound;
 
 LedgerError ListingProgress::error(std::string_view what) const
 {
-    return LedgerError{std::string(what) + ": " + sqlite3_errmsg(m_db.get()), sqlite3_extended_errcode(m_db.get()) & 0xff};
+    return LedgerError{std::string(what) + ": " + sqlite3_errmsg(m_db.get()),
+                       sqlite3_extended_errcode(m_db.get()) & 0xff};
 }
 
 std::expected<ListingProgress, LedgerError> ListingProgress::open(const std::filesystem::path& ledger)
@@ -44,13 +45,21 @@ std::expected<ListingState, LedgerError> ListingProgress::load(const std::string
 std::expected<void, LedgerError> ListingProgress::save(const std::string& key, std::string_view date,
                                                        const ListingState& state, WallClock::time_point now)
 {
-    auto stmt = sql::prepare(m_db.get(),
-                             "INSERT INTO listings (key, date, page, cursor, done, refs_found, updated_at)"
-                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (key) DO UPDATE SET page = ?3,"
-                             " cursor = ?4, done = ?5, refs_found = ?6, updated_at = ?7");
-    if (!stmt || Bound(stmt.get()).text(key).text(date).integer(state.page).text(state.cursor)
-                         .integer(state.done ? 1 : 0).integer(state.refs_found).text(kst_iso(now)).step()
-            != SQLITE_DONE) {
+    auto stmt =
+        sql::prepare(m_db.get(), "INSERT INTO listings (key, date, page, cursor, done, refs_found, updated_at)"
+                                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (key) DO UPDATE SET page = ?3,"
+                                 " cursor = ?4, done = ?5, refs_found = ?6, updated_at = ?7");
+    if (!stmt
+        || Bound(stmt.get())
+                   .text(key)
+                   .text(date)
+                   .integer(state.page)
+                   .text(state.cursor)
+                   .integer(state.done ? 1 : 0)
+                   .integer(state.refs_found)
+                   .text(kst_iso(now))
+                   .step()
+               != SQLITE_DONE) {
         return std::unexpected(error("cannot record listing progress"));
     }
     return {};

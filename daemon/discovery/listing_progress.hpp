@@ -1,9 +1,9 @@
 #pragma once
 // Walking progress of listings, per (listing, date), in the ledger's listings table: a
 // listing fully walked is not walked again; a half-walked one continues where it stopped.
+#include "daemon/ledger/ledger.hpp"
 #include "daemon/util/c_handles.hpp"
 #include "daemon/util/kst.hpp"
-#include "daemon/ledger/ledger.hpp"
 
 #include <expected>
 #include <filesystem>

@@ -78,7 +78,7 @@ struct ListingFailure {
 };
 
 struct WalkStep {
-    std::vector<parsers::ArticleRef> refs; // the page's own list (all its article links when it has none)
+    std::vector<parsers::ArticleRef> refs;  // the page's own list (all its article links when it has none)
     std::vector<parsers::ArticleRef> fresh; // those of refs no earlier page of the walk listed
     std::vector<parsers::Section> subsections;
     WalkEnd end = WalkEnd::more;

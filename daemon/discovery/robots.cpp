@@ -10,7 +10,8 @@ using sql::Bound;
 
 LedgerError RobotsLedger::error(std::string_view what) const
 {
-    return LedgerError{std::string(what) + ": " + sqlite3_errmsg(m_db.get()), sqlite3_extended_errcode(m_db.get()) & 0xff};
+    return LedgerError{std::string(what) + ": " + sqlite3_errmsg(m_db.get()),
+                       sqlite3_extended_errcode(m_db.get()) & 0xff};
 }
 
 std::expected<RobotsLedger, LedgerError> RobotsLedger::open(const std::filesystem::path& ledger)
@@ -77,9 +78,9 @@ std::expected<std::string, LedgerError> RobotsLedger::record(const std::string& 
     auto stmt = sql::prepare(m_db.get(), "INSERT INTO robots (host, fetched_at, status, body, rules)"
                                          " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (host) DO UPDATE SET"
                                          " fetched_at = ?2, status = ?3, body = ?4, rules = ?5");
-    if (!stmt || Bound(stmt.get()).text(host).integer(unix_ms(now)).integer(int64_t{status}).text(body).text(rules)
-                         .step()
-            != SQLITE_DONE) {
+    if (!stmt
+        || Bound(stmt.get()).text(host).integer(unix_ms(now)).integer(int64_t{status}).text(body).text(rules).step()
+               != SQLITE_DONE) {
         return std::unexpected(error("cannot record robots.txt"));
     }
     return escaped_lines(rules);

@@ -2,9 +2,9 @@
 // Each host's robots.txt in the ledger's robots table: the service fetches it at most once a
 // day per host, keeps what was served and says, in the log and in `status`, what it asks of
 // sillok (the rules of the group that applies to its User-Agent's product token).
+#include "daemon/ledger/ledger.hpp"
 #include "daemon/util/c_handles.hpp"
 #include "daemon/util/kst.hpp"
-#include "daemon/ledger/ledger.hpp"
 
 #include <chrono>
 #include <expected>

@@ -14,7 +14,8 @@ constexpr auto k_prune_every = std::chrono::hours(1);
 
 LedgerError SourceHealth::error(std::string_view what) const
 {
-    return LedgerError{std::string(what) + ": " + sqlite3_errmsg(m_db.get()), sqlite3_extended_errcode(m_db.get()) & 0xff};
+    return LedgerError{std::string(what) + ": " + sqlite3_errmsg(m_db.get()),
+                       sqlite3_extended_errcode(m_db.get()) & 0xff};
 }
 
 std::expected<SourceHealth, LedgerError> SourceHealth::open(const std::filesystem::path& ledger)
@@ -35,7 +36,10 @@ std::expected<void, LedgerError> SourceHealth::record(const SourcePoll& poll, Wa
         return std::unexpected(error("cannot record a listing poll"));
     }
     Bound bound(insert.get());
-    bound.text(poll.source).text(poll.url).integer(unix_ms(now)).integer(static_cast<int64_t>(poll.found))
+    bound.text(poll.source)
+        .text(poll.url)
+        .integer(unix_ms(now))
+        .integer(static_cast<int64_t>(poll.found))
         .integer(static_cast<int64_t>(poll.added));
     if (poll.failure) {
         bound.text(poll.day_not_begun ? k_day_not_begun : to_string(poll.failure->kind)).text(poll.failure->message);
@@ -70,15 +74,16 @@ std::expected<int64_t, LedgerError> SourceHealth::consecutive_empty(const std::s
 std::expected<std::vector<SourceSummary>, std::string> read_sources(sqlite3* db, WallClock::time_point now)
 {
     auto stmt = sql::prepare(
-        db, "SELECT p.source, (SELECT max(at) FROM source_polls s WHERE s.source = p.source AND s.failure IS NULL),"
-            " (SELECT coalesce(sum(added), 0) FROM source_polls s WHERE s.source = p.source AND s.at >= ?1),"
-            " (SELECT count(*) FROM source_polls s WHERE s.source = p.source AND s.failure IS NOT NULL"
-            "  AND s.failure <> ?2 AND s.id >"
-            "  coalesce((SELECT max(id) FROM source_polls t WHERE t.source = p.source AND t.failure IS NULL), 0)),"
-            " (SELECT failure || ' ' || url || ': ' || coalesce(message, '') FROM source_polls s"
-            "  WHERE s.source = p.source AND s.failure IS NOT NULL AND s.failure <> ?2 ORDER BY s.id DESC LIMIT 1),"
-            " (SELECT coalesce(failure = ?2, 0) FROM source_polls s WHERE s.source = p.source ORDER BY s.id DESC LIMIT 1)"
-            " FROM (SELECT DISTINCT source FROM source_polls) p ORDER BY p.source");
+        db,
+        "SELECT p.source, (SELECT max(at) FROM source_polls s WHERE s.source = p.source AND s.failure IS NULL),"
+        " (SELECT coalesce(sum(added), 0) FROM source_polls s WHERE s.source = p.source AND s.at >= ?1),"
+        " (SELECT count(*) FROM source_polls s WHERE s.source = p.source AND s.failure IS NOT NULL"
+        "  AND s.failure <> ?2 AND s.id >"
+        "  coalesce((SELECT max(id) FROM source_polls t WHERE t.source = p.source AND t.failure IS NULL), 0)),"
+        " (SELECT failure || ' ' || url || ': ' || coalesce(message, '') FROM source_polls s"
+        "  WHERE s.source = p.source AND s.failure IS NOT NULL AND s.failure <> ?2 ORDER BY s.id DESC LIMIT 1),"
+        " (SELECT coalesce(failure = ?2, 0) FROM source_polls s WHERE s.source = p.source ORDER BY s.id DESC LIMIT 1)"
+        " FROM (SELECT DISTINCT source FROM source_polls) p ORDER BY p.source");
     if (!stmt) {
         return std::unexpected(std::string("cannot read listing polls: ") + sqlite3_errmsg(db));
     }

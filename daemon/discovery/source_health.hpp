@@ -7,10 +7,10 @@
 // One empty answer is not silence: the per-date list of a Korean day that has just begun
 // (Discovery decides when, see discovery.hpp). Such a poll is recorded as "day_not_begun":
 // it is neither a success nor a step towards a stall.
+#include "daemon/discovery/listing_walk.hpp"
+#include "daemon/ledger/ledger.hpp"
 #include "daemon/util/c_handles.hpp"
 #include "daemon/util/kst.hpp"
-#include "daemon/ledger/ledger.hpp"
-#include "daemon/discovery/listing_walk.hpp"
 
 #include <expected>
 #include <filesystem>
@@ -22,7 +22,6 @@ namespace sillok::daemon {
 
 inline constexpr int64_t k_stall_polls = 3;
 inline constexpr std::string_view k_day_not_begun = "day_not_begun"; // the failure column's value
-
 
 struct SourcePoll {
     std::string source; // "date 100", "latest 100/264", "home 100", "press 015"

@@ -41,7 +41,7 @@ enum class FetchErrorKind {
     timeout,
     connect,
     tls,
-    http_status,       // a status that is neither 2xx nor a followed redirect
+    http_status, // a status that is neither 2xx nor a followed redirect
     too_large,
     off_site_redirect, // redirect_target holds where it pointed
     too_many_redirects,
@@ -60,7 +60,7 @@ struct FetchError {
 
 struct FetchRequest {
     std::string url;
-    uint64_t tag = 0;     // the caller's, handed back in the result
+    uint64_t tag = 0;         // the caller's, handed back in the result
     std::string referer = {}; // sent as Referer when not empty (the listing endpoint expects one)
 };
 

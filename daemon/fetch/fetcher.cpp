@@ -25,8 +25,8 @@ bool is_https_url(std::string_view url)
 {
     constexpr std::string_view k_scheme = "https://";
     return url.size() > k_scheme.size()
-        && std::ranges::equal(url.substr(0, k_scheme.size()), k_scheme,
-                              [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+           && std::ranges::equal(url.substr(0, k_scheme.size()), k_scheme,
+                                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
 }
 
 // A curl multi call that fails leaves the loop unable to go on: the run ends with an error.
@@ -98,8 +98,9 @@ public:
                 }
             }
             // A finished transfer may have made room for a waiting job: go round at once.
-            check_multi(curl_multi_poll(m_multi.get(), nullptr, 0, completed ? 0 : static_cast<int>(wait_ms()), nullptr),
-                        "curl_multi_poll");
+            check_multi(
+                curl_multi_poll(m_multi.get(), nullptr, 0, completed ? 0 : static_cast<int>(wait_ms()), nullptr),
+                "curl_multi_poll");
         }
     }
 
@@ -174,8 +175,9 @@ private:
         spdlog::debug("GET {}", job.url);
         if (CURLMcode rc = curl_multi_add_handle(m_multi.get(), job.transfer.handle()); rc != CURLM_OK) {
             job.transfer.end();
-            return std::unexpected(FetchError{FetchErrorKind::network, std::string("cannot start the request: curl_multi_add_handle: ")
-                                                                           + curl_multi_strerror(rc)});
+            return std::unexpected(
+                FetchError{FetchErrorKind::network,
+                           std::string("cannot start the request: curl_multi_add_handle: ") + curl_multi_strerror(rc)});
         }
         return {};
     }
@@ -224,7 +226,8 @@ private:
     {
         auto location = job.transfer.redirect_url();
         if (!location) {
-            return {false, FetchError{FetchErrorKind::http_status, "HTTP " + std::to_string(status) + " without Location"}};
+            return {false,
+                    FetchError{FetchErrorKind::http_status, "HTTP " + std::to_string(status) + " without Location"}};
         }
         const std::string& target = *location;
         if (auto refused = refuse_redirect(job, target)) {
@@ -233,7 +236,8 @@ private:
         auto host = parsers::host_of(target);
         if (!parsers::is_news_host(host)) {
             job.result.redirect_target = target;
-            return {false, FetchError{FetchErrorKind::off_site_redirect, "redirect to " + parsers::quoted_for_message(target) + " refused"}};
+            return {false, FetchError{FetchErrorKind::off_site_redirect,
+                                      "redirect to " + parsers::quoted_for_message(target) + " refused"}};
         }
         if (job.redirects >= m_options.max_redirects) {
             return {false, FetchError{FetchErrorKind::too_many_redirects,
@@ -254,7 +258,8 @@ private:
     static std::optional<FetchError> refuse_redirect(const Job& job, const std::string& target)
     {
         if (!is_https_url(target)) {
-            return FetchError{FetchErrorKind::insecure_redirect, "redirect to " + parsers::quoted_for_message(target) + " refused: HTTPS only"};
+            return FetchError{FetchErrorKind::insecure_redirect,
+                              "redirect to " + parsers::quoted_for_message(target) + " refused: HTTPS only"};
         }
         if (target == job.url || std::ranges::find(job.hops, target) != job.hops.end()) {
             return FetchError{FetchErrorKind::redirect_loop, "redirect back to " + parsers::quoted_for_message(target)};
@@ -314,15 +319,20 @@ private:
     {
         const auto& transfer = job.transfer;
         auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(m_clock.steady() - transfer.started);
-        FetchRecord record{url, kst_iso_millis(transfer.started_wall), std::nullopt,
-                           static_cast<int64_t>(transfer.body.size()), elapsed.count(), {}};
+        FetchRecord record{url,
+                           kst_iso_millis(transfer.started_wall),
+                           std::nullopt,
+                           static_cast<int64_t>(transfer.body.size()),
+                           elapsed.count(),
+                           {}};
         if (status > 0) {
             record.status = status;
         }
         if (error) {
             record.error = std::string(to_string(error->kind)) + ": " + error->message;
         }
-        spdlog::debug("{} {} in {} ms{}", status, url, elapsed.count(), record.error.empty() ? "" : " (" + record.error + ")");
+        spdlog::debug("{} {} in {} ms{}", status, url, elapsed.count(),
+                      record.error.empty() ? "" : " (" + record.error + ")");
         job.result.attempts.push_back(std::move(record));
         job.result.fetched_at = transfer.started_wall;
     }
@@ -351,9 +361,10 @@ private:
         }
         ++job.retries;
         job.ticket.ready_at = decision.retry_at;
-        spdlog::info("retrying {} in {} ms ({}: {})", job.url,
-                     std::chrono::duration_cast<std::chrono::milliseconds>(decision.retry_at - m_clock.steady()).count(),
-                     to_string(error.kind), error.message);
+        spdlog::info(
+            "retrying {} in {} ms ({}: {})", job.url,
+            std::chrono::duration_cast<std::chrono::milliseconds>(decision.retry_at - m_clock.steady()).count(),
+            to_string(error.kind), error.message);
         return true;
     }
 
@@ -411,24 +422,37 @@ const FetchClock& system_fetch_clock()
 
 std::string default_user_agent()
 {
-    return std::string("sillok/") + SILLOK_VERSION + " (Naver News archiver; +https://github.com/sillok-archive/sillok)";
+    return std::string("sillok/") + SILLOK_VERSION
+           + " (Naver News archiver; +https://github.com/sillok-archive/sillok)";
 }
 
 std::string_view to_string(FetchErrorKind kind)
 {
     switch (kind) {
-    case FetchErrorKind::timeout: return "timeout";
-    case FetchErrorKind::connect: return "connect";
-    case FetchErrorKind::tls: return "tls";
-    case FetchErrorKind::http_status: return "http_status";
-    case FetchErrorKind::too_large: return "too_large";
-    case FetchErrorKind::off_site_redirect: return "off_site_redirect";
-    case FetchErrorKind::too_many_redirects: return "too_many_redirects";
-    case FetchErrorKind::insecure_redirect: return "insecure_redirect";
-    case FetchErrorKind::redirect_loop: return "redirect_loop";
-    case FetchErrorKind::throttled: return "throttled";
-    case FetchErrorKind::network: return "network";
-    case FetchErrorKind::interrupted: return "interrupted";
+    case FetchErrorKind::timeout:
+        return "timeout";
+    case FetchErrorKind::connect:
+        return "connect";
+    case FetchErrorKind::tls:
+        return "tls";
+    case FetchErrorKind::http_status:
+        return "http_status";
+    case FetchErrorKind::too_large:
+        return "too_large";
+    case FetchErrorKind::off_site_redirect:
+        return "off_site_redirect";
+    case FetchErrorKind::too_many_redirects:
+        return "too_many_redirects";
+    case FetchErrorKind::insecure_redirect:
+        return "insecure_redirect";
+    case FetchErrorKind::redirect_loop:
+        return "redirect_loop";
+    case FetchErrorKind::throttled:
+        return "throttled";
+    case FetchErrorKind::network:
+        return "network";
+    case FetchErrorKind::interrupted:
+        return "interrupted";
     }
     return "unknown";
 }

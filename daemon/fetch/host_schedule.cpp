@@ -95,10 +95,7 @@ void HostSchedule::announce_wait(const std::string& host, HostLoad& load, WallCl
     }
 }
 
-void HostSchedule::finished(const std::string& host)
-{
-    --m_hosts[host].in_flight;
-}
+void HostSchedule::finished(const std::string& host) { --m_hosts[host].in_flight; }
 
 void HostSchedule::give_up(SlotTicket& ticket)
 {

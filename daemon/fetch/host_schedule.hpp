@@ -14,9 +14,9 @@ namespace sillok::daemon {
 
 // A request's place in its host's schedule.
 struct SlotTicket {
-    std::string host;                    // the budget it draws on
-    SteadyClock::time_point ready_at{};  // not asked again before this
-    bool has_slot = false;               // a slot is reserved (and counted in the host's in_flight)
+    std::string host;                   // the budget it draws on
+    SteadyClock::time_point ready_at{}; // not asked again before this
+    bool has_slot = false;              // a slot is reserved (and counted in the host's in_flight)
 };
 
 class HostSchedule {

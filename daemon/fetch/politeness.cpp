@@ -130,10 +130,10 @@ std::expected<void, std::string> Politeness::store(const std::string& host, cons
         m_memory[host] = state;
         return {};
     }
-    auto stmt = sql::prepare(m_db.get(),
-                             "INSERT INTO hosts (host, next_slot_ms, paused_until, pause_reason, strikes)"
-                             " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (host) DO UPDATE SET next_slot_ms = ?2,"
-                             " paused_until = ?3, pause_reason = ?4, strikes = ?5");
+    auto stmt =
+        sql::prepare(m_db.get(), "INSERT INTO hosts (host, next_slot_ms, paused_until, pause_reason, strikes)"
+                                 " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (host) DO UPDATE SET next_slot_ms = ?2,"
+                                 " paused_until = ?3, pause_reason = ?4, strikes = ?5");
     if (!stmt) {
         return std::unexpected(db_error("cannot write the hosts table"));
     }
@@ -277,7 +277,8 @@ std::vector<PausedHost> Politeness::paused(WallClock::time_point now)
     bound.integer(unix_ms(now));
     int rc = SQLITE_DONE;
     while ((rc = bound.step()) == SQLITE_ROW) {
-        hosts.push_back({sql::column_text(stmt.get(), 0).value_or(""), from_unix_ms(sqlite3_column_int64(stmt.get(), 1)),
+        hosts.push_back({sql::column_text(stmt.get(), 0).value_or(""),
+                         from_unix_ms(sqlite3_column_int64(stmt.get(), 1)),
                          sql::column_text(stmt.get(), 2).value_or("")});
     }
     if (rc != SQLITE_DONE) {

@@ -19,8 +19,8 @@
 namespace sillok::daemon {
 
 struct PolitenessOptions {
-    double rate = 1.0;         // request starts per second per host; 0 = unlimited
-    int pause_after = 5;       // consecutive 403/429 answers that pause a host
+    double rate = 1.0;   // request starts per second per host; 0 = unlimited
+    int pause_after = 5; // consecutive 403/429 answers that pause a host
     std::chrono::seconds pause_for{600};
 };
 
@@ -45,10 +45,9 @@ public:
     // request must not start until a later call succeeds.
     std::expected<WallClock::time_point, std::string> reserve(const std::string& host, WallClock::time_point now);
     // No request to host starts before until (Retry-After): a hold longer than
-    // k_visible_hold is recorded as a pause with its reason, so that `status` shows it. Holds and pauses never reach further than
-    // k_longest_hold (or pause_for, when longer) past the moment they are read, and reserved
-    // slots no further than k_longest_queue: a stored time from a bad answer or an old bug
-    // cannot block the host for longer.
+    // k_visible_hold is recorded as a pause with its reason, so that `status` shows it. Holds and pauses never reach
+    // further than k_longest_hold (or pause_for, when longer) past the moment they are read, and reserved slots no
+    // further than k_longest_queue: a stored time from a bad answer or an old bug cannot block the host for longer.
     void hold(const std::string& host, WallClock::time_point until, const std::string& reason = "Retry-After",
               WallClock::time_point now = wall_now());
     static constexpr std::chrono::seconds k_longest_hold{600};
@@ -57,8 +56,7 @@ public:
     static constexpr std::chrono::seconds k_longest_queue{3600};
     // Counts 403/429 answers in a row; pauses the host when there are too many, and then
     // returns until when.
-    std::optional<WallClock::time_point> record_answer(const std::string& host, long status,
-                                                       WallClock::time_point now);
+    std::optional<WallClock::time_point> record_answer(const std::string& host, long status, WallClock::time_point now);
     std::vector<PausedHost> paused(WallClock::time_point now);
     bool is_paused(std::string_view host, WallClock::time_point now);
 
@@ -83,7 +81,8 @@ private:
     std::expected<void, std::string> store(const std::string& host, const HostState& state);
     // One read-change-write of a host's state, in one ledger transaction; change returns
     // whether to write. The state as changed, or why the ledger failed (rolled back).
-    template <typename Change> std::expected<HostState, std::string> modify(const std::string& host, Change change);
+    template <typename Change>
+    std::expected<HostState, std::string> modify(const std::string& host, Change change);
     [[nodiscard]] std::string db_error(std::string_view what) const;
     // Logs the first failure of a run of them, and the recovery after it.
     void report_failure(const std::string& what);
@@ -97,6 +96,5 @@ private:
     std::mt19937 m_random{std::random_device{}()};
     bool m_failing = false;
 };
-
 
 } // namespace sillok::daemon

@@ -73,13 +73,14 @@ RetryDecision RetryPolicy::decide(const AttemptOutcome& outcome, int retries, St
     if (asked.count() > 0) {
         // Retry-After speaks for the host, not only for this request; a hold never lasts
         // longer than the longest wait honoured, whatever the server asks.
-        auto held = std::min<std::chrono::seconds>(asked, std::min(m_options.max_retry_after, Politeness::k_longest_hold));
+        auto held =
+            std::min<std::chrono::seconds>(asked, std::min(m_options.max_retry_after, Politeness::k_longest_hold));
         decision.hold = held;
         decision.hold_shortened = asked > held;
     }
     if (asked > m_options.max_retry_after) {
-        decision.error = FetchError{FetchErrorKind::throttled,
-                                    outcome.error.message + " with Retry-After " + std::to_string(asked.count()) + " s"};
+        decision.error = FetchError{FetchErrorKind::throttled, outcome.error.message + " with Retry-After "
+                                                                   + std::to_string(asked.count()) + " s"};
         return decision;
     }
     if (retries >= m_options.max_retries) {

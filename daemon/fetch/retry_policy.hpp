@@ -18,7 +18,7 @@ namespace sillok::daemon {
 struct AttemptOutcome {
     FetchError error;
     bool retryable = false;
-    long status = 0; // of the answer; 0 when none came
+    long status = 0;                                 // of the answer; 0 when none came
     std::optional<std::chrono::seconds> retry_after; // as the server asked, parsed
 };
 

@@ -55,7 +55,8 @@ int keep_request_head(CURL* /*easy*/, curl_infotype type, char* data, size_t siz
 class EasySetup {
 public:
     explicit EasySetup(CURL* easy) : m_easy(easy) {}
-    template <typename Value> EasySetup& set(CURLoption option, const char* name, Value value)
+    template <typename Value>
+    EasySetup& set(CURLoption option, const char* name, Value value)
     {
         if (m_failed == nullptr) {
             if (CURLcode rc = curl_easy_setopt(m_easy, option, value); rc != CURLE_OK) {
@@ -70,9 +71,8 @@ public:
         if (m_failed == nullptr) {
             return std::nullopt;
         }
-        return FetchError{FetchErrorKind::network,
-                          std::string("cannot set up the request: curl refused ") + m_failed + ": "
-                              + curl_easy_strerror(m_code)};
+        return FetchError{FetchErrorKind::network, std::string("cannot set up the request: curl refused ") + m_failed
+                                                       + ": " + curl_easy_strerror(m_code)};
     }
 
 private:
@@ -161,7 +161,8 @@ Transfer* Transfer::of(CURL* easy)
     return reinterpret_cast<Transfer*>(owner);
 }
 
-template <typename Value> std::optional<Value> Transfer::info(CURLINFO what, const char* name) const
+template <typename Value>
+std::optional<Value> Transfer::info(CURLINFO what, const char* name) const
 {
     Value value{};
     if (CURLcode rc = curl_easy_getinfo(m_easy.get(), what, &value); rc != CURLE_OK) {
@@ -171,10 +172,7 @@ template <typename Value> std::optional<Value> Transfer::info(CURLINFO what, con
     return value;
 }
 
-long Transfer::status() const
-{
-    return info<long>(CURLINFO_RESPONSE_CODE, "its status").value_or(0);
-}
+long Transfer::status() const { return info<long>(CURLINFO_RESPONSE_CODE, "its status").value_or(0); }
 
 std::optional<std::string> Transfer::redirect_url() const
 {

@@ -3,9 +3,9 @@
 // redirects, HTTP/1.1, compression, timeouts, body cap) and what it gathers (body, request
 // and response heads, timings). The handle carries a pointer to its Transfer
 // (CURLOPT_PRIVATE), so the network loop finds the transfer of a finished handle.
-#include "daemon/util/c_handles.hpp"
 #include "daemon/fetch/fetch_clock.hpp"
 #include "daemon/fetch/fetch_types.hpp"
+#include "daemon/util/c_handles.hpp"
 
 #include <array>
 #include <expected>
@@ -59,7 +59,8 @@ public:
     SteadyClock::time_point started{};
 
 private:
-    template <typename Value> [[nodiscard]] std::optional<Value> info(CURLINFO what, const char* name) const;
+    template <typename Value>
+    [[nodiscard]] std::optional<Value> info(CURLINFO what, const char* name) const;
 
     CurlEasy m_easy;
     std::array<char, CURL_ERROR_SIZE> m_error_buffer{};

@@ -1,11 +1,11 @@
 #include "daemon/history/diff.hpp"
 
 #include "daemon/archive/archive_format.hpp"
-#include "daemon/util/exit_codes.hpp"
 #include "daemon/archive/front_matter.hpp"
 #include "daemon/history/history.hpp"
 #include "daemon/history/log.hpp"
 #include "daemon/history/text_diff.hpp"
+#include "daemon/util/exit_codes.hpp"
 #include "parsers/text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -30,8 +30,7 @@ std::expected<VersionFile, std::string> read_version(const std::filesystem::path
     auto text = read_file_bytes(archive / version.path);
     if (!text) {
         return std::unexpected("cannot read " + parsers::quoted_for_message((archive / version.path).string(), SIZE_MAX)
-                               + ", the file of version "
-                               + std::to_string(version.version));
+                               + ", the file of version " + std::to_string(version.version));
     }
     auto parsed = read_archive_file(*text);
     auto record = parsed ? record_of(parsed->front_matter) : std::nullopt;
@@ -119,7 +118,7 @@ std::string shown(std::string_view text)
 
 // Plain text marks removed and added runs as [-...-] and {+...+}; on a terminal, colours do.
 class TextStyle {
-  public:
+public:
     explicit TextStyle(bool colour) : m_colour(colour) {}
     [[nodiscard]] std::string removed(std::string_view text, bool inline_run) const
     {
@@ -136,7 +135,7 @@ class TextStyle {
         return m_colour ? "\033[1m" + std::string(text) + "\033[m" : std::string(text);
     }
 
-  private:
+private:
     bool m_colour;
 };
 

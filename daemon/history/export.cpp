@@ -1,11 +1,11 @@
 #include "daemon/history/export.hpp"
 
 #include "daemon/archive/archive_format.hpp"
-#include "daemon/util/exit_codes.hpp"
 #include "daemon/archive/front_matter.hpp"
 #include "daemon/history/history.hpp"
-#include "daemon/util/kst.hpp"
 #include "daemon/ledger/sql.hpp"
+#include "daemon/util/exit_codes.hpp"
+#include "daemon/util/kst.hpp"
 #include "parsers/article_ref.hpp"
 
 #include <fmt/format.h>
@@ -19,10 +19,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <streambuf>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <streambuf>
 
 namespace sillok::daemon {
 namespace {
@@ -115,7 +115,7 @@ sql::Bound bind_filters(sqlite3_stmt* stmt, const Filters& filters, bool all_ver
 
 // A bar on standard error, redrawn when the percentage moves.
 class ProgressBar {
-  public:
+public:
     ProgressBar(bool shown, size_t total) : m_shown(shown), m_total(total) {}
     void advance(size_t done)
     {
@@ -140,7 +140,7 @@ class ProgressBar {
         }
     }
 
-  private:
+private:
     bool m_shown;
     size_t m_total;
     int m_percent = -1;
@@ -227,7 +227,7 @@ void write_record(std::ostream& out, ExportFormat format, const nlohmann::ordere
 }
 
 class Exporter {
-  public:
+public:
     Exporter(const ExportRequest& request, History& history, Filters filters)
         : m_request(request), m_history(history), m_filters(std::move(filters))
     {
@@ -235,7 +235,7 @@ class Exporter {
 
     std::expected<ExportReport, std::string> write(std::ostream& out);
 
-  private:
+private:
     std::expected<size_t, std::string> count();
 
     const ExportRequest& m_request;
@@ -309,7 +309,7 @@ int finished(const ExportReport& report)
 
 // An output stream over a file descriptor it owns.
 class FdBuffer : public std::streambuf {
-  public:
+public:
     explicit FdBuffer(int fd) : m_fd(fd) { setp(m_buffer.data(), m_buffer.data() + m_buffer.size()); }
     FdBuffer(const FdBuffer&) = delete;
     FdBuffer& operator=(const FdBuffer&) = delete;
@@ -326,7 +326,7 @@ class FdBuffer : public std::streambuf {
         return m_ok;
     }
 
-  protected:
+protected:
     int_type overflow(int_type c) override
     {
         if (!drain()) {
@@ -340,7 +340,7 @@ class FdBuffer : public std::streambuf {
     }
     int sync() override { return drain() ? 0 : -1; }
 
-  private:
+private:
     bool drain()
     {
         const char* data = pbase();
@@ -374,7 +374,8 @@ int export_to_file(Exporter& exporter, const fs::path& output)
     auto pattern = output.string() + ".partial-XXXXXX";
     int fd = ::mkstemp(pattern.data());
     if (fd < 0) {
-        return fail(k_exit_io, fmt::format("cannot create a file beside {}: {}", output.string(), std::strerror(errno)));
+        return fail(k_exit_io,
+                    fmt::format("cannot create a file beside {}: {}", output.string(), std::strerror(errno)));
     }
     const fs::path temp = pattern;
     // mkstemp's mode is 0600; the export gets a new file's usual mode (0666 less the umask).

@@ -1,8 +1,8 @@
 #pragma once
 // The ledger read as history, for `log`, `diff` and `export`: opened read-only (an archive on
 // read-only media included), never migrated, and read by an older schema as well.
-#include "daemon/util/c_handles.hpp"
 #include "daemon/archive/record.hpp"
+#include "daemon/util/c_handles.hpp"
 #include "parsers/article_ref.hpp"
 
 #include <expected>
@@ -33,7 +33,7 @@ struct ArticleHistory {
 using parsers::parse_article_id;
 
 class History {
-  public:
+public:
     // Fails with a message when the ledger does not exist or cannot be read.
     static std::expected<History, std::string> open(const std::filesystem::path& ledger);
 
@@ -47,7 +47,7 @@ class History {
     // The error message of the last failed call on db().
     [[nodiscard]] std::string error(std::string_view what) const;
 
-  private:
+private:
     explicit History(SqliteDb db) : m_db(std::move(db)) {}
 
     SqliteDb m_db;

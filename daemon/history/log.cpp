@@ -1,7 +1,7 @@
 #include "daemon/history/log.hpp"
 
-#include "daemon/util/exit_codes.hpp"
 #include "daemon/history/history.hpp"
+#include "daemon/util/exit_codes.hpp"
 
 #include <ostream>
 

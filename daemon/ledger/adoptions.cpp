@@ -23,8 +23,8 @@ std::expected<Adoptions, LedgerError> Adoptions::open(const std::filesystem::pat
     options.create = false;
     auto db = sql::open_connection(ledger, options);
     if (!db) {
-        return std::unexpected(LedgerError{"cannot open ledger " + ledger.string() + ": " + db.error().message,
-                                           db.error().sqlite_code});
+        return std::unexpected(
+            LedgerError{"cannot open ledger " + ledger.string() + ": " + db.error().message, db.error().sqlite_code});
     }
     return Adoptions(std::move(*db));
 }
@@ -43,7 +43,8 @@ std::expected<std::optional<parsers::ArticleRef>, LedgerError> Adoptions::find(s
     if (rc != SQLITE_ROW) {
         return std::unexpected(error("cannot read adoptions"));
     }
-    return parsers::ArticleRef{sql::column_text(stmt.get(), 0).value_or(""), sql::column_text(stmt.get(), 1).value_or("")};
+    return parsers::ArticleRef{sql::column_text(stmt.get(), 0).value_or(""),
+                               sql::column_text(stmt.get(), 1).value_or("")};
 }
 
 std::expected<std::optional<int>, LedgerError> Adoptions::version_with_hash(const parsers::ArticleRef& ref,
@@ -109,17 +110,26 @@ std::expected<int64_t, LedgerError> Adoptions::upsert_article(const AdoptedVersi
     const auto& article = adopted.article;
     if (adopted.as == AdoptedAs::current) {
         auto stmt = sql::prepare(
-            m_db.get(),
-            "INSERT INTO articles (oid, aid, url, state, title, publisher, author, category, published_at,"
-            " content_hash, path, first_seen, last_checked)"
-            " VALUES (?1, ?2, ?3, 'archived', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
-            " ON CONFLICT (oid, aid) DO UPDATE SET title = ?4, publisher = ?5, author = ?6, category = ?7,"
-            " published_at = ?8, modified_at = NULL, original_url = NULL, content_hash = ?9, path = ?10");
+            m_db.get(), "INSERT INTO articles (oid, aid, url, state, title, publisher, author, category, published_at,"
+                        " content_hash, path, first_seen, last_checked)"
+                        " VALUES (?1, ?2, ?3, 'archived', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
+                        " ON CONFLICT (oid, aid) DO UPDATE SET title = ?4, publisher = ?5, author = ?6, category = ?7,"
+                        " published_at = ?8, modified_at = NULL, original_url = NULL, content_hash = ?9, path = ?10");
         if (!stmt
-            || Bound(stmt.get()).text(article.ref.oid).text(article.ref.aid).text(article.ref.canonical_url())
-                       .text(article.title).text(article.publisher).text(article.author).text(article.category)
-                       .text(article.published_at).text(adopted.content_hash).text(adopted.path)
-                       .text(adopted.crawled_at).step() != SQLITE_DONE) {
+            || Bound(stmt.get())
+                       .text(article.ref.oid)
+                       .text(article.ref.aid)
+                       .text(article.ref.canonical_url())
+                       .text(article.title)
+                       .text(article.publisher)
+                       .text(article.author)
+                       .text(article.category)
+                       .text(article.published_at)
+                       .text(adopted.content_hash)
+                       .text(adopted.path)
+                       .text(adopted.crawled_at)
+                       .step()
+                   != SQLITE_DONE) {
             return std::unexpected(error("cannot record article"));
         }
     }
@@ -162,13 +172,20 @@ std::expected<int, LedgerError> Adoptions::insert_version(int64_t article_id, co
 std::expected<void, LedgerError> Adoptions::insert_adoption(int64_t article_id, int version,
                                                             const AdoptedSource& source, std::string_view adopted_at)
 {
-    auto stmt = sql::prepare(m_db.get(),
-                             "INSERT INTO adoptions (article_id, version, source_path, source_sha256,"
-                             " old_content_hash, copy_path, adopted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    auto stmt =
+        sql::prepare(m_db.get(), "INSERT INTO adoptions (article_id, version, source_path, source_sha256,"
+                                 " old_content_hash, copy_path, adopted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!stmt
-        || Bound(stmt.get()).integer(article_id).integer(int64_t{version}).text(source.source_path)
-                   .text(source.source_sha256).text(source.old_content_hash).text(source.copy_path).text(adopted_at)
-                   .step() != SQLITE_DONE) {
+        || Bound(stmt.get())
+                   .integer(article_id)
+                   .integer(int64_t{version})
+                   .text(source.source_path)
+                   .text(source.source_sha256)
+                   .text(source.old_content_hash)
+                   .text(source.copy_path)
+                   .text(adopted_at)
+                   .step()
+               != SQLITE_DONE) {
         return std::unexpected(error("cannot record adoption"));
     }
     return {};
@@ -187,8 +204,12 @@ std::expected<void, LedgerError> Adoptions::record(const AdoptedVersion& adopted
                                              " AND version = (SELECT current_version FROM articles"
                                              " WHERE oid = ?1 AND aid = ?2)");
         if (!move
-            || Bound(move.get()).text(adopted.article.ref.oid).text(adopted.article.ref.aid).text(*adopted.previous_path)
-                       .step() != SQLITE_DONE) {
+            || Bound(move.get())
+                       .text(adopted.article.ref.oid)
+                       .text(adopted.article.ref.aid)
+                       .text(*adopted.previous_path)
+                       .step()
+                   != SQLITE_DONE) {
             return std::unexpected(error("cannot move the earlier current version"));
         }
     }

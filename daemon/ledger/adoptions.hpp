@@ -3,9 +3,9 @@
 // which version of which article, and the queue entries of `adopt --recrawl`. Its own
 // connection to a ledger that Ledger::open has created and migrated; each adoption is one
 // transaction (article, version, adoption row).
+#include "daemon/ledger/ledger.hpp"
 #include "daemon/util/c_handles.hpp"
 #include "daemon/util/kst.hpp"
-#include "daemon/ledger/ledger.hpp"
 #include "parsers/article.hpp"
 
 #include <expected>

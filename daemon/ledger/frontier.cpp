@@ -26,7 +26,8 @@ bool process_alive(int64_t pid)
 
 LedgerError Frontier::error(std::string_view what) const
 {
-    return LedgerError{std::string(what) + ": " + sqlite3_errmsg(m_db.get()), sqlite3_extended_errcode(m_db.get()) & 0xff};
+    return LedgerError{std::string(what) + ": " + sqlite3_errmsg(m_db.get()),
+                       sqlite3_extended_errcode(m_db.get()) & 0xff};
 }
 
 std::expected<Frontier, LedgerError> Frontier::open(const std::filesystem::path& ledger)
@@ -42,10 +43,14 @@ std::expected<Frontier, LedgerError> Frontier::open(const std::filesystem::path&
 std::string_view to_string(QueueSource source)
 {
     switch (source) {
-    case QueueSource::discovery: return "discovery";
-    case QueueSource::revisit: return "revisit";
-    case QueueSource::backfill: return "backfill";
-    case QueueSource::adopt: return "adopt";
+    case QueueSource::discovery:
+        return "discovery";
+    case QueueSource::revisit:
+        return "revisit";
+    case QueueSource::backfill:
+        return "backfill";
+    case QueueSource::adopt:
+        return "adopt";
     }
     return "discovery";
 }
@@ -63,10 +68,14 @@ std::optional<QueueSource> parse_queue_source(std::string_view text)
 int priority_of(QueueSource source)
 {
     switch (source) {
-    case QueueSource::discovery: return 100;
-    case QueueSource::revisit: return 50;
-    case QueueSource::backfill: return 10;
-    case QueueSource::adopt: return 5;
+    case QueueSource::discovery:
+        return 100;
+    case QueueSource::revisit:
+        return 50;
+    case QueueSource::backfill:
+        return 10;
+    case QueueSource::adopt:
+        return 5;
     }
     return 0;
 }
@@ -94,8 +103,16 @@ std::expected<size_t, LedgerError> Frontier::enqueue(const std::vector<parsers::
     auto stamp = kst_iso(now);
     size_t added = 0;
     for (const auto& ref : refs) {
-        if (Bound(stmt.get()).text(ref.oid).text(ref.aid).text(to_string(source)).integer(priority).integer(unix_ms(now))
-                .text(stamp).integer(revive == Revive::failed_and_pending ? 1 : 0).step() != SQLITE_DONE) {
+        if (Bound(stmt.get())
+                .text(ref.oid)
+                .text(ref.aid)
+                .text(to_string(source))
+                .integer(priority)
+                .integer(unix_ms(now))
+                .text(stamp)
+                .integer(revive == Revive::failed_and_pending ? 1 : 0)
+                .step()
+            != SQLITE_DONE) {
             return std::unexpected(error("cannot queue " + ref.id()));
         }
         added += static_cast<size_t>(sqlite3_changes(m_db.get()));
@@ -124,8 +141,15 @@ std::expected<size_t, LedgerError> Frontier::enqueue_again(const std::vector<par
     auto stamp = kst_iso(now);
     size_t queued = 0;
     for (const auto& ref : refs) {
-        if (Bound(stmt.get()).text(ref.oid).text(ref.aid).text(to_string(source)).integer(priority_of(source))
-                .integer(unix_ms(now)).text(stamp).step() != SQLITE_DONE) {
+        if (Bound(stmt.get())
+                .text(ref.oid)
+                .text(ref.aid)
+                .text(to_string(source))
+                .integer(priority_of(source))
+                .integer(unix_ms(now))
+                .text(stamp)
+                .step()
+            != SQLITE_DONE) {
             return std::unexpected(error("cannot queue " + ref.id()));
         }
         queued += static_cast<size_t>(sqlite3_changes(m_db.get()));
@@ -151,7 +175,10 @@ std::expected<std::vector<FrontierItem>, LedgerError> Frontier::claim(size_t n, 
         return std::unexpected(error("cannot prepare claim"));
     }
     Bound bound(stmt.get());
-    bound.integer(::getpid()).text(kst_iso(now)).integer(unix_ms(now)).integer(static_cast<int64_t>(n))
+    bound.integer(::getpid())
+        .text(kst_iso(now))
+        .integer(unix_ms(now))
+        .integer(static_cast<int64_t>(n))
         .text(source ? to_string(*source) : "");
     std::vector<FrontierItem> items;
     int rc = 0;
@@ -211,9 +238,8 @@ std::expected<size_t, LedgerError> Frontier::recover()
     return recovered;
 }
 
-std::expected<void, LedgerError> Frontier::archived(const FrontierItem& item,
-                                                    std::optional<WallClock::time_point> next_visit,
-                                                    WallClock::time_point now)
+std::expected<void, LedgerError>
+Frontier::archived(const FrontierItem& item, std::optional<WallClock::time_point> next_visit, WallClock::time_point now)
 {
     bool done = !next_visit.has_value();
     auto stmt = done ? prepare("UPDATE frontier SET state = 'done', owner_pid = NULL, attempts = 0,"
@@ -255,8 +281,16 @@ std::expected<void, LedgerError> Frontier::failed(const FrontierItem& item, std:
     auto delay = std::min(policy.max_delay, policy.first_delay * (int64_t{1} << std::min(attempts - 1, 20)));
     auto stmt = prepare("UPDATE frontier SET state = ?2, owner_pid = NULL, attempts = ?3,"
                         " next_at = ?4, last_error = ?5, updated_at = ?6 WHERE id = ?1");
-    if (!stmt || Bound(stmt.get()).integer(item.id).text(final ? "failed" : "pending").integer(attempts)
-                         .integer(unix_ms(now + delay)).text(reason).text(kst_iso(now)).step() != SQLITE_DONE) {
+    if (!stmt
+        || Bound(stmt.get())
+                   .integer(item.id)
+                   .text(final ? "failed" : "pending")
+                   .integer(attempts)
+                   .integer(unix_ms(now + delay))
+                   .text(reason)
+                   .text(kst_iso(now))
+                   .step()
+               != SQLITE_DONE) {
         return std::unexpected(error("cannot update frontier"));
     }
     return {};

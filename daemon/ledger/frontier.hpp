@@ -2,10 +2,10 @@
 // The frontier: the ledger table that is the only queue of articles to fetch. Every
 // source (discovery, backfill, edit revisits) adds to it; the fetching process claims
 // items, and each item's outcome decides whether it is done, retried or revisited.
-#include "daemon/util/c_handles.hpp"
-#include "daemon/util/kst.hpp"
 #include "daemon/ledger/ledger.hpp"
 #include "daemon/ledger/statement_cache.hpp"
+#include "daemon/util/c_handles.hpp"
+#include "daemon/util/kst.hpp"
 #include "parsers/article_ref.hpp"
 
 #include <chrono>
@@ -47,8 +47,8 @@ struct FrontierItem {
 };
 
 struct FrontierRetryPolicy {
-    int max_attempts = 5;                       // failed attempts before an item is failed for good
-    std::chrono::seconds first_delay{300};      // doubled per failed attempt
+    int max_attempts = 5;                  // failed attempts before an item is failed for good
+    std::chrono::seconds first_delay{300}; // doubled per failed attempt
     std::chrono::seconds max_delay{6 * 3600};
 };
 

@@ -1,7 +1,6 @@
 #include "daemon/ledger/ledger.hpp"
 
 #include "daemon/ledger/ledger_reader.hpp"
-
 #include "daemon/ledger/migrations.hpp"
 #include "daemon/ledger/sql.hpp"
 
@@ -39,10 +38,7 @@ LedgerError Ledger::error(std::string_view what) const
                        sqlite3_extended_errcode(m_db.get()) & 0xff};
 }
 
-int recorded_rules_version()
-{
-    return parsers::k_content_rules_version;
-}
+int recorded_rules_version() { return parsers::k_content_rules_version; }
 
 std::expected<Ledger, LedgerError> Ledger::open(const std::filesystem::path& path)
 {
@@ -51,8 +47,8 @@ std::expected<Ledger, LedgerError> Ledger::open(const std::filesystem::path& pat
         if (db.error().sqlite_code == SQLITE_NOTADB) {
             return std::unexpected(LedgerError{not_a_ledger_advice(path), SQLITE_NOTADB});
         }
-        return std::unexpected(LedgerError{"cannot open ledger " + path.string() + ": " + db.error().message,
-                                           db.error().sqlite_code});
+        return std::unexpected(
+            LedgerError{"cannot open ledger " + path.string() + ": " + db.error().message, db.error().sqlite_code});
     }
     Ledger ledger(std::move(*db));
     // synchronous and foreign keys are the opener's (k_article_data); WAL needs the wait below.
@@ -139,15 +135,15 @@ std::expected<void, LedgerError> Ledger::migrate()
     }
     if (m_schema_version > static_cast<int>(all.size())) {
         return std::unexpected(LedgerError{"ledger schema version " + std::to_string(m_schema_version)
-                                               + " is newer than this sillok knows ("
-                                               + std::to_string(all.size()) + "): upgrade sillok",
+                                               + " is newer than this sillok knows (" + std::to_string(all.size())
+                                               + "): upgrade sillok",
                                            SQLITE_MISMATCH});
     }
     for (auto next = static_cast<size_t>(m_schema_version); next < all.size(); ++next) {
         if (auto done = exec(all[next].sql); !done) {
-            return std::unexpected(LedgerError{"migration " + std::string(all[next].name) + " failed: "
-                                                   + done.error().message,
-                                               done.error().sqlite_code});
+            return std::unexpected(
+                LedgerError{"migration " + std::string(all[next].name) + " failed: " + done.error().message,
+                            done.error().sqlite_code});
         }
         if (auto bumped = exec("PRAGMA user_version = " + std::to_string(next + 1)); !bumped) {
             return std::unexpected(bumped.error());
@@ -180,12 +176,11 @@ std::expected<std::optional<CheckedArticle>, LedgerError> Ledger::last_check(con
 
 std::expected<std::optional<StoredArticle>, LedgerError> Ledger::find(const parsers::ArticleRef& ref)
 {
-    auto stmt = prepare(
-        "SELECT a.id, a.state, a.content_hash, a.path, coalesce(a.current_version, 0),"
-        " coalesce(v.rules_version, 0), a.title, a.author, a.category, a.published_at, a.modified_at,"
-        " a.original_url, a.last_checked FROM articles a"
-        " LEFT JOIN versions v ON v.article_id = a.id AND v.version = a.current_version"
-        " WHERE a.oid = ?1 AND a.aid = ?2");
+    auto stmt = prepare("SELECT a.id, a.state, a.content_hash, a.path, coalesce(a.current_version, 0),"
+                        " coalesce(v.rules_version, 0), a.title, a.author, a.category, a.published_at, a.modified_at,"
+                        " a.original_url, a.last_checked FROM articles a"
+                        " LEFT JOIN versions v ON v.article_id = a.id AND v.version = a.current_version"
+                        " WHERE a.oid = ?1 AND a.aid = ?2");
     if (!stmt) {
         return std::unexpected(stmt.error());
     }
@@ -206,18 +201,23 @@ std::expected<std::optional<StoredArticle>, LedgerError> Ledger::find(const pars
     found.last_checked = column_text(stmt->get(), 12).value_or("");
     if (found.content_hash) {
         auto text = [&](int column) { return column_text(stmt->get(), column); };
-        found.record = Record{*found.content_hash, text(6).value_or(""), text(7).value_or(""), text(8).value_or(""),
-                              text(9).value_or(""), text(10), text(11)};
+        found.record = Record{*found.content_hash,
+                              text(6).value_or(""),
+                              text(7).value_or(""),
+                              text(8).value_or(""),
+                              text(9).value_or(""),
+                              text(10),
+                              text(11)};
     }
     return found;
 }
 
 std::expected<std::vector<StoredVersion>, LedgerError> Ledger::versions(const parsers::ArticleRef& ref)
 {
-    auto stmt = prepare(
-        "SELECT v.version, v.content_hash, v.rules_version, v.first_seen, v.path, v.changed, v.change_reason"
-        " FROM versions v"
-        " JOIN articles a ON a.id = v.article_id WHERE a.oid = ?1 AND a.aid = ?2 ORDER BY v.version");
+    auto stmt =
+        prepare("SELECT v.version, v.content_hash, v.rules_version, v.first_seen, v.path, v.changed, v.change_reason"
+                " FROM versions v"
+                " JOIN articles a ON a.id = v.article_id WHERE a.oid = ?1 AND a.aid = ?2 ORDER BY v.version");
     if (!stmt) {
         return std::unexpected(stmt.error());
     }
@@ -250,7 +250,11 @@ std::expected<int64_t, LedgerError> Ledger::insert_fetches(const std::vector<Fet
     int64_t last = 0;
     for (const auto& fetch : fetches) {
         Bound bound(stmt->get());
-        bound.text(fetch.url).text(fetch.started_at).integer(fetch.status).integer(fetch.bytes).integer(fetch.duration_ms);
+        bound.text(fetch.url)
+            .text(fetch.started_at)
+            .integer(fetch.status)
+            .integer(fetch.bytes)
+            .integer(fetch.duration_ms);
         fetch.error.empty() ? bound.null() : bound.text(fetch.error);
         if (fetch.warc_file.empty()) {
             bound.null().null().null().null();
@@ -311,33 +315,57 @@ std::expected<SaveResult, LedgerError> Ledger::record_version_in_tx(const SavedV
         auto fields = prepare("UPDATE articles SET title = ?3, publisher = ?4, author = ?5, category = ?6,"
                               " published_at = ?7, modified_at = ?8, original_url = ?9 WHERE oid = ?1 AND aid = ?2");
         if (!fields
-            || Bound(fields->get()).text(article.ref.oid).text(article.ref.aid).text(article.title)
-                       .text(article.publisher).text(article.author).text(article.category).text(article.published_at)
-                       .text(article.modified_at).text(article.original_url).step()
-                != SQLITE_DONE) {
+            || Bound(fields->get())
+                       .text(article.ref.oid)
+                       .text(article.ref.aid)
+                       .text(article.title)
+                       .text(article.publisher)
+                       .text(article.author)
+                       .text(article.category)
+                       .text(article.published_at)
+                       .text(article.modified_at)
+                       .text(article.original_url)
+                       .step()
+                   != SQLITE_DONE) {
             return std::unexpected(error("cannot record article fields"));
         }
     } else {
         if (stored && stored->content_hash && saved.previous_path) {
             auto move = prepare("UPDATE versions SET path = ?1 WHERE article_id = ?2 AND version = ?3");
-            if (!move || Bound(move->get()).text(*saved.previous_path).integer(stored->id)
-                                 .integer(int64_t{stored->current_version}).step() != SQLITE_DONE) {
+            if (!move
+                || Bound(move->get())
+                           .text(*saved.previous_path)
+                           .integer(stored->id)
+                           .integer(int64_t{stored->current_version})
+                           .step()
+                       != SQLITE_DONE) {
                 return std::unexpected(error("cannot move earlier version"));
             }
         }
-        auto upsert = prepare(
-            "INSERT INTO articles (oid, aid, url, state, title, publisher, author, category, published_at,"
-            " modified_at, original_url, content_hash, path, reason, first_seen, last_checked)"
-            " VALUES (?1, ?2, ?3, 'archived', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?13)"
-            " ON CONFLICT (oid, aid) DO UPDATE SET state = 'archived', title = ?4, publisher = ?5,"
-            " author = ?6, category = ?7, published_at = ?8, modified_at = ?9, original_url = ?10,"
-            " content_hash = ?11, path = ?12, reason = NULL, last_checked = ?13");
+        auto upsert =
+            prepare("INSERT INTO articles (oid, aid, url, state, title, publisher, author, category, published_at,"
+                    " modified_at, original_url, content_hash, path, reason, first_seen, last_checked)"
+                    " VALUES (?1, ?2, ?3, 'archived', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?13)"
+                    " ON CONFLICT (oid, aid) DO UPDATE SET state = 'archived', title = ?4, publisher = ?5,"
+                    " author = ?6, category = ?7, published_at = ?8, modified_at = ?9, original_url = ?10,"
+                    " content_hash = ?11, path = ?12, reason = NULL, last_checked = ?13");
         if (!upsert
-            || Bound(upsert->get()).text(article.ref.oid).text(article.ref.aid).text(article.ref.canonical_url())
-                       .text(article.title).text(article.publisher).text(article.author).text(article.category)
-                       .text(article.published_at).text(article.modified_at).text(article.original_url)
-                       .text(saved.content_hash).text(saved.path).text(saved.crawled_at).step()
-                != SQLITE_DONE) {
+            || Bound(upsert->get())
+                       .text(article.ref.oid)
+                       .text(article.ref.aid)
+                       .text(article.ref.canonical_url())
+                       .text(article.title)
+                       .text(article.publisher)
+                       .text(article.author)
+                       .text(article.category)
+                       .text(article.published_at)
+                       .text(article.modified_at)
+                       .text(article.original_url)
+                       .text(saved.content_hash)
+                       .text(saved.path)
+                       .text(saved.crawled_at)
+                       .step()
+                   != SQLITE_DONE) {
             return std::unexpected(error("cannot record article"));
         }
         auto version = prepare(
@@ -350,8 +378,12 @@ std::expected<SaveResult, LedgerError> Ledger::record_version_in_tx(const SavedV
             return std::unexpected(version.error());
         }
         Bound bound(version->get());
-        bound.text(article.ref.oid).text(article.ref.aid).text(saved.content_hash)
-            .integer(int64_t{parsers::k_content_rules_version}).text(saved.crawled_at).text(saved.path);
+        bound.text(article.ref.oid)
+            .text(article.ref.aid)
+            .text(saved.content_hash)
+            .integer(int64_t{parsers::k_content_rules_version})
+            .text(saved.crawled_at)
+            .text(saved.path);
         auto source_fetch = saved.fetch_id.value_or(*fetch_id);
         source_fetch > 0 ? bound.integer(source_fetch) : bound.null();
         auto change = version_change(stored ? &*stored : nullptr, record);
@@ -366,7 +398,8 @@ std::expected<SaveResult, LedgerError> Ledger::record_version_in_tx(const SavedV
         while (bound.step() == SQLITE_ROW) {
         }
         auto point = prepare("UPDATE articles SET current_version = ?3 WHERE oid = ?1 AND aid = ?2");
-        if (!point || Bound(point->get()).text(article.ref.oid).text(article.ref.aid).integer(number).step() != SQLITE_DONE) {
+        if (!point
+            || Bound(point->get()).text(article.ref.oid).text(article.ref.aid).integer(number).step() != SQLITE_DONE) {
             return std::unexpected(error("cannot record current version"));
         }
     }
@@ -384,8 +417,7 @@ std::expected<void, LedgerError> Ledger::record_unchanged_in_tx(const parsers::A
     return {};
 }
 
-std::expected<void, LedgerError> Ledger::record_unchanged(const parsers::ArticleRef& ref,
-                                                          std::string_view checked_at,
+std::expected<void, LedgerError> Ledger::record_unchanged(const parsers::ArticleRef& ref, std::string_view checked_at,
                                                           const std::vector<FetchRecord>& fetches)
 {
     auto results = record_batch({UnchangedWrite{ref, std::string(checked_at), fetches}});
@@ -399,8 +431,8 @@ std::expected<void, LedgerError> Ledger::record_state(const parsers::ArticleRef&
                                                       std::string_view reason, std::string_view checked_at,
                                                       const std::vector<FetchRecord>& fetches)
 {
-    auto results = record_batch(
-        {StateWrite{ref, std::string(state), std::string(reason), std::string(checked_at), fetches}});
+    auto results =
+        record_batch({StateWrite{ref, std::string(state), std::string(reason), std::string(checked_at), fetches}});
     if (!results) {
         return std::unexpected(results.error());
     }
@@ -416,8 +448,15 @@ std::expected<void, LedgerError> Ledger::record_state_in_tx(const StateWrite& wr
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
                         " ON CONFLICT (oid, aid) DO UPDATE SET state = ?4, reason = ?5, last_checked = ?6");
     if (!stmt
-        || Bound(stmt->get()).text(write.ref.oid).text(write.ref.aid).text(write.ref.canonical_url())
-                   .text(write.state).text(write.reason).text(write.checked_at).step() != SQLITE_DONE) {
+        || Bound(stmt->get())
+                   .text(write.ref.oid)
+                   .text(write.ref.aid)
+                   .text(write.ref.canonical_url())
+                   .text(write.state)
+                   .text(write.reason)
+                   .text(write.checked_at)
+                   .step()
+               != SQLITE_DONE) {
         return std::unexpected(stmt ? error("cannot record article state") : stmt.error());
     }
     return {};

@@ -1,11 +1,11 @@
 #pragma once
 // The ledger (SQLite, WAL): articles, their versions and every fetch. Each article's
 // outcome is one transaction. Migrations come from schema/*.sql by PRAGMA user_version.
-#include "daemon/util/c_handles.hpp"
-#include "daemon/ledger/fetch_record.hpp"
 #include "daemon/archive/record.hpp"
+#include "daemon/ledger/fetch_record.hpp"
 #include "daemon/ledger/ledger_file.hpp"
 #include "daemon/ledger/statement_cache.hpp"
+#include "daemon/util/c_handles.hpp"
 #include "parsers/article.hpp"
 
 #include <cstdint>
@@ -30,7 +30,7 @@ struct StoredArticle {
     std::optional<std::string> content_hash;
     std::optional<std::string> path;
     int current_version = 0;
-    int rules_version = 0; // of the current version
+    int rules_version = 0;        // of the current version
     std::optional<Record> record; // the current fields, when there is a current version
     std::string last_checked;     // when the article was last fetched or read ("" if never)
 };
@@ -118,13 +118,11 @@ public:
     std::expected<SaveResult, LedgerError> record_version(const SavedVersion& saved,
                                                           const std::vector<FetchRecord>& fetches);
     // One transaction: the fetches and the article's last_checked.
-    std::expected<void, LedgerError> record_unchanged(const parsers::ArticleRef& ref,
-                                                      std::string_view checked_at,
+    std::expected<void, LedgerError> record_unchanged(const parsers::ArticleRef& ref, std::string_view checked_at,
                                                       const std::vector<FetchRecord>& fetches);
     // One transaction: the fetches and state gone/skipped with its reason (files are kept).
-    std::expected<void, LedgerError> record_state(const parsers::ArticleRef& ref,
-                                                  std::string_view state, std::string_view reason,
-                                                  std::string_view checked_at,
+    std::expected<void, LedgerError> record_state(const parsers::ArticleRef& ref, std::string_view state,
+                                                  std::string_view reason, std::string_view checked_at,
                                                   const std::vector<FetchRecord>& fetches);
     // One transaction: the fetches only (a failure says nothing about the article).
     std::expected<void, LedgerError> record_fetches(const std::vector<FetchRecord>& fetches);

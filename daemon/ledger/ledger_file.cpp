@@ -3,6 +3,7 @@
 #include "parsers/text.hpp"
 
 #include <fmt/format.h>
+
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -38,7 +39,8 @@ std::expected<void, std::string> LedgerFileIdentity::still_in_place() const
         && static_cast<std::uint64_t>(info.st_ino) == m_inode) {
         return {};
     }
-    return std::unexpected("the ledger " + m_path.string() + (present ? " was replaced by another file" : " was deleted")
+    return std::unexpected("the ledger " + m_path.string()
+                           + (present ? " was replaced by another file" : " was deleted")
                            + " while sillok had it open; nothing more is saved (start again: a new ledger is"
                              " created, and `sillok verify --repair` fills it from the archive's files)");
 }

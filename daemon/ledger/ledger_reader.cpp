@@ -5,9 +5,12 @@
 namespace sillok::daemon {
 std::string not_a_ledger_advice(const std::filesystem::path& path)
 {
-    return "the ledger " + path.string() + " is not a SQLite database (damaged or another file): move it aside"
-           " (mv " + path.string() + " " + path.string() + ".damaged), then `sillok verify --repair` rebuilds it"
-           " from the archive's files";
+    return "the ledger " + path.string()
+           + " is not a SQLite database (damaged or another file): move it aside"
+             " (mv "
+           + path.string() + " " + path.string()
+           + ".damaged), then `sillok verify --repair` rebuilds it"
+             " from the archive's files";
 }
 
 std::expected<SqliteDb, std::string> open_ledger_read_only(const std::filesystem::path& path)

@@ -83,8 +83,7 @@ std::expected<SqliteDb, OpenError> open_connection(const std::filesystem::path& 
     SqliteDb db;
     int rc = options.read_only ? open_read_only(path, options.busy_timeout_ms, db) : open_read_write(path, options, db);
     if (rc != SQLITE_OK) {
-        return std::unexpected(OpenError{db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc),
-                                         rc & 0xff});
+        return std::unexpected(OpenError{db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc), rc & 0xff});
     }
     return db;
 }

@@ -81,10 +81,10 @@ inline constexpr int k_busy_timeout_ms = 30000;
 
 // How a connection to the ledger is opened; the three kinds sillok uses are below.
 struct OpenOptions {
-    bool read_only = false;    // mode=ro; as an immutable file when SQLite cannot read the WAL that way
-    bool create = false;       // read-write: a missing file becomes a new database
-    bool full_sync = true;     // read-write: synchronous=FULL, else NORMAL
-    bool foreign_keys = false; // read-write: enforce the schema's foreign keys
+    bool read_only = false;                  // mode=ro; as an immutable file when SQLite cannot read the WAL that way
+    bool create = false;                     // read-write: a missing file becomes a new database
+    bool full_sync = true;                   // read-write: synchronous=FULL, else NORMAL
+    bool foreign_keys = false;               // read-write: enforce the schema's foreign keys
     int busy_timeout_ms = k_busy_timeout_ms; // how long to wait for another process's lock
 };
 

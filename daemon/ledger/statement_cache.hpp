@@ -45,8 +45,7 @@ public:
             return found->second.get();
         }
         sqlite3_stmt* raw = nullptr;
-        if (sqlite3_prepare_v3(db, text.data(), static_cast<int>(text.size()), SQLITE_PREPARE_PERSISTENT, &raw,
-                               nullptr)
+        if (sqlite3_prepare_v3(db, text.data(), static_cast<int>(text.size()), SQLITE_PREPARE_PERSISTENT, &raw, nullptr)
             != SQLITE_OK) {
             return nullptr; // SQLite leaves no statement behind on failure
         }

@@ -1,7 +1,6 @@
 // ArticlePipeline's group commit: a batch of prepared fetches becomes files (each flushed)
 // and then one ledger transaction.
 #include "daemon/pipeline/crawl.hpp"
-
 #include "daemon/util/kst.hpp"
 
 #include <spdlog/spdlog.h>
@@ -107,7 +106,8 @@ size_t ArticlePipeline::commit_run(std::vector<PreparedFetch>& batch, size_t fir
     }
     // The run's WARC records, appended unsynced as planned, reach the disk before any file.
     auto synced = m_keeper.writer != nullptr ? m_keeper.writer->sync() : std::expected<void, IoError>{};
-    auto written = synced ? m_archive.write_group(files) : std::expected<void, IoError>(std::unexpected(synced.error()));
+    auto written =
+        synced ? m_archive.write_group(files) : std::expected<void, IoError>(std::unexpected(synced.error()));
     if (!written) {
         for (auto i = first; i < batch.size(); ++i) {
             results[i] = std::unexpected(storage_error(written.error().message));
@@ -119,9 +119,8 @@ size_t ArticlePipeline::commit_run(std::vector<PreparedFetch>& batch, size_t fir
     if (counts.regions + counts.whole_page > 0) {
         extracts.push_back(std::move(counts));
     }
-    auto recorded = writes.empty() && extracts.empty()
-        ? std::expected<std::vector<SaveResult>, LedgerError>{}
-        : m_ledger.record_batch(writes, extracts);
+    auto recorded = writes.empty() && extracts.empty() ? std::expected<std::vector<SaveResult>, LedgerError>{}
+                                                       : m_ledger.record_batch(writes, extracts);
     size_t next_write = 0;
     for (size_t i = 0; i < planned.size(); ++i) {
         if (!recorded) {
@@ -146,8 +145,8 @@ size_t ArticlePipeline::commit_run(std::vector<PreparedFetch>& batch, size_t fir
 
 std::vector<std::expected<ArticleReport, StorageError>> ArticlePipeline::commit(std::vector<PreparedFetch>& batch)
 {
-    std::vector<std::expected<ArticleReport, StorageError>> results(
-        batch.size(), std::unexpected(storage_error("not recorded")));
+    std::vector<std::expected<ArticleReport, StorageError>> results(batch.size(),
+                                                                    std::unexpected(storage_error("not recorded")));
     if (batch.empty()) {
         return results;
     }

@@ -6,10 +6,7 @@
 
 namespace sillok::daemon {
 
-unsigned pool_workers(unsigned asked)
-{
-    return asked > 0 ? asked : std::max(1u, std::thread::hardware_concurrency());
-}
+unsigned pool_workers(unsigned asked) { return asked > 0 ? asked : std::max(1u, std::thread::hardware_concurrency()); }
 
 ArticlePool::ArticlePool(ArticlePipeline& pipeline, PoolOptions options, Done on_done)
     : m_pipeline(pipeline), m_options(options), m_on_done(std::move(on_done))

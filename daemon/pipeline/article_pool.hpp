@@ -77,8 +77,8 @@ private:
     PoolOptions m_options;
     Done m_on_done;
     mutable std::mutex m_mutex;
-    std::condition_variable m_work;    // a job to parse, or finishing
-    std::condition_variable m_ready;   // the oldest job is ready, or finishing
+    std::condition_variable m_work;  // a job to parse, or finishing
+    std::condition_variable m_ready; // the oldest job is ready, or finishing
     std::deque<std::shared_ptr<Job>> m_to_parse;
     std::deque<std::shared_ptr<Job>> m_in_order; // every job not yet reported
     std::optional<std::string> m_storage_failure;

@@ -2,16 +2,15 @@
 // The service's workers: fetched articles are parsed on the pool's threads and archived in
 // batches by its writer thread, which also settles their frontier items, so that parsing
 // and disk writes never hold up the network loop.
+#include "daemon/ledger/frontier.hpp"
 #include "daemon/pipeline/article_pool.hpp"
 #include "daemon/pipeline/crawl.hpp"
-#include "daemon/ledger/frontier.hpp"
-
-#include <map>
 
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>

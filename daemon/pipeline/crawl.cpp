@@ -1,20 +1,19 @@
 #include "daemon/pipeline/crawl.hpp"
 
-#include "daemon/pipeline/article_pool.hpp"
-
 #include "daemon/archive/archive_format.hpp"
-#include "daemon/util/digest.hpp"
 #include "daemon/archive/front_matter.hpp"
-#include "daemon/util/kst.hpp"
 #include "daemon/archive/record.hpp"
+#include "daemon/pipeline/article_pool.hpp"
+#include "daemon/util/digest.hpp"
+#include "daemon/util/kst.hpp"
 #include "parsers/article.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
-#include <map>
 #include <iostream>
+#include <map>
 #include <set>
 
 namespace sillok::daemon {
@@ -50,12 +49,18 @@ namespace {
 std::string_view to_string(Outcome outcome)
 {
     switch (outcome) {
-    case Outcome::saved: return "saved";
-    case Outcome::unchanged: return "unchanged";
-    case Outcome::updated: return "updated";
-    case Outcome::gone: return "gone";
-    case Outcome::skipped: return "skipped";
-    case Outcome::failed: return "failed";
+    case Outcome::saved:
+        return "saved";
+    case Outcome::unchanged:
+        return "unchanged";
+    case Outcome::updated:
+        return "updated";
+    case Outcome::gone:
+        return "gone";
+    case Outcome::skipped:
+        return "skipped";
+    case Outcome::failed:
+        return "failed";
     }
     return "failed";
 }
@@ -64,20 +69,21 @@ namespace {
 
 HttpExchange exchange_of(const FetchResult& fetched)
 {
-    return HttpExchange{fetched.final_url, fetched.fetched_at, fetched.request_head, fetched.response_head,
-                        fetched.body, fetched.peer_ip};
+    return HttpExchange{fetched.final_url,     fetched.fetched_at, fetched.request_head,
+                        fetched.response_head, fetched.body,       fetched.peer_ip};
 }
 
 // Whether the keeper has a place for this response and it is not kept yet.
 bool keepable(const ResponseKeeper& keeper, const FetchResult& fetched)
 {
     return keeper.writer != nullptr && keeper.mode != WarcMode::off && !fetched.response_head.empty()
-        && !fetched.attempts.empty() && fetched.attempts.back().warc_file.empty();
+           && !fetched.attempts.empty() && fetched.attempts.back().warc_file.empty();
 }
 
 } // namespace
 
-std::expected<void, StorageError> ArticlePipeline::keep_response(FetchResult& fetched, std::vector<std::string>* prepared)
+std::expected<void, StorageError> ArticlePipeline::keep_response(FetchResult& fetched,
+                                                                 std::vector<std::string>* prepared)
 {
     if (!keepable(m_keeper, fetched)) {
         return {};
@@ -137,7 +143,7 @@ void ArticlePipeline::prepare_warc(PreparedFetch& item) const
         return;
     }
     bool may_keep = m_keeper.mode == WarcMode::all || item.keep_failed_response
-        || (item.ref ? item.article.has_value() : item.yielded_articles);
+                    || (item.ref ? item.article.has_value() : item.yielded_articles);
     if (!may_keep) {
         return;
     }
@@ -190,7 +196,8 @@ PreparedFetch ArticlePipeline::decide(const parsers::ArticleRef& ref, FetchResul
         const auto& error = page.error();
         auto reason = std::string(parsers::to_string(error.kind)) + ": " + error.message;
         switch (error.kind) {
-        case parsers::PageErrorKind::gone: return decided(std::move(prepared), Outcome::gone, std::move(reason));
+        case parsers::PageErrorKind::gone:
+            return decided(std::move(prepared), Outcome::gone, std::move(reason));
         case parsers::PageErrorKind::sports_or_entertainment:
             return decided(std::move(prepared), Outcome::skipped, std::move(reason));
         default:
@@ -280,8 +287,7 @@ bool written_fields_match(const FrontMatter& front, const parsers::Article& arti
 
 } // namespace
 
-std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::Article& article,
-                                                                 VersionSource& source)
+std::expected<ArticleReport, StorageError> ArticlePipeline::save(const parsers::Article& article, VersionSource& source)
 {
     // From the ledger read to the ledger write, no other process saves an article here.
     auto lock = m_archive.lock_saves();
@@ -314,7 +320,8 @@ namespace {
 
 // When captured_at is older than what the ledger knows of the article's present text (its
 // current version's first_seen, or its last check when later): that time; nullopt otherwise.
-std::expected<std::optional<std::string>, StorageError> older_than_current(Ledger& ledger, const parsers::ArticleRef& ref,
+std::expected<std::optional<std::string>, StorageError> older_than_current(Ledger& ledger,
+                                                                           const parsers::ArticleRef& ref,
                                                                            const StoredArticle& current,
                                                                            const std::string& captured_at)
 {
@@ -369,15 +376,22 @@ std::expected<PlannedSave, StorageError> ArticlePipeline::plan_save(const parser
             return std::unexpected(older.error());
         }
         if (*older) {
-            PlannedSave earlier{FetchesWrite{attempts}, {Outcome::unchanged, ref.id(), current->path.value_or(""),
-                                                         *current->content_hash, {}, article.published_at}};
+            PlannedSave earlier{FetchesWrite{attempts},
+                                {Outcome::unchanged,
+                                 ref.id(),
+                                 current->path.value_or(""),
+                                 *current->content_hash,
+                                 {},
+                                 article.published_at}};
             if (*current->content_hash == hash) {
                 earlier.report.reason = "an earlier capture of the current version (known at " + **older + ")";
             } else {
                 earlier.report.outcome = Outcome::failed;
                 earlier.report.hash = hash;
-                earlier.report.reason = "earlier_capture: captured " + crawled_at + ", before the current version"
-                                        " was known (at " + **older + "); not made current, its fetch is recorded";
+                earlier.report.reason = "earlier_capture: captured " + crawled_at
+                                        + ", before the current version"
+                                          " was known (at "
+                                        + **older + "); not made current, its fetch is recorded";
             }
             return earlier;
         }
@@ -432,8 +446,8 @@ std::expected<PlannedSave, StorageError> ArticlePipeline::plan_save(const parser
         }
     }
     if (previous_path && !m_archive.exists(*previous_path)) {
-        spdlog::warn("{}: the file of version {} ({}) is missing from the archive", ref.id(),
-                     current->current_version, *previous_path);
+        spdlog::warn("{}: the file of version {} ({}) is missing from the archive", ref.id(), current->current_version,
+                     *previous_path);
     }
 
     if (auto kept = keep_source(source); !kept) { // the response of a new version
@@ -442,11 +456,13 @@ std::expected<PlannedSave, StorageError> ArticlePipeline::plan_save(const parser
     if (rendered.empty()) {
         rendered = render_archive_file(article, hash, crawled_at);
     }
-    PlannedSave planned{VersionWrite{SavedVersion{article, hash, path, crawled_at, previous_path, source.fetch_id,
-                                                  source.origin},
-                                     attempts},
-                        {Outcome::saved, ref.id(), path, hash, {}, article.published_at},
-                        true, same_record, std::nullopt};
+    PlannedSave planned{
+        VersionWrite{SavedVersion{article, hash, path, crawled_at, previous_path, source.fetch_id, source.origin},
+                     attempts},
+        {Outcome::saved, ref.id(), path, hash, {}, article.published_at},
+        true,
+        same_record,
+        std::nullopt};
     if (current && current->content_hash) {
         planned.earlier_rules = current->rules_version;
     }

@@ -2,9 +2,9 @@
 // The article pipeline (fetch result -> parse -> archive file + ledger) and the crawl
 // command that feeds it a list of URLs.
 #include "daemon/archive/archive.hpp"
-#include "daemon/util/exit_codes.hpp"
 #include "daemon/fetch/fetcher.hpp"
 #include "daemon/ledger/ledger.hpp"
+#include "daemon/util/exit_codes.hpp"
 #include "daemon/warc/warc_writer.hpp"
 #include "parsers/article_ref.hpp"
 
@@ -43,7 +43,7 @@ struct VersionSource {
     std::vector<FetchRecord> attempts = {}; // otherwise the fetch rows to record (import), or none
     std::optional<int64_t> fetch_id = {};   // reparse: the fetch whose response was read again
     std::string_view origin = "crawl";
-    const WarcRecord* record = nullptr;     // import: kept as it is when it makes a new version
+    const WarcRecord* record = nullptr; // import: kept as it is when it makes a new version
     // A batch's fetch: its records as prepared (built now when empty), appended unsynced;
     // the batch syncs them before its files. Null: written and synced at once.
     std::vector<std::string>* warc_members = nullptr;
@@ -56,25 +56,25 @@ struct PreparedFetch {
     std::optional<parsers::ArticleRef> ref; // none: only the attempts are recorded
     bool yielded_articles = false;          // no article: a listing page that queued new articles
     FetchResult fetched;
-    std::optional<Outcome> decided;         // failed, gone or skipped without a version
+    std::optional<Outcome> decided; // failed, gone or skipped without a version
     std::string reason;
-    bool keep_failed_response = false;      // a page that failed to parse: its response is kept
+    bool keep_failed_response = false; // a page that failed to parse: its response is kept
     std::optional<parsers::Article> article;
     std::string hash;
-    std::string rendered;                   // the archive file
-    bool parsed = false;                    // parse_article read the page
-    parsers::ExtractStats extract;          // how, when it did
+    std::string rendered;          // the archive file
+    bool parsed = false;           // parse_article read the page
+    parsers::ExtractStats extract; // how, when it did
     // The response's WARC records (gzip members) when it may be kept; dropped when it is not.
     std::vector<std::string> warc_members;
 };
 
 // An outcome whose files are written and whose ledger rows are still to be recorded.
 struct PlannedSave {
-    std::optional<LedgerWrite> write; // none: nothing to record
-    ArticleReport report = {};        // when recorded as planned (a version: as a new one)
-    bool version = false;             // the report depends on the ledger's SaveResult
-    bool same_record = false;         // the ledger's current record is this one (file rewritten)
-    std::optional<int> earlier_rules = {}; // the rules version of the current version it replaces
+    std::optional<LedgerWrite> write;            // none: nothing to record
+    ArticleReport report = {};                   // when recorded as planned (a version: as a new one)
+    bool version = false;                        // the report depends on the ledger's SaveResult
+    bool same_record = false;                    // the ledger's current record is this one (file rewritten)
+    std::optional<int> earlier_rules = {};       // the rules version of the current version it replaces
     std::optional<Archive::FileWrite> file = {}; // to be written before the ledger records it
 };
 // The outcome of a planned save once the ledger recorded it.
@@ -98,10 +98,10 @@ public:
     // A fetch of no article: its attempts recorded, its response kept as keep_no_article says.
     [[nodiscard]] PreparedFetch prepare_record(FetchResult&& fetched, bool yielded_articles = false) const;
     // Group commit, on one thread: under the archive's save lock, every kept response goes
-    // to WARC (its prepared records appended, all synced once before any file) and its file is written (flushed) in order, then ONE ledger transaction
-    // records the batch. One result per item, in order. An article met again in the batch
-    // starts a new transaction, so each is planned from the ledger as the one before left it.
-    // A storage failure fails its item and every later one; items before it are recorded.
+    // to WARC (its prepared records appended, all synced once before any file) and its file is written (flushed) in
+    // order, then ONE ledger transaction records the batch. One result per item, in order. An article met again in the
+    // batch starts a new transaction, so each is planned from the ledger as the one before left it. A storage failure
+    // fails its item and every later one; items before it are recorded.
     std::vector<std::expected<ArticleReport, StorageError>> commit(std::vector<PreparedFetch>& batch);
     // Saves an article parsed from stored bytes: a new version only when its content differs.
     std::expected<ArticleReport, StorageError> save(const parsers::Article& article, VersionSource& source);

@@ -48,9 +48,8 @@ void RobotsSchedule::fetched(const std::string& host, const FetchResult& result)
         return;
     }
     const auto agent = m_config.user_agent.empty() ? default_user_agent() : m_config.user_agent;
-    auto rules = m_robots.record(host, result.status, result.error ? std::string() : result.body,
-                                 product_token(agent), wall_now(),
-                                 result.error && result.error->kind == FetchErrorKind::too_large);
+    auto rules = m_robots.record(host, result.status, result.error ? std::string() : result.body, product_token(agent),
+                                 wall_now(), result.error && result.error->kind == FetchErrorKind::too_large);
     if (!rules) {
         spdlog::error("{}", rules.error().message);
         return;

@@ -1,17 +1,17 @@
 #include "daemon/service/service.hpp"
 
-#include "daemon/pipeline/article_worker.hpp"
-#include "daemon/pipeline/frontier_claims.hpp"
-#include "daemon/pipeline/crawl.hpp"
-#include "daemon/discovery/discovery.hpp"
-#include "daemon/fetch/fetcher.hpp"
-#include "daemon/ledger/frontier.hpp"
-#include "daemon/fetch/politeness.hpp"
-#include "daemon/discovery/robots.hpp"
-#include "daemon/service/robots_schedule.hpp"
-#include "daemon/service/service_watch.hpp"
 #include "daemon/config/settings.hpp"
 #include "daemon/config/stores.hpp"
+#include "daemon/discovery/discovery.hpp"
+#include "daemon/discovery/robots.hpp"
+#include "daemon/fetch/fetcher.hpp"
+#include "daemon/fetch/politeness.hpp"
+#include "daemon/ledger/frontier.hpp"
+#include "daemon/pipeline/article_worker.hpp"
+#include "daemon/pipeline/crawl.hpp"
+#include "daemon/pipeline/frontier_claims.hpp"
+#include "daemon/service/robots_schedule.hpp"
+#include "daemon/service/service_watch.hpp"
 #include "daemon/util/systemd.hpp"
 #include "parsers/listing.hpp"
 
@@ -21,8 +21,8 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <variant>
 
@@ -45,14 +45,13 @@ std::vector<std::chrono::seconds> seconds_list(const std::vector<int64_t>& value
     return out;
 }
 
-
 class ServiceFeed final : public FetchFeed {
 public:
     ServiceFeed(Config config, const ConfigLoader& reload, ServiceSignals signals, Frontier& frontier,
                 Politeness& politeness, ArticleWorker& worker, Notifier& notifier, Discovery& discovery,
                 RobotsLedger& robots)
-        : m_config(std::move(config)), m_reload(reload), m_signals(signals), m_politeness(politeness),
-          m_worker(worker), m_notifier(notifier), m_discovery(discovery), m_robots(robots, m_config),
+        : m_config(std::move(config)), m_reload(reload), m_signals(signals), m_politeness(politeness), m_worker(worker),
+          m_notifier(notifier), m_discovery(discovery), m_robots(robots, m_config),
           m_watch(m_config, frontier, notifier),
           m_claims(frontier, worker, politeness, {std::nullopt, static_cast<size_t>(2 * m_config.concurrency)})
     {
@@ -93,8 +92,7 @@ public:
         }
         while (requests.size() < room && !m_listings.empty()) {
             auto tag = m_next_tag++;
-            requests.push_back(
-                FetchRequest{next_url(m_listings.front().walk), tag, referer(m_listings.front().walk)});
+            requests.push_back(FetchRequest{next_url(m_listings.front().walk), tag, referer(m_listings.front().walk)});
             m_pending.emplace(tag, std::move(m_listings.front()));
             m_listings.pop_front();
         }
@@ -129,9 +127,8 @@ public:
     [[nodiscard]] bool stopping() const override
     {
         return (m_signals.stop != nullptr && m_signals.stop->load()) || m_worker.storage_failure().has_value()
-            || m_watch.lost_ledger().has_value();
+               || m_watch.lost_ledger().has_value();
     }
-
 
 private:
     bool long_wait(std::string_view host)
@@ -219,9 +216,10 @@ int run_service(const Config& config, const ConfigLoader& reload, ServiceSignals
     ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
     std::optional<std::string> storage_failure;
     {
-        ArticleWorker worker(pipeline, stores->worker_frontier, seconds_list(config.revisit_after), FrontierRetryPolicy{},
-                             {}, static_cast<unsigned>(config.workers));
-        Discovery discovery(stores->loop_frontier, *health, config.discovery == DiscoveryOrder::latest, config.max_listing_pages);
+        ArticleWorker worker(pipeline, stores->worker_frontier, seconds_list(config.revisit_after),
+                             FrontierRetryPolicy{}, {}, static_cast<unsigned>(config.workers));
+        Discovery discovery(stores->loop_frontier, *health, config.discovery == DiscoveryOrder::latest,
+                            config.max_listing_pages);
         ServiceFeed feed(config, reload, signals, stores->loop_frontier, *stores->politeness, worker, notifier,
                          discovery, *robots);
         Fetcher fetcher(fetch_options(config), *stores->politeness);

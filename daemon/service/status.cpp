@@ -1,7 +1,6 @@
 #include "daemon/service/status.hpp"
 
 #include "daemon/ledger/ledger_reader.hpp"
-
 #include "daemon/ledger/sql.hpp"
 
 #include <fmt/format.h>
@@ -32,10 +31,7 @@ std::optional<int64_t> count(sqlite3* db, std::string_view query, std::string_vi
     return sqlite3_column_int64(stmt.get(), 0);
 }
 
-std::string kst_midnight(WallClock::time_point now)
-{
-    return kst_iso(now).substr(0, 10) + "T00:00:00+09:00";
-}
+std::string kst_midnight(WallClock::time_point now) { return kst_iso(now).substr(0, 10) + "T00:00:00+09:00"; }
 
 void render_sources(const LedgerStats& s, std::string& out)
 {
@@ -46,9 +42,9 @@ void render_sources(const LedgerStats& s, std::string& out)
         out += fmt::format("source {}: last success {}, {} new articles in the last 24 h, {} empty polls in a row{}\n",
                            source.source, source.last_success ? kst_iso(*source.last_success) : "never",
                            source.new_last_24h, source.consecutive_empty,
-                           source.stalled()          ? " (STALLED)"
-                           : source.day_not_begun    ? " (the new day's list has no article yet)"
-                                                     : "");
+                           source.stalled()       ? " (STALLED)"
+                           : source.day_not_begun ? " (the new day's list has no article yet)"
+                                                  : "");
         if (!source.last_failure.empty()) {
             out += fmt::format("source {}: last failure: {}\n", source.source, source.last_failure);
         }
@@ -76,7 +72,8 @@ void render_source_metrics(const LedgerStats& s, std::string& out)
     out += "# HELP sillok_source_new_articles_last_24h Articles a discovery source found new in the last 24 hours.\n"
            "# TYPE sillok_source_new_articles_last_24h gauge\n";
     for (const auto& source : s.sources) {
-        out += fmt::format("sillok_source_new_articles_last_24h{{source=\"{}\"}} {}\n", source.source, source.new_last_24h);
+        out += fmt::format("sillok_source_new_articles_last_24h{{source=\"{}\"}} {}\n", source.source,
+                           source.new_last_24h);
     }
     out += "# HELP sillok_source_consecutive_empty_polls Failed or empty polls of a source since its last success.\n"
            "# TYPE sillok_source_consecutive_empty_polls gauge\n";
@@ -170,11 +167,13 @@ std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& 
     }
     auto articles = count(db.get(), "SELECT count(*) FROM articles WHERE state = 'archived'");
     auto versions = count(db.get(), "SELECT count(*) FROM versions");
-    auto articles_24h = count(db.get(), "SELECT count(*) FROM articles WHERE state = 'archived' AND first_seen >= ?1", day_ago);
+    auto articles_24h =
+        count(db.get(), "SELECT count(*) FROM articles WHERE state = 'archived' AND first_seen >= ?1", day_ago);
     auto versions_24h = count(db.get(), "SELECT count(*) FROM versions WHERE first_seen >= ?1", day_ago);
     auto versions_today = count(db.get(), "SELECT count(*) FROM versions WHERE first_seen >= ?1", kst_midnight(now));
     auto fetches_24h = count(db.get(), "SELECT count(*) FROM fetches WHERE started_at >= ?1", day_ago);
-    auto failed_24h = count(db.get(), "SELECT count(*) FROM fetches WHERE started_at >= ?1 AND error IS NOT NULL", day_ago);
+    auto failed_24h =
+        count(db.get(), "SELECT count(*) FROM fetches WHERE started_at >= ?1 AND error IS NOT NULL", day_ago);
     if (!articles || !versions || !articles_24h || !versions_24h || !versions_today || !fetches_24h || !failed_24h) {
         return failure("counts");
     }
@@ -208,10 +207,13 @@ std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& 
                                     column_text(paused.get(), 2).value_or("")});
         } while (sqlite3_step(paused.get()) == SQLITE_ROW);
     }
-    auto listings_24h = count(db.get(), "SELECT count(*) FROM fetches WHERE started_at >= ?1"
-                                        " AND url LIKE 'https://news.naver.com/%'", day_ago);
+    auto listings_24h = count(db.get(),
+                              "SELECT count(*) FROM fetches WHERE started_at >= ?1"
+                              " AND url LIKE 'https://news.naver.com/%'",
+                              day_ago);
     stats.listing_fetches_last_24h = listings_24h.value_or(0);
-    auto due = sql::prepare(db.get(), "SELECT count(*), min(next_at) FROM frontier WHERE state = 'pending' AND next_at <= ?1");
+    auto due =
+        sql::prepare(db.get(), "SELECT count(*), min(next_at) FROM frontier WHERE state = 'pending' AND next_at <= ?1");
     if (due && Bound(due.get()).integer(unix_ms(now)).step() == SQLITE_ROW) {
         stats.due_pending = sqlite3_column_int64(due.get(), 0);
         if (sqlite3_column_type(due.get(), 1) != SQLITE_NULL) {
@@ -233,9 +235,9 @@ std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& 
 std::string render_status(const LedgerStats& s, WallClock::time_point now)
 {
     std::string out;
-    out += fmt::format("queue: {} pending, {} in flight, {} done, {} failed, {} gone\n", s.frontier.at("pending"),
-                       s.frontier.at("in_flight"), s.frontier.at("done"), s.frontier.at("failed"),
-                       s.frontier.at("gone"));
+    out +=
+        fmt::format("queue: {} pending, {} in flight, {} done, {} failed, {} gone\n", s.frontier.at("pending"),
+                    s.frontier.at("in_flight"), s.frontier.at("done"), s.frontier.at("failed"), s.frontier.at("gone"));
     out += fmt::format("archived: {} articles, {} versions (last 24 h: {} articles, {} versions; today: {} versions)\n",
                        s.articles, s.versions, s.articles_last_24h, s.versions_last_24h, s.versions_today);
     out += fmt::format("fetches in the last 24 h: {}, of which failed: {}\n", s.fetches_last_24h,

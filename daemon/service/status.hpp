@@ -1,11 +1,11 @@
 #pragma once
 // What the ledger says about the archive's state: for `sillok status`, the service's
 // STATUS= line and the Prometheus textfile. Reads only; works while the service runs.
-#include "daemon/util/kst.hpp"
-#include "daemon/ledger/ledger.hpp"
-#include "daemon/fetch/politeness.hpp"
 #include "daemon/discovery/robots.hpp"
 #include "daemon/discovery/source_health.hpp"
+#include "daemon/fetch/politeness.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/util/kst.hpp"
 
 #include <expected>
 #include <filesystem>
@@ -22,18 +22,18 @@ struct LedgerStats {
     int64_t versions = 0;
     int64_t articles_last_24h = 0; // first archived in the last 24 hours
     int64_t versions_last_24h = 0;
-    int64_t versions_today = 0;    // since 00:00 KST
+    int64_t versions_today = 0;              // since 00:00 KST
     std::optional<std::string> last_success; // start of the last fetch that got a 2xx
     int64_t fetches_last_24h = 0;
     int64_t failed_fetches_last_24h = 0;
     std::vector<PausedHost> paused;
     std::vector<std::pair<std::string, std::string>> last_errors; // (time, "url: error")
-    std::vector<SourceSummary> sources; // discovery's sources, by name
-    std::string sources_error;          // why the sources could not be read, if so
-    std::vector<RobotsEntry> robots;    // each host's latest robots.txt
-    int64_t listing_fetches_last_24h = 0;  // requests to the listing host
-    int64_t due_pending = 0;               // pending items whose time has come
-    std::optional<int64_t> queue_lag_seconds; // how long the oldest of them has waited
+    std::vector<SourceSummary> sources;                           // discovery's sources, by name
+    std::string sources_error;                                    // why the sources could not be read, if so
+    std::vector<RobotsEntry> robots;                              // each host's latest robots.txt
+    int64_t listing_fetches_last_24h = 0;                         // requests to the listing host
+    int64_t due_pending = 0;                                      // pending items whose time has come
+    std::optional<int64_t> queue_lag_seconds;                     // how long the oldest of them has waited
     // How article pages were read (the ledger's extractions): from their regions, or whole
     // (the fallback; a rising share is layout drift that defeats the fast path).
     int64_t extract_regions_today = 0;

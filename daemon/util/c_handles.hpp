@@ -8,12 +8,24 @@
 
 namespace sillok::daemon {
 
-struct CurlEasyDeleter { void operator()(CURL* p) const { curl_easy_cleanup(p); } };
-struct CurlMultiDeleter { void operator()(CURLM* p) const { curl_multi_cleanup(p); } };
-struct CurlSlistDeleter { void operator()(curl_slist* p) const { curl_slist_free_all(p); } };
-struct SqliteDeleter { void operator()(sqlite3* p) const { sqlite3_close_v2(p); } };
-struct SqliteStmtDeleter { void operator()(sqlite3_stmt* p) const { sqlite3_finalize(p); } };
-struct EvpMdCtxDeleter { void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); } };
+struct CurlEasyDeleter {
+    void operator()(CURL* p) const { curl_easy_cleanup(p); }
+};
+struct CurlMultiDeleter {
+    void operator()(CURLM* p) const { curl_multi_cleanup(p); }
+};
+struct CurlSlistDeleter {
+    void operator()(curl_slist* p) const { curl_slist_free_all(p); }
+};
+struct SqliteDeleter {
+    void operator()(sqlite3* p) const { sqlite3_close_v2(p); }
+};
+struct SqliteStmtDeleter {
+    void operator()(sqlite3_stmt* p) const { sqlite3_finalize(p); }
+};
+struct EvpMdCtxDeleter {
+    void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
 
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 using CurlMulti = std::unique_ptr<CURLM, CurlMultiDeleter>;

@@ -53,17 +53,17 @@ int exit_code(ErrorKind kind);
 } // namespace sillok::daemon
 
 // Returns the error of a Result from the enclosing function, which returns a Result too.
-#define SILLOK_TRY(expression)                                                                                   \
-    do {                                                                                                        \
-        if (auto sillok_try_result_ = (expression); !sillok_try_result_) {                                      \
-            return std::unexpected(std::move(sillok_try_result_).error());                                      \
-        }                                                                                                       \
+#define SILLOK_TRY(expression)                                                                                         \
+    do {                                                                                                               \
+        if (auto sillok_try_result_ = (expression); !sillok_try_result_) {                                             \
+            return std::unexpected(std::move(sillok_try_result_).error());                                             \
+        }                                                                                                              \
     } while (false)
 
 // Declares `target` from a Result's value, or returns its error from the enclosing function.
-#define SILLOK_TRY_ASSIGN(target, expression)                                                                    \
-    auto sillok_try_##target = (expression);                                                                    \
-    if (!sillok_try_##target) {                                                                                 \
-        return std::unexpected(std::move(sillok_try_##target).error());                                         \
-    }                                                                                                           \
+#define SILLOK_TRY_ASSIGN(target, expression)                                                                          \
+    auto sillok_try_##target = (expression);                                                                           \
+    if (!sillok_try_##target) {                                                                                        \
+        return std::unexpected(std::move(sillok_try_##target).error());                                                \
+    }                                                                                                                  \
     auto target = std::move(*sillok_try_##target)

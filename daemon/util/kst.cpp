@@ -19,8 +19,8 @@ std::string format_kst(WallClock::time_point at, bool millis)
     std::chrono::year_month_day ymd{day};
     std::chrono::hh_mm_ss hms{local - day};
     auto text = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
-                            static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                            hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+                            static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
+                            hms.minutes().count(), hms.seconds().count());
     if (millis) {
         text += fmt::format(".{:03}", hms.subseconds().count());
     }
@@ -79,8 +79,8 @@ std::optional<WallClock::time_point> parse_kst_iso(std::string_view text)
     int minute = 0;
     int second = 0;
     std::string copy(text.substr(0, 19));
-    if (text.size() < 19 || std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2d:%2d:%2d", &year, &month, &day, &hour, &minute,
-                                        &second) != 6) {
+    if (text.size() < 19
+        || std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2d:%2d:%2d", &year, &month, &day, &hour, &minute, &second) != 6) {
         return std::nullopt;
     }
     std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
@@ -88,7 +88,7 @@ std::optional<WallClock::time_point> parse_kst_iso(std::string_view text)
         return std::nullopt;
     }
     auto local = std::chrono::sys_days{ymd} + std::chrono::hours(hour) + std::chrono::minutes(minute)
-        + std::chrono::seconds(second);
+                 + std::chrono::seconds(second);
     return WallClock::time_point(local - std::chrono::hours(9));
 }
 
@@ -119,7 +119,8 @@ std::optional<std::chrono::year_month_day> parse_kst_date(std::string_view text,
         }
     }
     auto number = [&](size_t at, size_t length) { return std::stoi(std::string(text.substr(at, length))); };
-    std::chrono::year_month_day date{std::chrono::year{number(0, 4)}, std::chrono::month{static_cast<unsigned>(number(5, 2))},
+    std::chrono::year_month_day date{std::chrono::year{number(0, 4)},
+                                     std::chrono::month{static_cast<unsigned>(number(5, 2))},
                                      std::chrono::day{static_cast<unsigned>(number(8, 2))}};
     if (!date.ok()) {
         return std::nullopt;

@@ -11,7 +11,8 @@ Notifier::Notifier()
 {
     uint64_t usec = 0;
     if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
-        m_watchdog_every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::microseconds(usec / 2));
+        m_watchdog_every =
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::microseconds(usec / 2));
     }
 }
 
@@ -25,8 +26,8 @@ void Notifier::ready() { send("READY=1\nSTATUS=running"); }
 
 void Notifier::reloading()
 {
-    auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now().time_since_epoch());
+    auto now =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch());
     send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(now.count()));
 }
 

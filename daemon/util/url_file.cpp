@@ -34,8 +34,8 @@ std::expected<std::vector<ListedUrl>, std::string> read_url_lines(std::istream& 
         }
         if (auto url = url_of(line); !url.empty()) {
             if (urls.size() == k_max_url_lines) {
-                return std::unexpected("URL file " + shown_name + " holds more than "
-                                       + std::to_string(k_max_url_lines) + " URLs; split it");
+                return std::unexpected("URL file " + shown_name + " holds more than " + std::to_string(k_max_url_lines)
+                                       + " URLs; split it");
             }
             urls.push_back(ListedUrl{std::move(url), shown_name + ":" + std::to_string(line_number)});
         }

@@ -1,7 +1,8 @@
 #pragma once
 // `crawl --url-file`: one URL per line, blank lines and '#' comments skipped, a UTF-8
-// byte-order mark (Excel, Notepad) ignored, read within bounds (a line of at most k_max_url_line bytes, at most k_max_url_lines URLs) so that a
-// wrong file (a folder, /dev/zero, a huge binary) is refused at once with a clear message.
+// byte-order mark (Excel, Notepad) ignored, read within bounds (a line of at most k_max_url_line bytes, at most
+// k_max_url_lines URLs) so that a wrong file (a folder, /dev/zero, a huge binary) is refused at once with a clear
+// message.
 #include <cstddef>
 #include <expected>
 #include <istream>

@@ -17,10 +17,7 @@ constexpr int64_t k_unknown_rules_version = 0;
 
 } // namespace
 
-SqliteStmt LedgerRepair::prepare(std::string_view text) const
-{
-    return sql::prepare(m_db, text);
-}
+SqliteStmt LedgerRepair::prepare(std::string_view text) const { return sql::prepare(m_db, text); }
 
 VerifyError LedgerRepair::error(std::string_view what) const
 {
@@ -133,10 +130,11 @@ std::expected<std::vector<Repair>, VerifyError> LedgerRepair::link_response(cons
                                                  response.offset, response.url, response.started_at)});
     if (auto ref = parsers::parse_url(response.url)) {
         // A version that points to no fetch, or to one without a stored response.
-        auto point = prepare("UPDATE versions SET fetch_id = ?1 WHERE first_seen = ?2"
-                             " AND (fetch_id IS NULL OR (SELECT warc_file FROM fetches WHERE id = versions.fetch_id) IS NULL)"
-                             " AND article_id = (SELECT id FROM articles WHERE oid = ?3 AND aid = ?4)"
-                             " RETURNING version");
+        auto point =
+            prepare("UPDATE versions SET fetch_id = ?1 WHERE first_seen = ?2"
+                    " AND (fetch_id IS NULL OR (SELECT warc_file FROM fetches WHERE id = versions.fetch_id) IS NULL)"
+                    " AND article_id = (SELECT id FROM articles WHERE oid = ?3 AND aid = ?4)"
+                    " RETURNING version");
         if (!point) {
             return std::unexpected(error("cannot prepare"));
         }

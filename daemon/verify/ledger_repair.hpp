@@ -1,8 +1,8 @@
 #pragma once
 // Re-deriving ledger rows from intact archive files (`sillok verify --repair`). Changes
 // ledger rows only, never a file.
-#include "daemon/util/c_handles.hpp"
 #include "daemon/archive/front_matter.hpp"
+#include "daemon/util/c_handles.hpp"
 #include "daemon/verify/verify.hpp"
 #include "daemon/verify/warc_verify.hpp"
 #include "parsers/article_ref.hpp"

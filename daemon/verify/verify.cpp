@@ -3,17 +3,17 @@
 #include "daemon/archive/archive.hpp"
 #include "daemon/archive/archive_format.hpp"
 #include "daemon/archive/front_matter.hpp"
-#include "daemon/ledger/ledger.hpp"
-#include "daemon/ledger/ledger_reader.hpp"
-#include "daemon/verify/ledger_repair.hpp"
 #include "daemon/archive/record.hpp"
 #include "daemon/archive/regular_file.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/ledger/ledger_reader.hpp"
 #include "daemon/ledger/sql.hpp"
+#include "daemon/verify/ledger_repair.hpp"
 #include "daemon/verify/verify_adopted.hpp"
-#include "daemon/warc/warc_writer.hpp"
-#include "daemon/verify/warc_verify.hpp"
 #include "daemon/verify/verify_fields.hpp"
 #include "daemon/verify/verify_mend.hpp"
+#include "daemon/verify/warc_verify.hpp"
+#include "daemon/warc/warc_writer.hpp"
 #include "parsers/article_ref.hpp"
 
 #include <fmt/format.h>
@@ -23,8 +23,8 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <set>
 #include <ostream>
+#include <set>
 #include <span>
 #include <unordered_map>
 
@@ -84,10 +84,7 @@ std::optional<ArchiveName> parse_archive_name(std::string_view name)
     return parsed;
 }
 
-bool is_hash(std::string_view text)
-{
-    return text.size() == 64 && all_of_chars(text, "0123456789abcdef");
-}
+bool is_hash(std::string_view text) { return text.size() == 64 && all_of_chars(text, "0123456789abcdef"); }
 
 std::string describe(const LedgerRow& row)
 {
@@ -283,7 +280,8 @@ void Verifier::walk(const fs::path& dir, const std::string& relative)
             if (entry.is_directory(ec) || name.ends_with(".md")) {
                 std::error_code read_ec;
                 auto to = fs::read_symlink(entry.path(), read_ec);
-                problem(ProblemKind::symlink, path, "a symbolic link to " + to.string() + ": not followed, not checked");
+                problem(ProblemKind::symlink, path,
+                        "a symbolic link to " + to.string() + ": not followed, not checked");
             }
             continue;
         }
@@ -300,7 +298,8 @@ void Verifier::walk(const fs::path& dir, const std::string& relative)
             check_file(path); // the ledger (*.sqlite3*) and other files are not archive files
         } else if (struct stat info{}; name.ends_with(".md") && ::lstat(entry.path().c_str(), &info) == 0) {
             // A FIFO or a device: never opened (a FIFO would block the read).
-            problem(ProblemKind::unreadable, path, std::string(file_kind(info.st_mode)) + ", not a regular file: not read");
+            problem(ProblemKind::unreadable, path,
+                    std::string(file_kind(info.st_mode)) + ", not a regular file: not read");
         }
     }
 }
@@ -387,7 +386,8 @@ CheckedFile Verifier::read_facts(const std::string& text, const std::string& rel
         facts.article_id = name->oid + "_" + name->aid;
         facts.crawled_at = *crawled_at;
         facts.current_name = name->version_prefix.empty();
-        if (auto differs = facts.current_name ? m_fields.differences(name->oid, name->aid, relative, front) : std::nullopt) {
+        if (auto differs =
+                facts.current_name ? m_fields.differences(name->oid, name->aid, relative, front) : std::nullopt) {
             problem(ProblemKind::ledger_mismatch, relative, *differs);
         }
     }
@@ -477,7 +477,8 @@ std::expected<void, VerifyError> Verifier::repair()
 
 // "versions row N of ID" when the response is the one a version of its article first seen at
 // that second should point to, and that version points to no stored response.
-std::expected<std::optional<std::string>, VerifyError> Verifier::version_without_response(const UnlinkedResponse& response)
+std::expected<std::optional<std::string>, VerifyError>
+Verifier::version_without_response(const UnlinkedResponse& response)
 {
     auto ref = parsers::parse_url(response.url);
     if (!ref || response.crawled_at.empty()) {
@@ -497,7 +498,8 @@ std::expected<std::optional<std::string>, VerifyError> Verifier::version_without
     if (rc != SQLITE_ROW) {
         return std::unexpected(error("cannot read versions"));
     }
-    return std::optional<std::string>(fmt::format("versions row {} of {}", sqlite3_column_int64(stmt.get(), 0), ref->id()));
+    return std::optional<std::string>(
+        fmt::format("versions row {} of {}", sqlite3_column_int64(stmt.get(), 0), ref->id()));
 }
 
 std::expected<void, VerifyError> Verifier::link_responses(const std::vector<UnlinkedResponse>& unlinked)
@@ -520,9 +522,8 @@ void Verifier::report_mends()
     for (const auto& done : m_report.repairs) {
         repaired.insert(done.path);
     }
-    MendContext context{m_root, [this](std::string_view oid, std::string_view aid) {
-                            return has_stored_response(oid, aid);
-                        }};
+    MendContext context{m_root,
+                        [this](std::string_view oid, std::string_view aid) { return has_stored_response(oid, aid); }};
     for (const auto& found : m_report.problems) {
         if (!repaired.contains(found.path)) {
             m_out << "mend\t" << one_field(found.path) << '\t' << one_field(how_to_mend(found, context)) << '\n';
@@ -535,15 +536,24 @@ void Verifier::report_mends()
 std::string_view to_string(ProblemKind kind)
 {
     switch (kind) {
-    case ProblemKind::invalid_front_matter: return "invalid_front_matter";
-    case ProblemKind::modified: return "modified";
-    case ProblemKind::orphan: return "orphan";
-    case ProblemKind::ledger_mismatch: return "ledger_mismatch";
-    case ProblemKind::missing: return "missing";
-    case ProblemKind::temp_file: return "temp_file";
-    case ProblemKind::unreadable: return "unreadable";
-    case ProblemKind::warc_record: return "warc_record";
-    case ProblemKind::symlink: return "symlink";
+    case ProblemKind::invalid_front_matter:
+        return "invalid_front_matter";
+    case ProblemKind::modified:
+        return "modified";
+    case ProblemKind::orphan:
+        return "orphan";
+    case ProblemKind::ledger_mismatch:
+        return "ledger_mismatch";
+    case ProblemKind::missing:
+        return "missing";
+    case ProblemKind::temp_file:
+        return "temp_file";
+    case ProblemKind::unreadable:
+        return "unreadable";
+    case ProblemKind::warc_record:
+        return "warc_record";
+    case ProblemKind::symlink:
+        return "symlink";
     }
     return "unknown";
 }

@@ -1,9 +1,9 @@
 #include "daemon/verify/verify_adopted.hpp"
 
-#include "daemon/util/digest.hpp"
 #include "daemon/archive/front_matter.hpp"
 #include "daemon/archive/regular_file.hpp"
 #include "daemon/ledger/sql.hpp"
+#include "daemon/util/digest.hpp"
 
 #include <sys/stat.h>
 
@@ -45,7 +45,7 @@ AdoptedCopies check_adopted_copies(sqlite3* ledger, const fs::path& archive)
     std::ranges::sort(names);
     for (const auto& name : names) {
         auto relative = std::string(k_adopted_dir) + "/" + name;
-        struct stat info{};
+        struct stat info {};
         if (::lstat((archive / relative).c_str(), &info) != 0 || S_ISDIR(info.st_mode)) {
             continue;
         }
@@ -67,16 +67,18 @@ AdoptedCopies check_adopted_copies(sqlite3* ledger, const fs::path& archive)
         }
         ++checked.files_checked;
         if (wanted == expected.end()) {
-            checked.problems.push_back(Problem{ProblemKind::orphan, relative, "no adoption in the ledger names this copy"});
+            checked.problems.push_back(
+                Problem{ProblemKind::orphan, relative, "no adoption in the ledger names this copy"});
             continue;
         }
         auto bytes = map_archive_file(archive, relative);
         if (!bytes) {
-            checked.problems.push_back(Problem{ProblemKind::unreadable, relative, "cannot read the file: " + bytes.error()});
+            checked.problems.push_back(
+                Problem{ProblemKind::unreadable, relative, "cannot read the file: " + bytes.error()});
         } else if (auto actual = sha256_hex(bytes->bytes()); actual != wanted->second) {
-            checked.problems.push_back(Problem{ProblemKind::modified, relative,
-                                               "the copy's SHA-256 is " + actual + ", the adopted file's "
-                                                   + wanted->second});
+            checked.problems.push_back(
+                Problem{ProblemKind::modified, relative,
+                        "the copy's SHA-256 is " + actual + ", the adopted file's " + wanted->second});
         }
         expected.erase(wanted);
     }

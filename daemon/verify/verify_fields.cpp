@@ -8,19 +8,12 @@ namespace sillok::daemon {
 namespace {
 
 // The front matter keys the articles row holds, in the row's column order below.
-constexpr std::array<std::string_view, 10> k_fields = {"title",        "category", "publisher",   "author",
-                                                        "published_at", "modified_at", "original_url", "url",
-                                                        "oid",          "aid"};
+constexpr std::array<std::string_view, 10> k_fields = {
+    "title", "category", "publisher", "author", "published_at", "modified_at", "original_url", "url", "oid", "aid"};
 // Keys written only when the article has the value.
-bool is_optional(std::string_view key)
-{
-    return key == "modified_at" || key == "original_url";
-}
+bool is_optional(std::string_view key) { return key == "modified_at" || key == "original_url"; }
 
-std::string shown(const std::optional<std::string>& value)
-{
-    return value ? "\"" + *value + "\"" : "nothing";
-}
+std::string shown(const std::optional<std::string>& value) { return value ? "\"" + *value + "\"" : "nothing"; }
 
 } // namespace
 
@@ -55,7 +48,7 @@ std::optional<std::string> RecordedFields::differences(std::string_view oid, std
         auto written = front.value(key);
         if (written != recorded) {
             found += (found.empty() ? "" : "; ") + std::string(key) + ": the file says " + shown(written)
-                + ", the ledger " + shown(recorded);
+                     + ", the ledger " + shown(recorded);
         }
     }
     sqlite3_reset(m_stmt.get());

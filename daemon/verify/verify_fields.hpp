@@ -1,8 +1,8 @@
 #pragma once
 // verify's comparison of a current archive file's front matter with the fields its
 // ledger row records: a changed title (or any other field) is a ledger mismatch.
-#include "daemon/util/c_handles.hpp"
 #include "daemon/archive/front_matter.hpp"
+#include "daemon/util/c_handles.hpp"
 
 #include <optional>
 #include <string>

@@ -46,8 +46,9 @@ std::string crawl_again(const Problem& problem, const MendContext& context, std:
 
 std::string shell_word(std::string_view text)
 {
-    if (!text.empty() && text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+,=:@")
-                             == std::string_view::npos) {
+    if (!text.empty()
+        && text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+,=:@")
+               == std::string_view::npos) {
         return std::string(text);
     }
     std::string quoted = "'";

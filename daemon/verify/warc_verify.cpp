@@ -1,9 +1,9 @@
 #include "daemon/verify/warc_verify.hpp"
 
-#include "daemon/util/digest.hpp"
-#include "daemon/util/kst.hpp"
 #include "daemon/archive/regular_file.hpp"
 #include "daemon/ledger/sql.hpp"
+#include "daemon/util/digest.hpp"
+#include "daemon/util/kst.hpp"
 #include "daemon/warc/warc_reader.hpp"
 #include "daemon/warc/warc_writer.hpp"
 
@@ -105,10 +105,11 @@ std::expected<WarcLinksChecked, std::string> check_warc_links(sqlite3* db, const
                                                               const WarcProblem& problem)
 {
     bool digests = has_digest_column(db); // a ledger opened read-only is not migrated
-    auto stmt = sql::prepare(db, digests ? "SELECT id, url, warc_file, warc_offset, warc_length, warc_sha256 FROM fetches"
-                                           " WHERE warc_file IS NOT NULL ORDER BY warc_file, warc_offset"
-                                         : "SELECT id, url, warc_file, warc_offset, warc_length, NULL FROM fetches"
-                                           " WHERE warc_file IS NOT NULL ORDER BY warc_file, warc_offset");
+    auto stmt =
+        sql::prepare(db, digests ? "SELECT id, url, warc_file, warc_offset, warc_length, warc_sha256 FROM fetches"
+                                   " WHERE warc_file IS NOT NULL ORDER BY warc_file, warc_offset"
+                                 : "SELECT id, url, warc_file, warc_offset, warc_length, NULL FROM fetches"
+                                   " WHERE warc_file IS NOT NULL ORDER BY warc_file, warc_offset");
     if (!stmt) {
         return std::unexpected(std::string("ledger: cannot read WARC links: ") + sqlite3_errmsg(db));
     }
@@ -213,7 +214,7 @@ public:
             if (path == k_warc_open_dir) {
                 continue; // the markers of files being written
             }
-            struct stat info{};
+            struct stat info {};
             if (::lstat((m_root / path).c_str(), &info) != 0) {
                 continue; // gone meanwhile
             }
@@ -222,10 +223,12 @@ public:
             } else if (S_ISLNK(info.st_mode)) {
                 std::error_code read_ec;
                 auto to = fs::read_symlink(m_root / path, read_ec);
-                m_problem(ProblemKind::symlink, path, "a symbolic link to " + to.string() + ": not followed, not checked");
+                m_problem(ProblemKind::symlink, path,
+                          "a symbolic link to " + to.string() + ": not followed, not checked");
             } else if (!S_ISREG(info.st_mode)) {
                 m_problem(ProblemKind::warc_record, path,
-                          std::string(file_kind(info.st_mode)) + " in place of a WARC file, not a regular file: not read");
+                          std::string(file_kind(info.st_mode))
+                              + " in place of a WARC file, not a regular file: not read");
             } else if (name.ends_with(".warc.gz")) {
                 scan_file(path);
             }
@@ -243,7 +246,8 @@ private:
             return;
         }
         std::error_code ec;
-        bool being_written = fs::exists(m_root / k_warc_open_dir / (fs::path(file).filename().string() + ".writing"), ec);
+        bool being_written =
+            fs::exists(m_root / k_warc_open_dir / (fs::path(file).filename().string() + ".writing"), ec);
         auto bytes = mapped->bytes();
         auto linked = m_links.find(file);
         size_t cursor = 0;
@@ -266,7 +270,9 @@ private:
                 if (!being_written) {
                     m_problem(ProblemKind::warc_record, file,
                               fmt::format("cannot read the records from offset {} on: {}", cursor,
-                                          !used ? used.error() : !parsed ? parsed.error() : "record cut short"));
+                                          !used     ? used.error()
+                                          : !parsed ? parsed.error()
+                                                    : "record cut short"));
                 }
                 return;
             }
@@ -298,10 +304,10 @@ private:
 
 } // namespace
 
-std::expected<std::vector<UnlinkedResponse>, std::string> find_unlinked_responses(sqlite3* db, const fs::path& archive_root,
-                                                                                  const WarcProblem& problem)
+std::expected<std::vector<UnlinkedResponse>, std::string>
+find_unlinked_responses(sqlite3* db, const fs::path& archive_root, const WarcProblem& problem)
 {
-    struct stat info{};
+    struct stat info {};
     if (::lstat((archive_root / k_warc_dir).c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
         return std::vector<UnlinkedResponse>{}; // none, or a link the archive walk reports
     }
@@ -331,8 +337,9 @@ std::expected<size_t, std::string> record_missing_digests(sqlite3* db, const fs:
     auto error = [&](std::string_view what) {
         return std::unexpected(fmt::format("ledger: {}: {}", what, sqlite3_errmsg(db)));
     };
-    auto select = sql::prepare(db, "SELECT id, warc_file, warc_offset, warc_length FROM fetches"
-                                   " WHERE warc_file IS NOT NULL AND warc_sha256 IS NULL ORDER BY warc_file, warc_offset");
+    auto select =
+        sql::prepare(db, "SELECT id, warc_file, warc_offset, warc_length FROM fetches"
+                         " WHERE warc_file IS NOT NULL AND warc_sha256 IS NULL ORDER BY warc_file, warc_offset");
     if (!select) {
         return error("cannot read WARC links");
     }

@@ -32,23 +32,23 @@ std::expected<WarcLinksChecked, std::string> check_warc_links(sqlite3* db, const
 
 // A response record of the archive's WARC files that no fetch row points to.
 struct UnlinkedResponse {
-    std::string file;  // relative to the archive
+    std::string file; // relative to the archive
     int64_t offset = 0;
     int64_t length = 0;
-    std::string sha256; // of its gzip member
-    std::string url;    // WARC-Target-URI
+    std::string sha256;     // of its gzip member
+    std::string url;        // WARC-Target-URI
     std::string started_at; // its WARC-Date in KST, with milliseconds; empty when it has none
     std::string crawled_at; // the same to the second, as a version's first_seen has it
     std::optional<long> status;
-    int64_t bytes = 0;  // HTTP body bytes
+    int64_t bytes = 0; // HTTP body bytes
 };
 
 // Reads every WARC file under <archive>/warc (folders are not followed through links; a
 // FIFO, device, socket or link there is a problem) and returns the response records no fetch
 // row points to, once a fresh look at the ledger confirms it. Records of a file still being
 // written may be ahead of their fetch rows: a torn end of such a file is not a problem.
-std::expected<std::vector<UnlinkedResponse>, std::string> find_unlinked_responses(
-    sqlite3* db, const std::filesystem::path& archive_root, const WarcProblem& problem);
+std::expected<std::vector<UnlinkedResponse>, std::string>
+find_unlinked_responses(sqlite3* db, const std::filesystem::path& archive_root, const WarcProblem& problem);
 
 // The fetch rows that point to a record but keep no SHA-256 of it get the SHA-256 of the
 // record as it now is (a ledger from before the ledger kept it); returns how many.

@@ -19,11 +19,12 @@ std::string lower(std::string_view text)
 
 std::string_view trim(std::string_view text)
 {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+        text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r'))
+        text.remove_suffix(1);
     return text;
 }
-
 
 // gzip or zlib (window bits 15 + 32 detect either), or raw deflate as some servers send it.
 std::string too_large(size_t max_body)
@@ -117,9 +118,12 @@ std::expected<HttpResponse, std::string> decode_http_response(std::string_view b
         }
         auto name = lower(trim(line.substr(0, colon)));
         auto value = trim(line.substr(colon + 1));
-        if (name == "transfer-encoding") transfer = lower(value);
-        if (name == "content-encoding") encoding = lower(value);
-        if (name == "content-type") response.content_type = value;
+        if (name == "transfer-encoding")
+            transfer = lower(value);
+        if (name == "content-encoding")
+            encoding = lower(value);
+        if (name == "content-type")
+            response.content_type = value;
     }
     std::string decoded;
     if (transfer.find("chunked") != std::string::npos) {

@@ -3,17 +3,18 @@
 #include "daemon/util/c_handles.hpp"
 #include "daemon/warc/http_payload.hpp"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <utility>
 
@@ -33,7 +34,8 @@ std::string hex(std::string_view bytes)
 
 bool is_checked_algorithm(std::string algorithm)
 {
-    std::ranges::transform(algorithm, algorithm.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::ranges::transform(algorithm, algorithm.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return algorithm == "sha1" || algorithm == "sha-1" || algorithm == "sha256" || algorithm == "sha-256";
 }
 
@@ -45,9 +47,12 @@ std::optional<bool> digest_matches(std::string_view label, std::string_view byte
         return std::nullopt;
     }
     std::string algorithm(label.substr(0, colon));
-    std::ranges::transform(algorithm, algorithm.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (algorithm == "sha-1") algorithm = "sha1";
-    if (algorithm == "sha-256") algorithm = "sha256";
+    std::ranges::transform(algorithm, algorithm.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (algorithm == "sha-1")
+        algorithm = "sha1";
+    if (algorithm == "sha-256")
+        algorithm = "sha256";
     if (algorithm != "sha1" && algorithm != "sha256") {
         return std::nullopt;
     }
@@ -98,17 +103,17 @@ std::expected<FileDescriptor, std::string> open_regular_file(const std::filesyst
         }
         return std::unexpected("cannot open " + path.string() + ": " + std::strerror(error));
     }
-    struct stat info{};
+    struct stat info {};
     if (fstat(fd.get(), &info) != 0) {
         return std::unexpected("cannot read " + path.string() + ": " + std::strerror(errno));
     }
     if (!S_ISREG(info.st_mode)) {
-        std::string_view kind = S_ISFIFO(info.st_mode) ? "a FIFO"
-                                : S_ISCHR(info.st_mode) ? "a character device"
-                                : S_ISBLK(info.st_mode) ? "a block device"
+        std::string_view kind = S_ISFIFO(info.st_mode)   ? "a FIFO"
+                                : S_ISCHR(info.st_mode)  ? "a character device"
+                                : S_ISBLK(info.st_mode)  ? "a block device"
                                 : S_ISSOCK(info.st_mode) ? "a socket"
-                                : S_ISDIR(info.st_mode) ? "a directory"
-                                                        : "not a file";
+                                : S_ISDIR(info.st_mode)  ? "a directory"
+                                                         : "not a file";
         return std::unexpected(fmt::format("cannot read {}: {}, not a regular file", path.string(), kind));
     }
     // Reads of a regular file never block; the flag is cleared all the same.
@@ -125,7 +130,7 @@ std::expected<MappedFile, std::string> MappedFile::open(const std::filesystem::p
     if (!fd) {
         return std::unexpected(fd.error());
     }
-    struct stat info{};
+    struct stat info {};
     if (fstat(fd->get(), &info) != 0) {
         return std::unexpected("cannot read " + path.string() + ": " + std::strerror(errno));
     }
@@ -234,9 +239,8 @@ std::expected<std::optional<RecordHead>, std::string> read_head(std::string_view
         at += line.size() + 2;
         constexpr std::string_view k_name = "content-length:";
         if (line.size() < k_name.size()
-            || !std::ranges::equal(line.substr(0, k_name.size()), k_name, [](char a, char b) {
-                   return std::tolower(static_cast<unsigned char>(a)) == b;
-               })) {
+            || !std::ranges::equal(line.substr(0, k_name.size()), k_name,
+                                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
             continue;
         }
         auto value = line.substr(k_name.size());
@@ -259,20 +263,20 @@ struct WarcReader::State {
     MappedFile file;
     WarcReadLimits limits;
     bool gzip = false;
-    size_t cursor = 0;        // plain: next unread byte; gzip: where the next member starts
-    std::string pending;      // inflated bytes, parsed up to pending_at
+    size_t cursor = 0;   // plain: next unread byte; gzip: where the next member starts
+    std::string pending; // inflated bytes, parsed up to pending_at
     size_t pending_at = 0;
     size_t pending_start = 0; // where the member holding the record at pending_at begins
     size_t good_end = 0;
-    bool lost = false;        // bytes were passed over unread since the last record returned
-    uint64_t skip = 0;        // inflated bytes of a too large record still to pass over
+    bool lost = false;                    // bytes were passed over unread since the last record returned
+    uint64_t skip = 0;                    // inflated bytes of a too large record still to pass over
     std::optional<WarcReadError> failure; // found while settling a record returned already
     // The gzip member being inflated.
     z_stream stream{};
     bool stream_ready = false;
     bool in_member = false;
     size_t member_start = 0;
-    size_t in_next = 0;       // the next compressed byte to feed
+    size_t in_next = 0; // the next compressed byte to feed
 
     State() = default;
     State(const State&) = delete;
@@ -394,8 +398,8 @@ struct WarcReader::State {
         if (found < bytes.size()) {
             return fmt::format("; reading resumed at byte {}", found);
         }
-        return fmt::format("; the rest of the file (bytes {} to {}) was not read: no WARC record starts in it",
-                           from, bytes.size());
+        return fmt::format("; the rest of the file (bytes {} to {}) was not read: no WARC record starts in it", from,
+                           bytes.size());
     }
 
     WarcReadError torn(const std::string& message, size_t at)
@@ -406,9 +410,9 @@ struct WarcReader::State {
 
     WarcReadError too_large(uint64_t size, size_t at)
     {
-        return WarcReadError{fmt::format("too_large: a record of {} bytes, over the cap of {} bytes", size,
-                                         limits.max_record_bytes),
-                             at, WarcReadError::Kind::too_large};
+        return WarcReadError{
+            fmt::format("too_large: a record of {} bytes, over the cap of {} bytes", size, limits.max_record_bytes), at,
+            WarcReadError::Kind::too_large};
     }
 
     std::expected<std::optional<WarcEntry>, WarcReadError> next_plain();
@@ -527,7 +531,8 @@ std::expected<std::optional<WarcEntry>, WarcReadError> WarcReader::State::next_g
                 pending.clear();
                 pending_at = 0;
                 skip = 0;
-                return std::unexpected(WarcReadError{"record cut short at the end of the file", at, WarcReadError::Kind::torn});
+                return std::unexpected(
+                    WarcReadError{"record cut short at the end of the file", at, WarcReadError::Kind::torn});
             }
             return std::optional<WarcEntry>{};
         }
@@ -620,8 +625,8 @@ std::expected<WarcRecord, std::string> read_record_at(const std::filesystem::pat
 std::expected<WarcRecord, std::string> read_record_at(std::string_view bytes, uint64_t offset, uint64_t length)
 {
     if (offset > bytes.size() || length > bytes.size() - offset) {
-        return std::unexpected(fmt::format("record at {}+{} lies beyond the end of the file ({} bytes)", offset,
-                                           length, bytes.size()));
+        return std::unexpected(
+            fmt::format("record at {}+{} lies beyond the end of the file ({} bytes)", offset, length, bytes.size()));
     }
     std::string inflated;
     auto used = inflate_member(bytes.substr(offset, length), inflated);

@@ -77,7 +77,7 @@ struct WarcReadError {
         torn,      // a record or member cut short or corrupt: reading resumed at the next record found, if any
     };
     std::string message; // says where reading resumed, or that the rest of the file was not read
-    uint64_t offset = 0;  // where the bad data starts
+    uint64_t offset = 0; // where the bad data starts
     Kind kind = Kind::torn;
 };
 
@@ -129,7 +129,6 @@ std::vector<std::string> unchecked_digests(const WarcRecord& record);
 // Inflates the gzip member at the start of data, appending to out; returns its
 // compressed size. Error: a torn (truncated) or corrupt member, or one that inflates to more
 // than max_out bytes (nothing past max_out is kept).
-std::expected<size_t, std::string> inflate_member(std::string_view data, std::string& out,
-                                                  size_t max_out = SIZE_MAX);
+std::expected<size_t, std::string> inflate_member(std::string_view data, std::string& out, size_t max_out = SIZE_MAX);
 
 } // namespace sillok::daemon

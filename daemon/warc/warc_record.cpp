@@ -2,9 +2,10 @@
 
 #include "daemon/util/digest.hpp"
 
-#include <libdeflate.h>
-#include <openssl/rand.h>
 #include <fmt/format.h>
+#include <openssl/rand.h>
+
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <array>
@@ -17,8 +18,9 @@ namespace {
 
 bool iequals(std::string_view a, std::string_view b)
 {
-    return std::ranges::equal(a, b, [](char x, char y) { return std::tolower(static_cast<unsigned char>(x))
-                                                              == std::tolower(static_cast<unsigned char>(y)); });
+    return std::ranges::equal(a, b, [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    });
 }
 
 WarcRecord http_record(std::string_view type, const HttpExchange& exchange, std::string id, std::string block)
@@ -225,9 +227,10 @@ std::expected<std::string, std::string> gzip_member(std::string_view bytes)
         return std::unexpected("libdeflate: cannot start compression");
     }
     std::string out;
-    out.resize_and_overwrite(libdeflate_gzip_compress_bound(compressor.get(), bytes.size()), [&](char* data, std::size_t room) {
-        return libdeflate_gzip_compress(compressor.get(), bytes.data(), bytes.size(), data, room);
-    });
+    out.resize_and_overwrite(
+        libdeflate_gzip_compress_bound(compressor.get(), bytes.size()), [&](char* data, std::size_t room) {
+            return libdeflate_gzip_compress(compressor.get(), bytes.data(), bytes.size(), data, room);
+        });
     if (out.empty()) {
         return std::unexpected("libdeflate: compression failed");
     }

@@ -3,19 +3,19 @@
 #include "daemon/util/digest.hpp"
 #include "daemon/warc/warc_reader.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-#include <fmt/format.h>
-
 #include <cerrno>
 #include <cstdlib>
-#include <thread>
 #include <cstring>
 #include <fstream>
 #include <system_error>
+#include <thread>
 
 namespace sillok::daemon {
 namespace {
@@ -55,8 +55,7 @@ std::string warcinfo_fields()
 {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
-    return std::string("software: sillok/") + SILLOK_VERSION + "\r\n"
-           + "format: WARC File Format 1.1\r\n"
+    return std::string("software: sillok/") + SILLOK_VERSION + "\r\n" + "format: WARC File Format 1.1\r\n"
            + "conformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\n"
            + "hostname: " + host + "\r\n"
            + "description: Naver News responses as received; bodies decoded, the received Content-Encoding, "
@@ -67,18 +66,24 @@ std::string warcinfo_fields()
 
 std::optional<WarcMode> parse_warc_mode(std::string_view text)
 {
-    if (text == "versions") return WarcMode::versions;
-    if (text == "all") return WarcMode::all;
-    if (text == "off") return WarcMode::off;
+    if (text == "versions")
+        return WarcMode::versions;
+    if (text == "all")
+        return WarcMode::all;
+    if (text == "off")
+        return WarcMode::off;
     return std::nullopt;
 }
 
 std::string_view to_string(WarcMode mode)
 {
     switch (mode) {
-    case WarcMode::versions: return "versions";
-    case WarcMode::all: return "all";
-    case WarcMode::off: return "off";
+    case WarcMode::versions:
+        return "versions";
+    case WarcMode::all:
+        return "all";
+    case WarcMode::off:
+        return "off";
     }
     return "versions";
 }
@@ -120,7 +125,8 @@ std::expected<void, IoError> WarcWriter::start_file()
     fs::create_directories(m_root / folder, ec);
     fs::create_directories(m_root / k_warc_open_dir, ec);
     if (ec) {
-        return std::unexpected(IoError{"cannot create " + (m_root / folder).string() + ": " + ec.message(), ec.value()});
+        return std::unexpected(
+            IoError{"cannot create " + (m_root / folder).string() + ": " + ec.message(), ec.value()});
     }
     for (int serial = 0; serial < 100000; ++serial) {
         auto name = fmt::format("sillok-{}-{:05}.warc.gz", stamp, serial);

@@ -17,8 +17,8 @@ using sillok::test::read_file;
 
 namespace {
 
-const std::vector<std::string> k_keys = {"id", "title", "category", "publisher", "author", "published_at",
-                                         "crawled_at", "url", "oid", "aid", "content_hash"};
+const std::vector<std::string> k_keys = {"id",         "title", "category", "publisher", "author",      "published_at",
+                                         "crawled_at", "url",   "oid",      "aid",       "content_hash"};
 
 std::string front_matter(const std::string& file)
 {
@@ -60,7 +60,8 @@ std::vector<std::string> body_skeleton(const std::string& file)
     auto body = file.substr(file.find("\n---\n", 3) + 5);
     static const std::regex k_byline(R"(^\*\*.+\*\* \| .+ \| ?.*$)");
     static const std::regex k_crawled(R"(^\*Crawled at: .+\*$)");
-    static const std::regex k_source(R"(^\*Source: \[원문 보기\]\(https://n\.news\.naver\.com/mnews/article/\d+/\d+\)\*$)");
+    static const std::regex k_source(
+        R"(^\*Source: \[원문 보기\]\(https://n\.news\.naver\.com/mnews/article/\d+/\d+\)\*$)");
     std::vector<std::string> shape;
     int rules = 0;
     for (const auto& line : lines_of(body)) {
@@ -161,8 +162,8 @@ TEST_CASE("daemon::render_archive_file keeps the seed crawler's layout without i
     CHECK_THROWS(YAML::Load(seed_front)); // raw tabs in author
     CHECK(seed.find("&#x27;") != std::string::npos);
     CHECK(seed_front.find("published_at: 2025-12-30 00:00\n") != std::string::npos);
-    const std::vector<std::string> k_skeleton = {"blank", "title", "blank", "byline", "blank", "rule",
-                                                 "content", "rule", "blank", "crawled", "source"};
+    const std::vector<std::string> k_skeleton = {"blank",   "title", "blank", "byline",  "blank", "rule",
+                                                 "content", "rule",  "blank", "crawled", "source"};
     REQUIRE(body_skeleton(seed) == k_skeleton);
 
     for (const auto& golden : goldens()) {
@@ -222,7 +223,9 @@ TEST_CASE("daemon::render_archive_file survives hostile field values")
 
 TEST_CASE("daemon::yaml_quote writes ill-formed UTF-8 as U+FFFD")
 {
-    CHECK(sillok::daemon::yaml_quote("a\xff\xc3" "b") == "\"a\uFFFD\uFFFDb\"");
+    CHECK(sillok::daemon::yaml_quote("a\xff\xc3"
+                                     "b")
+          == "\"a\uFFFD\uFFFDb\"");
 }
 
 TEST_CASE("daemon::archive paths")
@@ -239,7 +242,8 @@ TEST_CASE("daemon::archive paths")
 TEST_CASE("daemon::front_matter_hash reads ours and the seed crawler's")
 {
     auto seed = read_file(sillok::test::seed_example_path());
-    CHECK(sillok::daemon::front_matter_hash(seed) == "ee574a5bea5b0a95af1977adcaed3c6c4b6bea51002a460711ca72b976a4bb9b");
+    CHECK(sillok::daemon::front_matter_hash(seed)
+          == "ee574a5bea5b0a95af1977adcaed3c6c4b6bea51002a460711ca72b976a4bb9b");
     CHECK_FALSE(sillok::daemon::front_matter_hash("no front matter").has_value());
     CHECK_FALSE(sillok::daemon::front_matter_hash("---\ncontent_hash: \"short\"\n---\n").has_value());
 }

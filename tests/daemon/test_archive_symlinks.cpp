@@ -46,7 +46,8 @@ TEST_CASE("daemon::Archive refuses to write through a symbolic link inside the a
     {
         REQUIRE(archive->write("2024/05/30/003_0000000001.md", "x").has_value());
         fs::create_directory_symlink(outside, root / "2023");
-        CHECK_FALSE(archive->keep_as("2024/05/30/003_0000000001.md", "2023/003_0000000001.aaaaaaaaaaaa.md").has_value());
+        CHECK_FALSE(
+            archive->keep_as("2024/05/30/003_0000000001.md", "2023/003_0000000001.aaaaaaaaaaaa.md").has_value());
         CHECK(fs::is_empty(outside));
     }
     SUBCASE("the temp folder")

@@ -1,9 +1,9 @@
 // The parsing pool and the group commit: results recorded in the order they came (one
 // article's results too), a failing batch records nothing, finishing drains every job.
-#include "daemon/pipeline/article_pool.hpp"
 #include "daemon/config/config.hpp"
-#include "daemon/util/kst.hpp"
+#include "daemon/pipeline/article_pool.hpp"
 #include "daemon/service/status.hpp"
+#include "daemon/util/kst.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -31,10 +31,7 @@ namespace {
 
 const std::vector<std::string> k_fixture_ids = {"003_0012577249", "018_0005316196", "421_0008770777"};
 
-sillok::parsers::ArticleRef ref_of(const std::string& id)
-{
-    return {id.substr(0, 3), id.substr(4)};
-}
+sillok::parsers::ArticleRef ref_of(const std::string& id) { return {id.substr(0, 3), id.substr(4)}; }
 
 FetchResult page_fetch(const std::string& id)
 {
@@ -202,8 +199,9 @@ TEST_CASE("daemon::ArticlePool::finish drains every job submitted")
     CHECK(reports.tags.size() == 3);
     CHECK(ledger_value(stores.ledger_path, "SELECT count(*) FROM articles WHERE state = 'archived'") == "3");
     for (const auto& id : k_fixture_ids) {
-        CHECK(std::filesystem::exists(stores.scratch.path() / "archive" / ledger_value(stores.ledger_path,
-            "SELECT path FROM articles WHERE aid = '" + ref_of(id).aid + "'")));
+        CHECK(std::filesystem::exists(
+            stores.scratch.path() / "archive"
+            / ledger_value(stores.ledger_path, "SELECT path FROM articles WHERE aid = '" + ref_of(id).aid + "'")));
     }
 }
 

@@ -68,11 +68,12 @@ TEST_CASE("daemon::Discovery walks the per-date list, finishes yesterday's after
     auto evening = discovery.poll(kst(30, 23, 59));
     CHECK(walked(evening) == std::set<std::string>{"date 100 20260530", "home 100 "});
     const auto& list = task_of(evening, "date 100");
-    CHECK(next_url(list.walk) == "https://news.naver.com/main/list.naver?mode=LSD&mid=sec&sid1=100&date=20260530&page=1");
+    CHECK(next_url(list.walk)
+          == "https://news.naver.com/main/list.naver?mode=LSD&mid=sec&sid1=100&date=20260530&page=1");
 
     // The saved page: 20 articles, all new, and a next page.
-    const auto page = sillok::test::read_file(sillok::test::fixtures_dir() / "naver" / "list"
-                                              / "legacy_LSD_100_20260530.cp949.html");
+    const auto page =
+        sillok::test::read_file(sillok::test::fixtures_dir() / "naver" / "list" / "legacy_LSD_100_20260530.cp949.html");
     const std::string served = "https://news.naver.com/main/main.naver?mode=LSD&mid=shm&sid1=100";
     auto next = discovery.page_done(list, answer(list, page, served));
     REQUIRE(next.has_value());
@@ -101,9 +102,9 @@ TEST_CASE("daemon::Discovery walks the per-date list, finishes yesterday's after
     CHECK(health->consecutive_empty("date 100") == 1);
     auto fallback = discovery.poll(kst(31, 1, 4));
     CHECK(walked(fallback)
-          == std::set<std::string>{"date 100 20260531", "home 100 ", "latest 100/264 20260531", "latest 100/265 20260531",
-                                   "latest 100/266 20260531", "latest 100/267 20260531", "latest 100/268 20260531",
-                                   "latest 100/269 20260531"});
+          == std::set<std::string>{"date 100 20260531", "home 100 ", "latest 100/264 20260531",
+                                   "latest 100/265 20260531", "latest 100/266 20260531", "latest 100/267 20260531",
+                                   "latest 100/268 20260531", "latest 100/269 20260531"});
     const auto& latest = task_of(fallback, "latest 100/264");
     CHECK(next_url(latest.walk) == "https://news.naver.com/breakingnews/section/100/264");
 }
@@ -135,8 +136,8 @@ TEST_CASE("daemon::Discovery does not count the empty list of a day just begun a
     REQUIRE(health.has_value());
     Discovery discovery(*frontier, *health, /*latest_first=*/false, /*home_pages=*/10);
     discovery.watch({"100"}, {});
-    const auto page = sillok::test::read_file(sillok::test::fixtures_dir() / "naver" / "list"
-                                              / "legacy_LSD_100_20260530.cp949.html");
+    const auto page =
+        sillok::test::read_file(sillok::test::fixtures_dir() / "naver" / "list" / "legacy_LSD_100_20260530.cp949.html");
     const std::string served = "https://news.naver.com/main/main.naver?mode=LSD&mid=shm&sid1=100";
     // The list page as it looks on a day without articles yet: no article link.
     const std::string empty_list = "<html><body><div class=\"list_body newsflash_body\">"

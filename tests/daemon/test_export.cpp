@@ -1,6 +1,6 @@
 // `sillok export` on a made-up archive: every record, filters, formats and failures.
-#include "daemon/util/digest.hpp"
 #include "daemon/history/export.hpp"
+#include "daemon/util/digest.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/synthetic_archive.hpp"
 

@@ -196,8 +196,9 @@ TEST_CASE("daemon::HostSchedule says at once which host is held, until when and 
 
     const auto text = log.text();
     INFO(text);
-    const auto expected = std::string(k_host) + " is held until " + sillok::daemon::kst_iso(until)
-                        + " (300 s from now): asked to wait (Retry-After 300 s, held 300 s); its requests wait until then";
+    const auto expected =
+        std::string(k_host) + " is held until " + sillok::daemon::kst_iso(until)
+        + " (300 s from now): asked to wait (Retry-After 300 s, held 300 s); its requests wait until then";
     CHECK(text.contains(expected));
     // Said once, not once per waiting request.
     CHECK(text.find(" is held until ") == text.rfind(" is held until "));

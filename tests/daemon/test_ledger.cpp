@@ -3,7 +3,6 @@
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
-
 #include <sqlite3.h>
 
 using sillok::daemon::FetchRecord;
@@ -96,10 +95,10 @@ TEST_CASE("daemon::Ledger records versions, keeps earlier ones and every fetch")
     CHECK(*same == SaveResult::already_current);
 
     article.content = "고친 본문";
-    auto second = ledger->record_version(SavedVersion{article, std::string(64, 'b'), "2024/05/30/003_0012577249.md",
-                                                      "2026-01-02T09:00:00+09:00",
-                                                      "2024/05/30/003_0012577249.aaaaaaaaaaaa.md"},
-                                         one_fetch(url));
+    auto second =
+        ledger->record_version(SavedVersion{article, std::string(64, 'b'), "2024/05/30/003_0012577249.md",
+                                            "2026-01-02T09:00:00+09:00", "2024/05/30/003_0012577249.aaaaaaaaaaaa.md"},
+                               one_fetch(url));
     REQUIRE(second.has_value());
     CHECK(*second == SaveResult::inserted);
 

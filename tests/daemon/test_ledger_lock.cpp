@@ -3,6 +3,7 @@
 #include "daemon/ledger/ledger_file.hpp"
 
 #include <doctest/doctest.h>
+
 #include <sys/sysmacros.h>
 
 using namespace sillok::daemon;

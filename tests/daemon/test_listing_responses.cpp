@@ -5,7 +5,6 @@
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
-
 #include <sqlite3.h>
 
 using namespace sillok::daemon;
@@ -13,7 +12,8 @@ using sillok::test::ScratchDir;
 
 namespace {
 
-const std::string k_listing_url = "https://news.naver.com/main/list.naver?mode=LSD&mid=sec&sid1=100&date=20240301&page=1";
+const std::string k_listing_url =
+    "https://news.naver.com/main/list.naver?mode=LSD&mid=sec&sid1=100&date=20240301&page=1";
 const std::string k_listing_body = "<html><body>a listing page</body></html>";
 
 FetchResult listing_response(long status = 200)

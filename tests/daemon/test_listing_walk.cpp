@@ -57,8 +57,8 @@ const std::string k_fragment_url = "https://news.naver.com/section/template/SECT
 
 TEST_CASE("daemon::listing_walk per-date list")
 {
-    const auto page = sillok::test::read_file(sillok::test::fixtures_dir() / "naver" / "list"
-                                              / "legacy_LSD_100_20260530.cp949.html");
+    const auto page =
+        sillok::test::read_file(sillok::test::fixtures_dir() / "naver" / "list" / "legacy_LSD_100_20260530.cp949.html");
     const std::string served = "https://news.naver.com/main/main.naver?mode=LSD&mid=shm&sid1=100";
     auto walk = per_date_walk();
     CHECK(next_url(walk) == "https://news.naver.com/main/list.naver?mode=LSD&mid=sec&sid1=100&date=20260530&page=1");
@@ -101,9 +101,9 @@ TEST_CASE("daemon::listing_walk latest list")
     CHECK(next_url(walk) == "https://news.naver.com/breakingnews/section/100/264");
     CHECK(referer(walk) == "https://news.naver.com/");
 
-    auto first = advance(walk, next_url(walk),
-                         parse_listing(fragment("20260530120000", true, 3, "SECTION_ARTICLE_LIST_FOR_LATEST"),
-                                       k_fragment_url));
+    auto first =
+        advance(walk, next_url(walk),
+                parse_listing(fragment("20260530120000", true, 3, "SECTION_ARTICLE_LIST_FOR_LATEST"), k_fragment_url));
     REQUIRE(first.has_value());
     CHECK(first->end == WalkEnd::more);
     // The cursor and template come from the wrapper; the Referer is the list's own page.
@@ -114,23 +114,24 @@ TEST_CASE("daemon::listing_walk latest list")
 
     SUBCASE("the template named by the wrapper is the one requested next")
     {
-        auto again = advance(walk, next_url(walk),
-                             parse_listing(fragment("20260530110000", true, 3, "SECTION_ARTICLE_LIST_X"), k_fragment_url));
+        auto again =
+            advance(walk, next_url(walk),
+                    parse_listing(fragment("20260530110000", true, 3, "SECTION_ARTICLE_LIST_X"), k_fragment_url));
         REQUIRE(again.has_value());
         CHECK(next_url(walk).starts_with("https://news.naver.com/section/template/SECTION_ARTICLE_LIST_X?"));
     }
     SUBCASE("a cursor that does not move ends the walk")
     {
-        auto stuck = advance(walk, next_url(walk),
-                             parse_listing(fragment("20260530120000", true, 3, "T"), k_fragment_url));
+        auto stuck =
+            advance(walk, next_url(walk), parse_listing(fragment("20260530120000", true, 3, "T"), k_fragment_url));
         REQUIRE(stuck.has_value());
         CHECK(stuck->end == WalkEnd::repeated_cursor);
         CHECK(walk.state.done);
     }
     SUBCASE("a cursor of the day before is the day boundary")
     {
-        auto boundary = advance(walk, next_url(walk),
-                                parse_listing(fragment("20260529235500", true, 3, "T"), k_fragment_url));
+        auto boundary =
+            advance(walk, next_url(walk), parse_listing(fragment("20260529235500", true, 3, "T"), k_fragment_url));
         REQUIRE(boundary.has_value());
         CHECK(boundary->refs.size() == 3);
         CHECK(boundary->end == WalkEnd::day_boundary);
@@ -157,7 +158,8 @@ TEST_CASE("daemon::listing_walk silence is a typed failure")
         CHECK(walk.state.done);
         return step.error().kind;
     };
-    CHECK(failure_of(R"({"renderedComponent":{"SECTION_ARTICLE_LIST_FOR_LATEST":""}})") == ListingFailureKind::empty_shell);
+    CHECK(failure_of(R"({"renderedComponent":{"SECTION_ARTICLE_LIST_FOR_LATEST":""}})")
+          == ListingFailureKind::empty_shell);
     CHECK(failure_of(R"({"error":"no"})") == ListingFailureKind::missing_component);
     CHECK(failure_of(fragment("20260530110000", true, 0, "T")) == ListingFailureKind::no_articles);
     CHECK(failure_of("not json") == ListingFailureKind::malformed);
@@ -193,13 +195,13 @@ TEST_CASE("daemon::listing_walk a page with no article the walk had not listed e
     {
         auto walk = latest_walk("20260530");
         walk.endpoint_first = true;
-        auto first = advance(walk, next_url(walk), parse_listing(fragment("20260530230000", true, 20, "T", 10),
-                                                                 k_fragment_url));
+        auto first =
+            advance(walk, next_url(walk), parse_listing(fragment("20260530230000", true, 20, "T", 10), k_fragment_url));
         REQUIRE(first.has_value());
         CHECK(first->end == WalkEnd::more);
         CHECK(first->fresh.size() == 20);
-        auto second = advance(walk, next_url(walk), parse_listing(fragment("20260530220000", true, 20, "T", 10),
-                                                                  k_fragment_url));
+        auto second =
+            advance(walk, next_url(walk), parse_listing(fragment("20260530220000", true, 20, "T", 10), k_fragment_url));
         REQUIRE(second.has_value());
         CHECK(second->refs.size() == 20);
         CHECK(second->fresh.empty());

@@ -1,5 +1,5 @@
-#include "daemon/ledger/ledger.hpp"
 #include "daemon/fetch/politeness.hpp"
+#include "daemon/ledger/ledger.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>

@@ -1,11 +1,10 @@
 // Holds and reserved slots are bounded: one answer asking for a long wait, or a slot stored
 // far ahead, never freezes a host for later processes, and a hold shows as a pause.
-#include "daemon/ledger/ledger.hpp"
 #include "daemon/fetch/politeness.hpp"
+#include "daemon/ledger/ledger.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
-
 #include <sqlite3.h>
 
 using namespace std::chrono_literals;

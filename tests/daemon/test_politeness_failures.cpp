@@ -1,6 +1,6 @@
 #include "daemon/fetch/host_schedule.hpp"
-#include "daemon/ledger/ledger.hpp"
 #include "daemon/fetch/politeness.hpp"
+#include "daemon/ledger/ledger.hpp"
 #include "tests/support/fake_clock.hpp"
 #include "tests/support/fixtures.hpp"
 

@@ -165,7 +165,8 @@ TEST_CASE("daemon::Ledger migrates a ledger from before record versions and keep
         sqlite3* db = nullptr;
         REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
         exec(db, "INSERT INTO versions (article_id, version, content_hash, rules_version, first_seen, path)"
-                 " VALUES (7, 4, '" + std::string(64, 'd') + "', 0, '2024-06-02T12:00:00+09:00', 'x.md')");
+                 " VALUES (7, 4, '"
+                     + std::string(64, 'd') + "', 0, '2024-06-02T12:00:00+09:00', 'x.md')");
         sqlite3_close(db);
         versions = ledger->versions({"003", "0012577249"});
         REQUIRE(versions->size() == 4);

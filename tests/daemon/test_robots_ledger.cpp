@@ -1,12 +1,11 @@
 // A host's robots.txt in the ledger: what the log and `status` say it asks, escaped as any
 // text from outside is; a huge robots.txt read to RFC 9309's 500 KiB; one over the fetch's cap
 // said to be unreadable rather than asking nothing.
-#include "daemon/ledger/ledger.hpp"
 #include "daemon/discovery/robots.hpp"
+#include "daemon/ledger/ledger.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
-
 #include <sqlite3.h>
 
 #include <algorithm>

@@ -95,16 +95,27 @@ TEST_CASE("settings: values out of range are refused with the key named")
         const char* toml;
         const char* key;
     };
-    for (const auto& c : {Case{"rate = 0.005", "rate"}, Case{"rate = 1001.0", "rate"}, Case{"concurrency = 65", "concurrency"},
-                          Case{"concurrency = 0", "concurrency"}, Case{"workers = 257", "workers"},
-                          Case{"timeout = 0.05", "timeout"}, Case{"retries = 21", "retries"},
-                          Case{"max_bytes = 1000", "max_bytes"}, Case{"pause_after = 0", "pause_after"},
-                          Case{"pause_seconds = 86401", "pause_seconds"}, Case{"poll_interval = 0", "poll_interval"},
-                          Case{"max_listing_pages = 0", "max_listing_pages"}, Case{"discovery = \"newest\"", "discovery"},
-                          Case{"revisit_after = [0]", "revisit_after"}, Case{"warc = \"some\"", "warc"},
-                          Case{"warc_max_bytes = 1024", "warc_max_bytes"}, Case{"presses = [\"15\"]", "presses"},
-                          Case{"sections = [\"999\"]", "sections"}, Case{"connect_to = [\"a:1\"]", "connect_to"},
-                          Case{"cacert = \"/no/such/file.pem\"", "cacert"}, Case{"archive = \"\"", "archive"},
+    for (const auto& c : {Case{"rate = 0.005", "rate"},
+                          Case{"rate = 1001.0", "rate"},
+                          Case{"concurrency = 65", "concurrency"},
+                          Case{"concurrency = 0", "concurrency"},
+                          Case{"workers = 257", "workers"},
+                          Case{"timeout = 0.05", "timeout"},
+                          Case{"retries = 21", "retries"},
+                          Case{"max_bytes = 1000", "max_bytes"},
+                          Case{"pause_after = 0", "pause_after"},
+                          Case{"pause_seconds = 86401", "pause_seconds"},
+                          Case{"poll_interval = 0", "poll_interval"},
+                          Case{"max_listing_pages = 0", "max_listing_pages"},
+                          Case{"discovery = \"newest\"", "discovery"},
+                          Case{"revisit_after = [0]", "revisit_after"},
+                          Case{"warc = \"some\"", "warc"},
+                          Case{"warc_max_bytes = 1024", "warc_max_bytes"},
+                          Case{"presses = [\"15\"]", "presses"},
+                          Case{"sections = [\"999\"]", "sections"},
+                          Case{"connect_to = [\"a:1\"]", "connect_to"},
+                          Case{"cacert = \"/no/such/file.pem\"", "cacert"},
+                          Case{"archive = \"\"", "archive"},
                           Case{"no_such_key = 1", "no_such_key"}}) {
         CAPTURE(c.toml);
         ScratchDir scratch;

@@ -1,8 +1,8 @@
 // Discovery's sources in the ledger: each walk recorded, consecutive empty polls counted from
 // the last success, and what `status`, STATUS= and the metrics say of a stalled source.
+#include "daemon/discovery/source_health.hpp"
 #include "daemon/ledger/frontier.hpp"
 #include "daemon/ledger/ledger.hpp"
-#include "daemon/discovery/source_health.hpp"
 #include "daemon/service/status.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -21,7 +21,8 @@ TEST_CASE("daemon::SourceHealth counts empty polls and reports stalls")
     const std::string url = "https://news.naver.com/section/template/SECTION_ARTICLE_LIST_FOR_LATEST?sid=100";
     const ListingFailure shell{ListingFailureKind::empty_shell, url, "an empty shell"};
 
-    REQUIRE(health->record(SourcePoll{"date 100", "https://news.naver.com/main/list.naver", 40, 12, std::nullopt}, now));
+    REQUIRE(
+        health->record(SourcePoll{"date 100", "https://news.naver.com/main/list.naver", 40, 12, std::nullopt}, now));
     REQUIRE(health->record(SourcePoll{"latest 100/264", url, 36, 5, std::nullopt}, now));
     for (int i = 0; i < 2; ++i) {
         REQUIRE(health->record(SourcePoll{"latest 100/264", url, 0, 0, shell}, now));
@@ -50,7 +51,8 @@ TEST_CASE("daemon::SourceHealth counts empty polls and reports stalls")
     CHECK(text.find("source latest 100/264: last success") != std::string::npos);
     CHECK(text.find("3 empty polls in a row (STALLED)") != std::string::npos);
     CHECK(status_line(*stats).find("discovery stalled: latest 100/264") != std::string::npos);
-    CHECK(render_prometheus(*stats, now).find("sillok_source_stalled{source=\"latest 100/264\"} 1") != std::string::npos);
+    CHECK(render_prometheus(*stats, now).find("sillok_source_stalled{source=\"latest 100/264\"} 1")
+          != std::string::npos);
 
     // A success ends the stall.
     REQUIRE(health->record(SourcePoll{"latest 100/264", url, 36, 0, std::nullopt}, now));

@@ -3,7 +3,6 @@
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
-
 #include <sqlite3.h>
 
 namespace sql = sillok::daemon::sql;
@@ -20,9 +19,9 @@ sillok::daemon::SqliteDb memory_db()
     sqlite3* raw = nullptr;
     REQUIRE(sqlite3_open(":memory:", &raw) == SQLITE_OK);
     sillok::daemon::SqliteDb db(raw);
-    REQUIRE(sqlite3_exec(raw, "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3)", nullptr, nullptr,
-                         nullptr)
-            == SQLITE_OK);
+    REQUIRE(
+        sqlite3_exec(raw, "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3)", nullptr, nullptr, nullptr)
+        == SQLITE_OK);
     return db;
 }
 
@@ -83,10 +82,11 @@ TEST_CASE("daemon::Ledger sees another connection's commit after a lookup that f
     auto reader = Ledger::open(path);
     REQUIRE(reader.has_value());
     auto seen = sample_article();
-    const std::vector<FetchRecord> fetch{{seen.ref.canonical_url(), "2026-01-01T09:00:00.000+09:00", 200, 1234, 56, {}}};
-    REQUIRE(reader->record_version(SavedVersion{seen, std::string(64, 'a'), "2024/05/30/seen.md",
-                                                "2026-01-01T09:00:00+09:00", std::nullopt},
-                                   fetch));
+    const std::vector<FetchRecord> fetch{
+        {seen.ref.canonical_url(), "2026-01-01T09:00:00.000+09:00", 200, 1234, 56, {}}};
+    REQUIRE(reader->record_version(
+        SavedVersion{seen, std::string(64, 'a'), "2024/05/30/seen.md", "2026-01-01T09:00:00+09:00", std::nullopt},
+        fetch));
     auto found = reader->find(seen.ref);
     REQUIRE(found.has_value());
     REQUIRE(found->has_value());
@@ -96,9 +96,9 @@ TEST_CASE("daemon::Ledger sees another connection's commit after a lookup that f
     {
         auto writer = Ledger::open(path);
         REQUIRE(writer.has_value());
-        REQUIRE(writer->record_version(SavedVersion{later, std::string(64, 'b'), "2024/05/30/later.md",
-                                                    "2026-01-01T09:01:00+09:00", std::nullopt},
-                                       fetch));
+        REQUIRE(writer->record_version(
+            SavedVersion{later, std::string(64, 'b'), "2024/05/30/later.md", "2026-01-01T09:01:00+09:00", std::nullopt},
+            fetch));
     }
     auto versions = reader->versions(later.ref);
     REQUIRE(versions.has_value());

@@ -35,10 +35,7 @@ TEST_CASE("daemon::diff_inline")
         CHECK(marked(diff_inline("삼성전자는 신제품 노트북인 '갤럭시'", "삼성전자는 새 노트북 '갤럭시'"))
               == "삼성전자는 [-신제품-]{+새+} 노트북[-인-] '갤럭시'");
     }
-    SUBCASE("words added and removed")
-    {
-        CHECK(marked(diff_inline("가 나 다", "가 다 라")) == "가 [-나 -]다{+ 라+}");
-    }
+    SUBCASE("words added and removed") { CHECK(marked(diff_inline("가 나 다", "가 다 라")) == "가 [-나 -]다{+ 라+}"); }
     SUBCASE("identical")
     {
         auto parts = diff_inline("같은 문장", "같은 문장");

@@ -1,8 +1,8 @@
 #include "daemon/archive/archive.hpp"
 #include "daemon/archive/archive_format.hpp"
-#include "daemon/util/c_handles.hpp"
-#include "daemon/ledger/ledger.hpp"
 #include "daemon/archive/regular_file.hpp"
+#include "daemon/ledger/ledger.hpp"
+#include "daemon/util/c_handles.hpp"
 #include "daemon/verify/verify.hpp"
 #include "parsers/article.hpp"
 #include "tests/support/fixtures.hpp"
@@ -404,8 +404,10 @@ TEST_CASE("daemon::verify_archive --repair does not open a FIFO that a ledger ro
     const std::string fifo = "2024/05/30/003_0012577249.aaaaaaaaaaaa.md";
     REQUIRE(::mkfifo((sample.root / fifo).c_str(), 0644) == 0);
     // The current file's rows name the FIFO instead: the file is then the ledger's orphan.
-    execute(sample.ledger, "UPDATE versions SET path = '" + fifo + "' WHERE path = '" + sample.current + "';"
-                           " UPDATE articles SET path = '" + fifo + "' WHERE path = '" + sample.current + "'");
+    execute(sample.ledger, "UPDATE versions SET path = '" + fifo + "' WHERE path = '" + sample.current
+                               + "';"
+                                 " UPDATE articles SET path = '"
+                               + fifo + "' WHERE path = '" + sample.current + "'");
 
     auto run = verify(sample.root, true); // reading the FIFO would wait here for ever
     CHECK(run.out.find("unreadable\t" + fifo + "\ta FIFO, not a regular file: not read\n") != std::string::npos);

@@ -7,7 +7,6 @@
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
-
 #include <sqlite3.h>
 
 using namespace sillok::daemon;
@@ -56,8 +55,10 @@ std::vector<std::tuple<std::string, int64_t, int64_t>> warc_links(const std::fil
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open_v2(ledger.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
     sqlite3_stmt* stmt = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db, "SELECT warc_file, warc_offset, warc_length FROM fetches"
-                                   " WHERE warc_file IS NOT NULL ORDER BY id", -1, &stmt, nullptr)
+    REQUIRE(sqlite3_prepare_v2(db,
+                               "SELECT warc_file, warc_offset, warc_length FROM fetches"
+                               " WHERE warc_file IS NOT NULL ORDER BY id",
+                               -1, &stmt, nullptr)
             == SQLITE_OK);
     std::vector<std::tuple<std::string, int64_t, int64_t>> links;
     while (sqlite3_step(stmt) == SQLITE_ROW) {

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -92,7 +93,8 @@ TEST_CASE("warc::a record that inflates past the cap fails as too_large, is neve
     sillok::test::ScratchDir scratch;
     constexpr size_t k_zeros = size_t{256} << 20;
     const std::string head = "WARC/1.1\r\nWARC-Type: resource\r\nWARC-Target-URI: https://example.com/bomb\r\n"
-                             "Content-Length: " + std::to_string(k_zeros) + "\r\n\r\n";
+                             "Content-Length: "
+                             + std::to_string(k_zeros) + "\r\n\r\n";
     auto bomb = sillok::test::gzip_with_zeros(head, k_zeros, "\r\n\r\n");
     CHECK(bomb.size() < (size_t{1} << 20));
     // A head that claims little and a member that goes on with zeros: no record follows it there.
@@ -106,8 +108,9 @@ TEST_CASE("warc::a record that inflates past the cap fails as too_large, is neve
     REQUIRE(reader);
     std::vector<WarcReadError> errors;
     auto uris = read_all(*reader, errors);
-    CHECK(uris == std::vector<std::string>{"https://example.com/1", "https://example.com/2",
-                                           "https://example.com/liar", "https://example.com/3"});
+    CHECK(uris
+          == std::vector<std::string>{"https://example.com/1", "https://example.com/2", "https://example.com/liar",
+                                      "https://example.com/3"});
     REQUIRE(errors.size() == 2);
     CHECK(errors[0].kind == WarcReadError::Kind::too_large);
     CHECK(errors[0].message.starts_with("too_large: a record of "));
@@ -191,8 +194,8 @@ TEST_CASE("warc::many records in one gzip member are all read, each once")
 TEST_CASE("warc::a chunked body's payload digest is checked against the bytes sent or the body joined")
 {
     const std::string body = "<html>안녕, chunked</html>";
-    const std::string chunked = "7\r\n" + body.substr(0, 7) + "\r\n" + fmt::format("{:x}", body.size() - 7) + "\r\n" + body.substr(7)
-                                + "\r\n0\r\n\r\n";
+    const std::string chunked = "7\r\n" + body.substr(0, 7) + "\r\n" + fmt::format("{:x}", body.size() - 7) + "\r\n"
+                                + body.substr(7) + "\r\n0\r\n\r\n";
     const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
     auto record_with = [&](const std::string& payload_digest) {
         WarcRecord record;
@@ -213,7 +216,8 @@ TEST_CASE("warc::a digest in an algorithm sillok does not check is named for a w
     record.fields = {{"WARC-Type", "resource"}, {"WARC-Block-Digest", "md5:0123456789abcdef0123456789abcdef"}};
     record.block = "x";
     CHECK(check_digests(record)); // it cannot be checked, so it cannot fail
-    CHECK(unchecked_digests(record) == std::vector<std::string>{"WARC-Block-Digest md5:0123456789abcdef0123456789abcdef"});
+    CHECK(unchecked_digests(record)
+          == std::vector<std::string>{"WARC-Block-Digest md5:0123456789abcdef0123456789abcdef"});
     record.fields[1].second = sha256_label("x");
     CHECK(unchecked_digests(record).empty());
 }

@@ -41,9 +41,10 @@ TEST_CASE("warc::decoded_http_head renames the wire coding headers and states th
     auto head = decoded_http_head("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\ncontent-encoding: gzip\r\n"
                                   "Transfer-Encoding: chunked\r\nContent-Length: 10\r\nVary: Accept\r\n\r\n",
                                   1234);
-    CHECK(head == "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Archive-Orig-content-encoding: gzip\r\n"
-                  "X-Archive-Orig-Transfer-Encoding: chunked\r\nX-Archive-Orig-Content-Length: 10\r\nVary: Accept\r\n"
-                  "Content-Length: 1234\r\n\r\n");
+    CHECK(head
+          == "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Archive-Orig-content-encoding: gzip\r\n"
+             "X-Archive-Orig-Transfer-Encoding: chunked\r\nX-Archive-Orig-Content-Length: 10\r\nVary: Accept\r\n"
+             "Content-Length: 1234\r\n\r\n");
 }
 
 TEST_CASE("warc::parse_record reads a whole record and waits for the rest of a partial one")
@@ -52,8 +53,9 @@ TEST_CASE("warc::parse_record reads a whole record and waits for the rest of a p
     record.fields = {{"WARC-Type", "resource"}, {"WARC-Target-URI", "https://example.org/"}};
     record.block = "hello\r\n\r\nworld";
     auto bytes = serialize(record);
-    CHECK(bytes == "WARC/1.1\r\nWARC-Type: resource\r\nWARC-Target-URI: https://example.org/\r\n"
-                   "Content-Length: 14\r\n\r\nhello\r\n\r\nworld\r\n\r\n");
+    CHECK(bytes
+          == "WARC/1.1\r\nWARC-Type: resource\r\nWARC-Target-URI: https://example.org/\r\n"
+             "Content-Length: 14\r\n\r\nhello\r\n\r\nworld\r\n\r\n");
     auto parsed = parse_record(bytes);
     REQUIRE(parsed);
     REQUIRE(parsed->has_value());
@@ -71,9 +73,9 @@ TEST_CASE("warc::parse_record reads a whole record and waits for the rest of a p
 TEST_CASE("warc::a file cut inside its second record reads its first and says where it ends")
 {
     sillok::test::ScratchDir scratch;
-    auto [request, response] = exchange_records(HttpExchange{"https://n.news.naver.com/mnews/article/003/0012577249",
-                                                             WallClock::now(), "GET / HTTP/1.1\r\n\r\n",
-                                                             "HTTP/1.1 200 OK\r\n\r\n", "<html></html>", ""});
+    auto [request, response] =
+        exchange_records(HttpExchange{"https://n.news.naver.com/mnews/article/003/0012577249", WallClock::now(),
+                                      "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\n\r\n", "<html></html>", ""});
     auto first = gzip_member(serialize(request));
     auto second = gzip_member(serialize(response));
     REQUIRE(first);
@@ -93,9 +95,9 @@ TEST_CASE("warc::a file cut inside its second record reads its first and says wh
 
 TEST_CASE("warc::a response's digests are checked")
 {
-    auto [request, response] = exchange_records(HttpExchange{"https://n.news.naver.com/mnews/article/003/0012577249",
-                                                             WallClock::now(), "GET / HTTP/1.1\r\n\r\n",
-                                                             "HTTP/1.1 200 OK\r\n\r\n", "<html></html>", ""});
+    auto [request, response] =
+        exchange_records(HttpExchange{"https://n.news.naver.com/mnews/article/003/0012577249", WallClock::now(),
+                                      "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\n\r\n", "<html></html>", ""});
     CHECK(check_digests(response));
     response.block.back() = '!';
     CHECK_FALSE(check_digests(response));
@@ -109,7 +111,8 @@ TEST_CASE("warc::decode_http_response undoes chunking and gzip")
     auto chunked = fmt_size(half) + "\r\n" + gzipped->substr(0, half) + "\r\n" + fmt_size(gzipped->size() - half)
                    + "\r\n" + gzipped->substr(half) + "\r\n0\r\n\r\n";
     auto response = decode_http_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n"
-                                         "Content-Type: text/html\r\n\r\n" + chunked);
+                                         "Content-Type: text/html\r\n\r\n"
+                                         + chunked);
     REQUIRE(response);
     CHECK(response->status == 200);
     CHECK(response->body == "<html>안녕</html>");

@@ -1,7 +1,6 @@
 #include "tests/e2e/backfill_stand_in.hpp"
 
 #include "daemon/archive/archive.hpp"
-
 #include "daemon/util/digest.hpp"
 #include "parsers/listing.hpp"
 #include "tests/e2e/crawl_session.hpp"
@@ -98,10 +97,7 @@ std::string legacy_query(const ListingDay& day)
     return "mode=LSD&mid=sec&sid1=" + day.id + "&date=" + day.date;
 }
 
-std::string sid1_of(const ListingDay& day)
-{
-    return day.id.substr(0, day.id.find('/'));
-}
+std::string sid1_of(const ListingDay& day) { return day.id.substr(0, day.id.find('/')); }
 
 std::string sid2_of(const ListingDay& day)
 {
@@ -184,8 +180,8 @@ std::string fragment_page(const ListingDay& day, int page)
                        + "\" data-sid2=\"" + sid2_of(day) + "\" data-cluid=\"\" data-has-next=\""
                        + (more ? "true" : "false") + "\" data-cursor-name=\"next\" data-cursor=\""
                        + (more ? cursor_after(day, page) : "") + "\" data-page-no=\"" + std::to_string(page)
-                       + "\" data-date=\"" + day.date
-                       + "\" data-template=\"" + std::string(k_fragment_name) + "\"><div class=\"section_article _TEMPLATE\" "
+                       + "\" data-date=\"" + day.date + "\" data-template=\"" + std::string(k_fragment_name)
+                       + "\"><div class=\"section_article _TEMPLATE\" "
                          "data-template-id=\"SECTION_ARTICLE_LIST\"><ul class=\"sa_list\">";
     for (const auto& ref : day.pages.at(static_cast<size_t>(page - 1))) {
         html += sa_item(ref);
@@ -235,15 +231,9 @@ std::string yyyymmdd(std::chrono::sys_days day)
 
 } // namespace
 
-bool ListingDay::cursor_paged() const
-{
-    return kind == ListingKind::section && id.contains('/');
-}
+bool ListingDay::cursor_paged() const { return kind == ListingKind::section && id.contains('/'); }
 
-std::string ListingDay::key() const
-{
-    return (kind == ListingKind::section ? "section:" : "press:") + id + ":" + date;
-}
+std::string ListingDay::key() const { return (kind == ListingKind::section ? "section:" : "press:") + id + ":" + date; }
 
 std::vector<std::string> ListingDay::page_urls() const
 {
@@ -445,10 +435,7 @@ void BackfillStandIn::add(ListingDay day)
     m_shared->served.emplace(key, std::move(served));
 }
 
-void BackfillStandIn::set_delay(std::chrono::milliseconds delay)
-{
-    m_shared->delay_ms = delay.count();
-}
+void BackfillStandIn::set_delay(std::chrono::milliseconds delay) { m_shared->delay_ms = delay.count(); }
 
 std::vector<ListingDay> BackfillStandIn::days() const
 {
@@ -486,10 +473,7 @@ bool is_article_request(const SeenRequest& request)
     return request.host == k_article_host && request.path.starts_with("/mnews/article/");
 }
 
-std::string listing_key_of(const SeenRequest& request)
-{
-    return listing_key(request.path, request.query);
-}
+std::string listing_key_of(const SeenRequest& request) { return listing_key(request.path, request.query); }
 
 std::vector<SeenRequest> requests_since(const NaverStandIn& server, size_t first)
 {

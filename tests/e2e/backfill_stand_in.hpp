@@ -57,7 +57,7 @@ std::vector<std::string> days_from(std::string_view first, int count);
 std::string archive_path(const parsers::ArticleRef& ref);
 
 class BackfillStandIn {
-  public:
+public:
     // Routes /main/list.naver and the paging endpoint of `server` to the days added. A request
     // for a listing or day not added answers 404; a cursor that is not the one the previous
     // page gave answers 400.
@@ -74,7 +74,7 @@ class BackfillStandIn {
     // Every ref of every day, each once, sorted.
     [[nodiscard]] std::vector<parsers::ArticleRef> refs() const;
 
-  private:
+private:
     struct Shared;
     NaverStandIn& m_server;
     std::shared_ptr<Shared> m_shared; // held by the route handlers too

@@ -47,8 +47,9 @@ std::string article_link(const parsers::ArticleRef& ref)
 
 std::string list_item(const parsers::ArticleRef& ref)
 {
-    return "<li><dl><dt><a href=\"" + article_link(ref) + "\">제목</a></dt><dd><span class=\"writing\">언론사</span>"
-           "</dd></dl></li>\n";
+    return "<li><dl><dt><a href=\"" + article_link(ref)
+           + "\">제목</a></dt><dd><span class=\"writing\">언론사</span>"
+             "</dd></dl></li>\n";
 }
 
 std::string sa_item(const parsers::ArticleRef& ref)
@@ -82,7 +83,7 @@ struct DiscoveryStandIn::Shared {
     // Newest first; only those of `sid2` when it is not empty, only those at or before `cursor`
     // when it is not empty, only those of `date` when it is not empty.
     std::vector<Published> newest_first(const std::string& sid2, const std::string& cursor,
-                                         const std::string& date = {}) const
+                                        const std::string& date = {}) const
     {
         std::vector<Published> out;
         for (auto it = articles.rbegin(); it != articles.rend(); ++it) {
@@ -125,12 +126,12 @@ struct DiscoveryStandIn::Shared {
         const bool more = items.size() > static_cast<size_t>(k_latest_page);
         std::string next = more ? items[k_latest_page].stamp : "";
         items.resize(std::min(items.size(), static_cast<size_t>(k_latest_page)));
-        std::string html = "<div class=\"section_latest_article _CONTENT_LIST _PERSIST_META\" data-sid=\"100\" "
-                           "data-sid2=\"" + sid2 + "\" data-has-next=\"" + (more ? "true" : "false")
-                           + "\" data-cursor-name=\"next\" data-cursor=\"" + next + "\" data-page-no=\""
-                           + std::to_string(page_no) + "\" data-date=\"\" data-template=\""
-                           + std::string(k_endpoint_path.substr(k_endpoint_path.rfind('/') + 1))
-                           + "\"><ul class=\"sa_list\">";
+        std::string html =
+            "<div class=\"section_latest_article _CONTENT_LIST _PERSIST_META\" data-sid=\"100\" "
+            "data-sid2=\""
+            + sid2 + "\" data-has-next=\"" + (more ? "true" : "false") + "\" data-cursor-name=\"next\" data-cursor=\""
+            + next + "\" data-page-no=\"" + std::to_string(page_no) + "\" data-date=\"\" data-template=\""
+            + std::string(k_endpoint_path.substr(k_endpoint_path.rfind('/') + 1)) + "\"><ul class=\"sa_list\">";
         for (const auto& item : items) {
             html += sa_item(item.ref);
         }
@@ -149,31 +150,35 @@ DiscoveryStandIn::DiscoveryStandIn(NaverStandIn& server, std::chrono::seconds cl
 {
     m_shared->clock_offset = clock_offset;
     auto shared = m_shared;
-    server.on(std::string(k_section_host), "/section/100", [shared](const httplib::Request&, httplib::Response& response) {
-        std::lock_guard lock(shared->mutex);
-        // The personalised selection: two of the day's articles, whatever else was published.
-        std::string html = "<html><body>" + menu() + "<div class=\"_PERSIST_META\" data-has-next=\"false\" "
-                           "data-cursor=\"\" data-page-no=\"1\" data-template=\"SECTION_ARTICLE_LIST\"><ul>";
-        for (size_t i = 0; i < 2 && i < shared->articles.size(); ++i) {
-            html += sa_item(shared->articles[i].ref);
-        }
-        response.set_content(html + "</ul></div></body></html>", std::string(k_html_uncompressed));
-    });
-    server.on(std::string(k_section_host), "/main/list.naver", [shared](const httplib::Request& request, httplib::Response& response) {
-        std::lock_guard lock(shared->mutex);
-        const auto date = query_value(request, "date");
-        if (query_value(request, "sid1") != "100" || date.size() != 8) {
-            response.status = 404;
-            return;
-        }
-        const int page = std::max(1, std::atoi(query_value(request, "page").c_str()));
-        response.set_content(shared->per_date_page(date, page), std::string(k_html_uncompressed));
-    });
+    server.on(
+        std::string(k_section_host), "/section/100", [shared](const httplib::Request&, httplib::Response& response) {
+            std::lock_guard lock(shared->mutex);
+            // The personalised selection: two of the day's articles, whatever else was published.
+            std::string html = "<html><body>" + menu()
+                               + "<div class=\"_PERSIST_META\" data-has-next=\"false\" "
+                                 "data-cursor=\"\" data-page-no=\"1\" data-template=\"SECTION_ARTICLE_LIST\"><ul>";
+            for (size_t i = 0; i < 2 && i < shared->articles.size(); ++i) {
+                html += sa_item(shared->articles[i].ref);
+            }
+            response.set_content(html + "</ul></div></body></html>", std::string(k_html_uncompressed));
+        });
+    server.on(std::string(k_section_host), "/main/list.naver",
+              [shared](const httplib::Request& request, httplib::Response& response) {
+                  std::lock_guard lock(shared->mutex);
+                  const auto date = query_value(request, "date");
+                  if (query_value(request, "sid1") != "100" || date.size() != 8) {
+                      response.status = 404;
+                      return;
+                  }
+                  const int page = std::max(1, std::atoi(query_value(request, "page").c_str()));
+                  response.set_content(shared->per_date_page(date, page), std::string(k_html_uncompressed));
+              });
     for (std::string sid2 : {"264", "265"}) {
         server.on(std::string(k_section_host), "/breakingnews/section/100/" + sid2,
                   [shared, sid2](const httplib::Request&, httplib::Response& response) {
                       std::lock_guard lock(shared->mutex);
-                      response.set_content("<html><body>" + menu() + shared->latest_list(sid2, "", 1) + "</body></html>",
+                      response.set_content("<html><body>" + menu() + shared->latest_list(sid2, "", 1)
+                                               + "</body></html>",
                                            std::string(k_html_uncompressed));
                   });
     }
@@ -193,10 +198,7 @@ DiscoveryStandIn::DiscoveryStandIn(NaverStandIn& server, std::chrono::seconds cl
               });
 }
 
-std::vector<parsers::ArticleRef> DiscoveryStandIn::publish(int count)
-{
-    return publish_on(today(), count);
-}
+std::vector<parsers::ArticleRef> DiscoveryStandIn::publish(int count) { return publish_on(today(), count); }
 
 std::vector<parsers::ArticleRef> DiscoveryStandIn::publish_on(const std::string& date, int count)
 {

@@ -24,7 +24,7 @@
 namespace sillok::test {
 
 class DiscoveryStandIn {
-  public:
+public:
     // `today` is the Korean date (YYYYMMDD) the lists are of; `article_page` is served at
     // every published article.
     DiscoveryStandIn(NaverStandIn& server, std::string today, std::string article_page);
@@ -50,7 +50,7 @@ class DiscoveryStandIn {
     // The paging endpoint answers empty shells to every request.
     void silence_endpoint(bool silent);
 
-  private:
+private:
     struct Shared;
     NaverStandIn& m_server;
     std::string m_article_page;

@@ -1,8 +1,7 @@
 #include "tests/e2e/raw_server.hpp"
 
-#include "tests/support/test_tls.hpp"
-
 #include "tests/support/https_server.hpp"
+#include "tests/support/test_tls.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/err.h>

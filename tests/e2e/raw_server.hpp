@@ -27,7 +27,7 @@ class RawTlsServer;
 
 // One accepted connection, handed to the server's handler once the request head was read.
 class RawConnection {
-  public:
+public:
     // The request target of the request line, e.g. "/mnews/article/003/0012577249".
     [[nodiscard]] const std::string& target() const { return m_target; }
     // Writes all of `bytes`; false once the client is gone or the server stops.
@@ -37,7 +37,7 @@ class RawConnection {
     // Ends the connection with a TCP reset instead of a TLS close, at once.
     void reset();
 
-  private:
+private:
     friend class RawTlsServer;
     RawConnection(RawTlsServer& server, SSL* ssl, int fd) : m_server(server), m_ssl(ssl), m_fd(fd) {}
 
@@ -52,7 +52,7 @@ class RawConnection {
 std::string response_head(int status, const std::vector<std::pair<std::string, std::string>>& headers);
 
 class RawTlsServer {
-  public:
+public:
     using Handler = std::function<void(RawConnection&)>;
 
     // Generates the certificate, binds 127.0.0.1 on a free port and accepts on a background
@@ -70,7 +70,7 @@ class RawTlsServer {
     // Requests whose head was read.
     [[nodiscard]] size_t requests() const { return m_requests.load(); }
 
-  private:
+private:
     friend class RawConnection;
     void accept_loop();
     void serve(int fd);

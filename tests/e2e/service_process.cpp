@@ -77,10 +77,7 @@ std::vector<char*> pointers(std::vector<std::string>& strings)
     return out;
 }
 
-int exit_code_of(int status)
-{
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
 
 struct ReadOnlyLedger {
     daemon::SqliteDb db;
@@ -110,10 +107,7 @@ std::optional<ReadOnlyLedger> prepare(const fs::path& ledger, const std::string&
 
 } // namespace
 
-std::string section_page()
-{
-    return read_file(fixtures_dir() / "naver" / "list" / "section_100_20260530.html");
-}
+std::string section_page() { return read_file(fixtures_dir() / "naver" / "list" / "section_100_20260530.html"); }
 
 std::vector<parsers::ArticleRef> listed_refs(const std::string& page)
 {

@@ -73,7 +73,7 @@ std::string connection_toml(const NaverStandIn& server);
 // One `sillok` process in the background. Its stdout and stderr go to one file in log_dir,
 // sillok.N.log, N counting the processes started there.
 class ServiceProcess {
-  public:
+public:
     // Runs SILLOK_BINARY with args. env adds variables to the test's environment, from which
     // the systemd ones (NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*, JOURNAL_STREAM) are removed.
     ServiceProcess(const std::vector<std::string>& args, const std::filesystem::path& log_dir,
@@ -93,7 +93,7 @@ class ServiceProcess {
     [[nodiscard]] bool exited() const { return m_exit_code.has_value(); }
     [[nodiscard]] std::string log() const;
 
-  private:
+private:
     pid_t m_pid = -1;
     std::optional<int> m_exit_code;
     std::filesystem::path m_log;

@@ -2,11 +2,10 @@
 // (fixtures/baram-output/ and seed-example.md). The expected values come from the old files
 // themselves: their own content_hash, their bytes, and their fields in the old crawler's
 // escaping.
-#include "tests/e2e/crawl_session.hpp"
-#include "tests/e2e/service_process.hpp"
-
 #include "daemon/util/digest.hpp"
 #include "parsers/text.hpp"
+#include "tests/e2e/crawl_session.hpp"
+#include "tests/e2e/service_process.hpp"
 
 #include <doctest/doctest.h>
 
@@ -27,7 +26,7 @@ struct AdoptLine {
 
 struct AdoptRun {
     CommandResult result;
-    std::vector<AdoptLine> files;              // the per-file lines
+    std::vector<AdoptLine> files;                   // the per-file lines
     std::vector<std::vector<std::string>> recrawls; // "recrawl" lines, split
 };
 
@@ -87,13 +86,26 @@ std::string old_escape(std::string_view text)
     std::string out;
     for (char c : text) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#x27;"; break;
-        case '=': out += "&#x3D;"; break;
-        default: out.push_back(c);
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#x27;";
+            break;
+        case '=':
+            out += "&#x3D;";
+            break;
+        default:
+            out.push_back(c);
         }
     }
     return out;
@@ -166,8 +178,7 @@ TEST_CASE("e2e::adopt brings every old file in, honestly, and a second run chang
         CHECK(field(fields, "id") == old_field(old, "id"));
         auto published = old_field(old, "published_at");
         CHECK(field(fields, "published_at") == (published.empty() ? "" : published.substr(0, 10)));
-        CHECK(std::regex_match(field(fields, "crawled_at"),
-                               std::regex(R"(20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00)")));
+        CHECK(std::regex_match(field(fields, "crawled_at"), std::regex(R"(20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00)")));
         CHECK(text.find("&#x27;") == std::string::npos);
         CHECK(text.find("&quot;") == std::string::npos);
     }
@@ -175,11 +186,14 @@ TEST_CASE("e2e::adopt brings every old file in, honestly, and a second run chang
     const auto ledger = archive / "ledger.sqlite3";
     CHECK(ledger_count(ledger, "SELECT count(*) FROM adoptions") == 306);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM versions WHERE rules_version = 0 AND fetch_id IS NULL"
-                               " AND change_reason = 'adopted'") == 306);
+                               " AND change_reason = 'adopted'")
+          == 306);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM adoptions d JOIN articles a ON a.id = d.article_id"
-                               " WHERE d.version = a.current_version AND d.old_content_hash = a.content_hash") == 306);
+                               " WHERE d.version = a.current_version AND d.old_content_hash = a.content_hash")
+          == 306);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM adoptions WHERE source_path = ?",
-                       {fs::canonical(fixtures_dir() / "baram-output" / "001_0015816420.md").string()}) == 1);
+                       {fs::canonical(fixtures_dir() / "baram-output" / "001_0015816420.md").string()})
+          == 1);
 
     int verified = -1;
     auto report = verify(archive, verified);
@@ -280,8 +294,10 @@ namespace {
 std::string old_file_of_003()
 {
     auto text = read_file(seed_example_path());
-    for (auto [from, to] : {std::pair{"015_0005230666", "003_0012577249"}, {"015/0005230666", "003/0012577249"},
-                            {"oid: 015", "oid: 003"}, {"aid: 0005230666", "aid: 0012577249"}}) {
+    for (auto [from, to] : {std::pair{"015_0005230666", "003_0012577249"},
+                            {"015/0005230666", "003/0012577249"},
+                            {"oid: 015", "oid: 003"},
+                            {"aid: 0005230666", "aid: 0012577249"}}) {
         for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
             text.replace(at, std::string_view(from).size(), to);
         }
@@ -333,7 +349,8 @@ TEST_CASE("e2e::adopt --recrawl makes the crawled page current and keeps the ado
     CHECK(with_golden_crawled_at(read_file(archive / article.archive_path), timing) == golden_file("003_0012577249"));
     CHECK(ledger_count(ledger, "SELECT count(*) FROM versions") == 2);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM articles WHERE current_version = 2 AND path = ?",
-                       {article.archive_path}) == 1);
+                       {article.archive_path})
+          == 1);
     // The adopted text stays, as version 1 in a kept file beside the current one, still
     // marked adopted.
     const std::string kept = ledger_text(ledger, "SELECT path FROM versions WHERE version = 1 AND rules_version = 0"
@@ -386,7 +403,8 @@ TEST_CASE("e2e::adopt keeps an article's crawled version current")
     CHECK(read_file(archive / article.archive_path) == current);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM articles WHERE current_version = 1") == 1);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM versions WHERE version = 2 AND rules_version = 0 AND path = ?",
-                       {earlier}) == 1);
+                       {earlier})
+          == 1);
     CHECK(field(front_matter(read_file(archive / earlier)), "content_hash") == k_seed_hash);
 
     SUBCASE("the same content from a second old file adds no version")
@@ -475,8 +493,10 @@ TEST_CASE("e2e::adopt makes the old file crawled last current, whatever the file
         CHECK(ledger_count(ledger, "SELECT count(*) FROM versions") == 2);
         CHECK(ledger_count(ledger, "SELECT count(*) FROM articles a JOIN versions v ON v.article_id = a.id"
                                    " AND v.version = a.current_version"
-                                   " WHERE v.first_seen = '2025-12-29T12:00:00+09:00' AND v.path = a.path") == 1);
-        const auto earlier = ledger_text(ledger, "SELECT path FROM versions WHERE first_seen = '2025-12-01T12:00:00+09:00'");
+                                   " WHERE v.first_seen = '2025-12-29T12:00:00+09:00' AND v.path = a.path")
+              == 1);
+        const auto earlier =
+            ledger_text(ledger, "SELECT path FROM versions WHERE first_seen = '2025-12-01T12:00:00+09:00'");
         CHECK(read_file(archive / earlier).find("OLD") != std::string::npos);
         CHECK(read_file(archive / earlier).find("NEWER") == std::string::npos);
         int verified = -1;
@@ -595,8 +615,9 @@ TEST_CASE("e2e::adopt makes an old file crawled after the last crawl current, ke
     const auto at = std::chrono::sys_days{std::chrono::year{2025} / 11 / 1};
     const auto offset = std::chrono::duration_cast<std::chrono::seconds>(at - std::chrono::system_clock::now());
     std::vector<std::string> argv{"/usr/bin/env", "SILLOK_TEST_CLOCK_OFFSET_S=" + std::to_string(offset.count()),
-                                  SILLOK_BINARY, "crawl", "--archive", archive.string(), "--url",
-                                  canonical_url("003", "0012577249")};
+                                  SILLOK_BINARY,  "crawl",
+                                  "--archive",    archive.string(),
+                                  "--url",        canonical_url("003", "0012577249")};
     for (const auto& arg : with_server(server, {})) {
         argv.push_back(arg);
     }
@@ -612,7 +633,8 @@ TEST_CASE("e2e::adopt makes an old file crawled after the last crawl current, ke
     CHECK(run.result.exit_code == 0);
     REQUIRE(run.files.size() == 1);
     CHECK(run.files[0].path == "2025/12/01/003_0012577249.md");
-    CHECK(run.files[0].note.find("current: crawled 2025-12-29T12:00:00+09:00, after version 1 was last seen") != std::string::npos);
+    CHECK(run.files[0].note.find("current: crawled 2025-12-29T12:00:00+09:00, after version 1 was last seen")
+          != std::string::npos);
     CHECK(read_file(archive / "2025/12/01/003_0012577249.md").find("NEWER") != std::string::npos);
     // The crawled file left its current name for a version name, unchanged, and the ledger says so.
     CHECK_FALSE(fs::exists(archive / article.archive_path));
@@ -620,7 +642,8 @@ TEST_CASE("e2e::adopt makes an old file crawled after the last crawl current, ke
     CHECK(kept.starts_with("2024/05/30/003_0012577249."));
     CHECK(read_file(archive / kept) == crawled_file);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM articles WHERE current_version = 2 AND modified_at IS NULL"
-                               " AND original_url IS NULL AND path = '2025/12/01/003_0012577249.md'") == 1);
+                               " AND original_url IS NULL AND path = '2025/12/01/003_0012577249.md'")
+          == 1);
     int verified = -1;
     auto report = verify(archive, verified);
     INFO("verify:\n" << report);

@@ -222,8 +222,7 @@ TEST_CASE("e2e::backfill --dry-run changes nothing and --limit stops early, resu
     auto dry_after = backfill(server, archive, with({"--dry-run"}));
     CHECK(dry_after.result.exit_code == 0);
     std::vector<std::string> left;
-    std::ranges::set_difference(sorted(ids(refs)), sorted(ids(first_pages(days, 2))),
-                                std::back_inserter(left));
+    std::ranges::set_difference(sorted(ids(refs)), sorted(ids(first_pages(days, 2))), std::back_inserter(left));
     CHECK(sorted(dry_after.output.would_queue) == left);
 
     const auto before_rest = server.requests().size();

@@ -23,10 +23,7 @@ std::string query_value(const httplib::Request& request, const std::string& key)
     return request.has_param(key) ? request.get_param_value(key) : std::string();
 }
 
-size_t listing_requests(const NaverStandIn& server)
-{
-    return listing_urls(server.requests()).size();
-}
+size_t listing_requests(const NaverStandIn& server) { return listing_urls(server.requests()).size(); }
 
 } // namespace
 
@@ -62,8 +59,8 @@ TEST_CASE("e2e::backfill stops a walk whose cursor comes back (A -> B -> A) and 
               });
 
     const auto archive = scratch.path() / "archive";
-    auto run = backfill(server, archive,
-                        {"--dry-run", "--section", "101/259", "--from", "2024-03-01", "--to", "2024-03-01"});
+    auto run =
+        backfill(server, archive, {"--dry-run", "--section", "101/259", "--from", "2024-03-01", "--to", "2024-03-01"});
     INFO("stdout:\n" << run.result.out << "stderr:\n" << run.result.err);
     CHECK(run.result.exit_code == 0);
     // Three pages, each fetched once; nine articles, each listed once.
@@ -82,7 +79,8 @@ TEST_CASE("e2e::backfill stops a per-date list that serves the same articles on 
     day.pages = {day.pages[0], day.pages[0], day.pages[0], day.pages[0], day.pages[0]};
     stand_in.add(day);
     const auto archive = scratch.path() / "archive";
-    auto run = backfill(server, archive, {"--dry-run", "--section", "100", "--from", "2024-03-01", "--to", "2024-03-01"});
+    auto run =
+        backfill(server, archive, {"--dry-run", "--section", "100", "--from", "2024-03-01", "--to", "2024-03-01"});
     INFO("stdout:\n" << run.result.out << "stderr:\n" << run.result.err);
     CHECK(run.result.exit_code == 0);
     CHECK(listing_requests(server) == 2);
@@ -115,8 +113,8 @@ TEST_CASE("e2e::coverage and backfill report a walk stopped by the page limit as
                       n = 86399 - seconds + 1;
                   }
                   const int seconds = 86399 - n;
-                  const auto cursor = fmt::format("20240301{:02}{:02}{:02}", seconds / 3600, seconds / 60 % 60,
-                                                  seconds % 60);
+                  const auto cursor =
+                      fmt::format("20240301{:02}{:02}{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60);
                   const auto aid = first_aid.substr(0, 4) + fmt::format("{:06}", n);
                   auto body = template_page;
                   for (const auto& [from, to] : {std::pair{first_cursor, cursor}, std::pair{first_aid, aid}}) {

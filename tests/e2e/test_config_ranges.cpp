@@ -15,8 +15,8 @@ TEST_CASE("e2e::config refuses durations and rates out of range, naming the key"
     const std::string url = "https://n.news.naver.com/mnews/article/003/0012577249";
     for (const auto* rate : {"1e-300", "1e-6", "0.001", "1001", "nan", "-1"}) {
         CAPTURE(rate);
-        auto result = run_command({SILLOK_BINARY, "crawl", "--archive", (scratch.path() / "a").string(), "--rate", rate,
-                                   "--url", url});
+        auto result = run_command(
+            {SILLOK_BINARY, "crawl", "--archive", (scratch.path() / "a").string(), "--rate", rate, "--url", url});
         CHECK(result.exit_code == 64);
         CHECK(result.err.find("rate") != std::string::npos);
     }

@@ -2,8 +2,8 @@
 // and again, then resumed, ends with every article archived exactly once and an archive that
 // `sillok verify` finds clean; a ledger migration killed part-way leaves the ledger at its old
 // version or at the new one, never in between and never corrupt.
-#include "daemon/util/c_handles.hpp"
 #include "daemon/ledger/migrations.hpp"
+#include "daemon/util/c_handles.hpp"
 #include "tests/e2e/crawl_session.hpp"
 #include "tests/e2e/service_process.hpp"
 
@@ -29,10 +29,7 @@ constexpr int k_synthetic_rows = 30000;
 constexpr auto k_run_bound = 120s;
 
 // The smallest saved page: each of the crawl's articles is this page under another aid.
-const FixtureArticle& sample()
-{
-    return fixture_article("018_0005316196");
-}
+const FixtureArticle& sample() { return fixture_article("018_0005316196"); }
 
 // One draw per test run, printed: SILLOK_CRASH_SEED draws the same kill delays again (the
 // moments they hit still vary with timing).

@@ -29,10 +29,7 @@ void check_matches_golden(const fs::path& file, std::string_view id, const Crawl
     CHECK(with_golden_crawled_at(text, run) == golden_file(id));
 }
 
-std::string golden_hash(std::string_view id)
-{
-    return field(front_matter(golden_file(id)), "content_hash");
-}
+std::string golden_hash(std::string_view id) { return field(front_matter(golden_file(id)), "content_hash"); }
 
 } // namespace
 
@@ -160,7 +157,8 @@ TEST_CASE("e2e::crawl of an edited page updates the file and keeps the earlier v
     const auto ledger = archive / "ledger.sqlite3";
     CHECK(ledger_count(ledger, "SELECT count(*) FROM versions") == 2);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM versions WHERE version = 1 AND path = ? AND content_hash = ?",
-                       {kept, old_hash}) == 1);
+                       {kept, old_hash})
+          == 1);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM articles") == 1);
 }
 

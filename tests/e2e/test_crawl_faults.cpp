@@ -15,18 +15,9 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using namespace sillok::test;
 
-const FixtureArticle& sample()
-{
-    return fixture_article("003_0012577249");
-}
-std::string sample_path()
-{
-    return canonical_path(sample().oid, sample().aid);
-}
-std::string sample_url()
-{
-    return canonical_url(sample().oid, sample().aid);
-}
+const FixtureArticle& sample() { return fixture_article("003_0012577249"); }
+std::string sample_path() { return canonical_path(sample().oid, sample().aid); }
+std::string sample_url() { return canonical_url(sample().oid, sample().aid); }
 
 bool has_article_files(const fs::path& archive)
 {
@@ -122,14 +113,8 @@ TEST_CASE("e2e::crawl skips articles that Naver moved to sports or entertainment
     ScratchDir scratch;
     NaverStandIn server;
     std::string target;
-    SUBCASE("sports")
-    {
-        target = "https://m.sports.naver.com/article/003/0012577249";
-    }
-    SUBCASE("entertainment")
-    {
-        target = "https://m.entertain.naver.com/article/003/0012577249";
-    }
+    SUBCASE("sports") { target = "https://m.sports.naver.com/article/003/0012577249"; }
+    SUBCASE("entertainment") { target = "https://m.entertain.naver.com/article/003/0012577249"; }
     server.on("n.news.naver.com", sample_path(),
               [target](const httplib::Request&, httplib::Response& response) { response.set_redirect(target, 302); });
     const auto archive = scratch.path() / "archive";
@@ -148,14 +133,8 @@ TEST_CASE("e2e::crawl refuses a body over --max-bytes")
     REQUIRE(page.size() > 200000);
     const auto archive = scratch.path() / "archive";
 
-    SUBCASE("announced by Content-Length")
-    {
-        serve_fixture(server, sample().id);
-    }
-    SUBCASE("streamed without a length")
-    {
-        serve_chunked(server, page);
-    }
+    SUBCASE("announced by Content-Length") { serve_fixture(server, sample().id); }
+    SUBCASE("streamed without a length") { serve_chunked(server, page); }
     auto run = crawl(server, archive, {"--url", sample_url(), "--max-bytes", "100000", "--retries", "0"});
     INFO("stderr:\n" << run.result.err);
     CHECK(run.result.exit_code == 1);
@@ -256,14 +235,8 @@ TEST_CASE("e2e::crawl rejects a URL that is not a Naver article before fetching 
     NaverStandIn server;
     serve_fixture(server, sample().id);
     std::string bad;
-    SUBCASE("another site")
-    {
-        bad = "https://example.com/a";
-    }
-    SUBCASE("a Naver section page")
-    {
-        bad = "https://news.naver.com/section/100";
-    }
+    SUBCASE("another site") { bad = "https://example.com/a"; }
+    SUBCASE("a Naver section page") { bad = "https://news.naver.com/section/100"; }
     const auto archive = scratch.path() / "archive";
     auto run = crawl(server, archive, {"--url", sample_url(), "--url", bad});
     INFO("stderr:\n" << run.result.err);
@@ -294,10 +267,7 @@ TEST_CASE("e2e::crawl exits 74 when the archive or the ledger cannot be written"
     const auto blocker = scratch.path() / "a-file";
     write_file(blocker, "not a directory\n");
     CrawlRun run;
-    SUBCASE("archive inside a regular file")
-    {
-        run = crawl(server, blocker / "archive", {"--url", sample_url()});
-    }
+    SUBCASE("archive inside a regular file") { run = crawl(server, blocker / "archive", {"--url", sample_url()}); }
     SUBCASE("ledger inside a regular file")
     {
         run = crawl(server, scratch.path() / "archive",

@@ -22,9 +22,9 @@ TEST_CASE("e2e::crawl takes articles as bare arguments, as ids and as URLs")
         serve_fixture(server, article.id);
     }
     const auto archive = scratch.path() / "archive";
-    auto run = crawl(server, archive,
-                     {"003_0012577249", "https://m.news.naver.com/read.naver?oid=018&aid=0005316196", "--url",
-                      "421_0008770777"});
+    auto run = crawl(
+        server, archive,
+        {"003_0012577249", "https://m.news.naver.com/read.naver?oid=018&aid=0005316196", "--url", "421_0008770777"});
     INFO("stderr:\n" << run.result.err);
     CHECK(run.result.exit_code == 0);
     REQUIRE(run.lines.size() == 3);

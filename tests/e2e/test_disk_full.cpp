@@ -23,15 +23,12 @@ using namespace sillok::test;
 constexpr int k_articles = 150; // about 8 KiB of tmpfs each, with their ledger rows: over 2 MiB
 constexpr auto k_run_bound = 120s;
 
-const FixtureArticle& sample()
-{
-    return fixture_article("018_0005316196");
-}
+const FixtureArticle& sample() { return fixture_article("018_0005316196"); }
 
 // A tmpfs mounted for the test and unmounted when it ends, whatever happened. On failure its
 // files are first copied next to it, so that the kept scratch directory shows them.
 class SmallDisk {
-  public:
+public:
     SmallDisk(fs::path dir, const std::string& size) : m_dir(std::move(dir))
     {
         fs::create_directories(m_dir);
@@ -62,7 +59,7 @@ class SmallDisk {
         REQUIRE_MESSAGE(mount(size, MS_REMOUNT).empty(), "cannot resize the tmpfs");
     }
 
-  private:
+private:
     std::string mount(const std::string& size, unsigned long flags) const
     {
         auto options = "size=" + size;

@@ -7,9 +7,9 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
-#include <filesystem>
-
 #include <sys/stat.h>
+
+#include <filesystem>
 
 namespace {
 
@@ -107,8 +107,8 @@ TEST_CASE("e2e::export -o never writes through a link planted at a temporary fil
     // The shell plants links at the names a temporary file could have (the pid it is about to
     // hand to sillok through exec, and a few around it), then runs the export.
     const std::string command = "for n in $(seq $(($$ - 2)) $(($$ + 2))); do ln -s " + victim.string() + " "
-                                + output.string() + ".partial-$n; done; exec " + SILLOK_BINARY
-                                + " export --archive " + archive.string() + " --format csv -o " + output.string();
+                                + output.string() + ".partial-$n; done; exec " + SILLOK_BINARY + " export --archive "
+                                + archive.string() + " --format csv -o " + output.string();
     auto run = run_command({"/bin/sh", "-c", command});
     INFO("stderr:\n" << run.err);
     CHECK(run.exit_code == 0);
@@ -118,7 +118,8 @@ TEST_CASE("e2e::export -o never writes through a link planted at a temporary fil
     // A new file's usual mode (0666 less the umask), not the temporary file's 0600.
     const auto mask = ::umask(0);
     ::umask(mask);
-    CHECK(static_cast<unsigned>(std::filesystem::status(output).permissions()) == (0666U & ~static_cast<unsigned>(mask)));
+    CHECK(static_cast<unsigned>(std::filesystem::status(output).permissions())
+          == (0666U & ~static_cast<unsigned>(mask)));
     // The header and three rows, each ended by CRLF (the fields' own line breaks are LF).
     const auto csv = read_file(output);
     size_t rows = 0;
@@ -157,16 +158,16 @@ TEST_CASE("e2e::export's CSV puts a ' before a field a spreadsheet would run as 
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open((archive / "ledger.sqlite3").c_str(), &db) == SQLITE_OK);
     const auto update = "UPDATE articles SET content_hash = '" + hash + "' WHERE aid = '" + s.aid
-                        + "'; UPDATE versions SET content_hash = '" + hash + "' WHERE article_id ="
-                        + " (SELECT id FROM articles WHERE aid = '" + s.aid + "');";
+                        + "'; UPDATE versions SET content_hash = '" + hash
+                        + "' WHERE article_id =" + " (SELECT id FROM articles WHERE aid = '" + s.aid + "');";
     CHECK(sqlite3_exec(db, update.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(db);
 
     const auto jsonl = scratch.path() / "out.jsonl";
     const auto csv = scratch.path() / "out.csv";
     auto to_jsonl = run_command({SILLOK_BINARY, "export", "--archive", archive.string(), "-o", jsonl.string()});
-    auto to_csv = run_command(
-        {SILLOK_BINARY, "export", "--archive", archive.string(), "--format", "csv", "-o", csv.string()});
+    auto to_csv =
+        run_command({SILLOK_BINARY, "export", "--archive", archive.string(), "--format", "csv", "-o", csv.string()});
     INFO("stderr:\n" << to_jsonl.err << to_csv.err);
     REQUIRE(to_jsonl.exit_code == 0);
     REQUIRE(to_csv.exit_code == 0);
@@ -180,8 +181,8 @@ TEST_CASE("e2e::export's CSV puts a ' before a field a spreadsheet would run as 
     // JSON Lines keep the text as it is.
     CHECK(read_file(jsonl).contains("\"title\":\"=HYPERLINK("));
 
-    auto check = run_command(
-        {"/usr/bin/python3", std::string(SILLOK_E2E_DIR) + "/check_export.py", archive.string(), jsonl.string(), csv.string()});
+    auto check = run_command({"/usr/bin/python3", std::string(SILLOK_E2E_DIR) + "/check_export.py", archive.string(),
+                              jsonl.string(), csv.string()});
     INFO("python:\n" << check.out << check.err);
     CHECK(check.exit_code == 0);
     CHECK(check.out.contains("checked 3 json lines and 3 csv rows against 3 files"));

@@ -13,18 +13,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace sillok::test;
 
-const FixtureArticle& sample()
-{
-    return fixture_article("003_0012577249");
-}
-std::string sample_path()
-{
-    return canonical_path(sample().oid, sample().aid);
-}
-std::string sample_url()
-{
-    return canonical_url(sample().oid, sample().aid);
-}
+const FixtureArticle& sample() { return fixture_article("003_0012577249"); }
+std::string sample_path() { return canonical_path(sample().oid, sample().aid); }
+std::string sample_url() { return canonical_url(sample().oid, sample().aid); }
 
 bool has_article_files(const fs::path& archive)
 {
@@ -167,8 +158,8 @@ TEST_CASE("faults::hostile: verify and status work on a read-only archive")
     REQUIRE(crawl(server, archive, {"--url", sample_url()}).result.exit_code == 0);
     const auto mounted = scratch.path() / "backup";
     fs::create_directories(mounted);
-    const auto mount = "mount --bind '" + archive.string() + "' '" + mounted.string() + "' && mount -o remount,ro,bind '"
-        + mounted.string() + "'";
+    const auto mount = "mount --bind '" + archive.string() + "' '" + mounted.string()
+                       + "' && mount -o remount,ro,bind '" + mounted.string() + "'";
     if (std::system(mount.c_str()) != 0) {
         MESSAGE("skipped: cannot make a read-only bind mount (needs root)");
         return;

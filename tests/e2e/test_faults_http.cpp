@@ -29,18 +29,9 @@ using namespace sillok::test;
 constexpr auto k_run_bound = 60s;
 constexpr size_t k_huge_page_bytes = 30'000'000; // over the default cap of 20 MiB
 
-const FixtureArticle& sample()
-{
-    return fixture_article("003_0012577249");
-}
-std::string sample_path()
-{
-    return canonical_path(sample().oid, sample().aid);
-}
-std::string sample_url()
-{
-    return canonical_url(sample().oid, sample().aid);
-}
+const FixtureArticle& sample() { return fixture_article("003_0012577249"); }
+std::string sample_path() { return canonical_path(sample().oid, sample().aid); }
+std::string sample_url() { return canonical_url(sample().oid, sample().aid); }
 
 // The crawl lines of a log that holds stdout and stderr together.
 std::string crawl_lines(const std::string& log)
@@ -139,7 +130,7 @@ std::unique_ptr<RawTlsServer> raw_answer(std::string head, std::string body)
 // Runs `sillok crawl` of the sample article once per fault, each in its own archive, and
 // CHECKs the contract every fault shares.
 class FaultSuite {
-  public:
+public:
     explicit FaultSuite(fs::path dir) : m_dir(std::move(dir)) {}
 
     // Crawls through `server_args` (plus `options`) and returns the run after the shared checks.
@@ -154,7 +145,7 @@ class FaultSuite {
     // The archive of the latest crawl.
     [[nodiscard]] fs::path archive() const { return m_dir / std::to_string(m_exercised) / "archive"; }
 
-  private:
+private:
     fs::path m_dir;
     size_t m_exercised = 0;
 };

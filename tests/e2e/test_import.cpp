@@ -1,14 +1,14 @@
 // `sillok import`: WARC files written by another tool (wget --warc-file, from Debian, against
 // the stand-in through a CONNECT proxy, so its records carry Naver's real URLs) are archived
 // as a crawl archives them.
+#include "daemon/warc/warc_record.hpp"
 #include "tests/e2e/connect_proxy.hpp"
 #include "tests/e2e/crawl_session.hpp"
 #include "tests/e2e/service_process.hpp"
 #include "tests/e2e/warc_check.hpp"
 
-#include "daemon/warc/warc_record.hpp"
-
 #include <doctest/doctest.h>
+
 #include <sys/stat.h>
 
 #include <chrono>
@@ -24,9 +24,16 @@ fs::path wget_warc(const NaverStandIn& server, const fs::path& dir, const std::v
                    CrawlRun& window)
 {
     ConnectProxy proxy(server.port());
-    std::vector<std::string> argv{"/usr/bin/wget", "--no-verbose", "--tries=1", "--warc-file=" + (dir / "naver").string(),
-                                  "--ca-certificate=" + server.ca_file().string(), "--directory-prefix=" + (dir / "pages").string(),
-                                  "-e", "use_proxy=on", "-e", "https_proxy=http://127.0.0.1:" + std::to_string(proxy.port())};
+    std::vector<std::string> argv{"/usr/bin/wget",
+                                  "--no-verbose",
+                                  "--tries=1",
+                                  "--warc-file=" + (dir / "naver").string(),
+                                  "--ca-certificate=" + server.ca_file().string(),
+                                  "--directory-prefix=" + (dir / "pages").string(),
+                                  "-e",
+                                  "use_proxy=on",
+                                  "-e",
+                                  "https_proxy=http://127.0.0.1:" + std::to_string(proxy.port())};
     argv.insert(argv.end(), urls.begin(), urls.end());
     window.started = std::chrono::system_clock::now();
     auto run = run_command(argv);
@@ -123,9 +130,9 @@ TEST_CASE("e2e::import archives the article responses of a WARC file wget wrote,
         CHECK(with_golden_crawled_at(read_file(archive / article.archive_path), window) == golden_file(article.id));
     }
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions WHERE origin = 'import'") == 3);
-    CHECK(ledger_count(archive / "ledger.sqlite3",
-                       "SELECT count(*) FROM versions v JOIN fetches f ON f.id = v.fetch_id"
-                       " WHERE f.warc_file IS NOT NULL") == 3);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions v JOIN fetches f ON f.id = v.fetch_id"
+                                                   " WHERE f.warc_file IS NOT NULL")
+          == 3);
     auto verified = run_command({SILLOK_BINARY, "verify", "--archive", archive.string()});
     INFO("verify:\n" << verified.out);
     CHECK(verified.exit_code == 0);
@@ -169,16 +176,18 @@ TEST_CASE("e2e::import reads regular files only: a FIFO or a device fails at onc
     REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
     const auto archive = scratch.path() / "archive";
     // Before: open() of a FIFO without a writer never returned (timeout's 124).
-    auto run = run_command({"/usr/bin/timeout", "30", SILLOK_BINARY, "import", "--archive", archive.string(),
-                            fifo.string(), "/dev/zero"});
+    auto run = run_command(
+        {"/usr/bin/timeout", "30", SILLOK_BINARY, "import", "--archive", archive.string(), fifo.string(), "/dev/zero"});
     INFO(run.out << run.err);
     CHECK(run.exit_code == 1);
-    CHECK(run.out.find("failed\t-\t\t\tcannot read " + fifo.string() + ": a FIFO, not a regular file") != std::string::npos);
+    CHECK(run.out.find("failed\t-\t\t\tcannot read " + fifo.string() + ": a FIFO, not a regular file")
+          != std::string::npos);
     CHECK(run.out.find("failed\t-\t\t\tcannot read /dev/zero: a character device, not a regular file")
           != std::string::npos);
 }
 
-TEST_CASE("e2e::import fails a record over its cap as too_large, reads on past a torn member, and reads many records in one member")
+TEST_CASE("e2e::import fails a record over its cap as too_large, reads on past a torn member, and reads many records "
+          "in one member")
 {
     ScratchDir scratch;
     const auto archive = scratch.path() / "archive";
@@ -194,11 +203,13 @@ TEST_CASE("e2e::import fails a record over its cap as too_large, reads on past a
     auto path = scratch.path() / "mixed.warc.gz";
     write_file(path, first + torn.substr(0, torn.size() / 2)
                          + member(response_record(canonical_url(c.oid, c.aid), date, article_page(c.id))));
-    auto run = run_command({SILLOK_BINARY, "import", "--archive", archive.string(), "--max-bytes", "1048576", path.string()});
+    auto run =
+        run_command({SILLOK_BINARY, "import", "--archive", archive.string(), "--max-bytes", "1048576", path.string()});
     INFO(run.out << run.err);
     CHECK(run.exit_code == 1);
     CHECK(run.out.find("failed\t" + a.id + "\t\t\t" + path.string() + "@0: too_large: ") != std::string::npos);
-    CHECK(run.out.find("failed\t-\t\t\t" + path.string() + "@" + std::to_string(first.size()) + ": ") != std::string::npos);
+    CHECK(run.out.find("failed\t-\t\t\t" + path.string() + "@" + std::to_string(first.size()) + ": ")
+          != std::string::npos);
     CHECK(run.out.find("; reading resumed at byte " + std::to_string(first.size() + torn.size() / 2))
           != std::string::npos);
     CHECK(run.out.find("saved\t" + c.id + "\t" + c.archive_path) != std::string::npos);
@@ -208,20 +219,23 @@ TEST_CASE("e2e::import fails a record over its cap as too_large, reads on past a
     constexpr int k_others = 5000;
     std::string plain;
     for (int i = 0; i < k_others; ++i) {
-        plain += response_record("https://example.com/page/" + std::to_string(i), date, "<html>" + std::to_string(i) + "</html>");
+        plain += response_record("https://example.com/page/" + std::to_string(i), date,
+                                 "<html>" + std::to_string(i) + "</html>");
     }
     for (const auto& article : fixture_articles()) {
         plain += response_record(canonical_url(article.oid, article.aid), date, article_page(article.id));
     }
     auto one = scratch.path() / "one-member.warc.gz";
     write_file(one, member(plain));
-    auto again = run_command({SILLOK_BINARY, "import", "--archive", (scratch.path() / "second").string(), one.string()});
+    auto again =
+        run_command({SILLOK_BINARY, "import", "--archive", (scratch.path() / "second").string(), one.string()});
     INFO(again.out << again.err);
     CHECK(again.exit_code == 0);
     for (const auto& article : fixture_articles()) {
         CHECK(again.out.find("saved\t" + article.id + "\t" + article.archive_path) != std::string::npos);
     }
-    CHECK(again.err.find("3 saved, 0 updated, 0 unchanged, 0 failed; " + std::to_string(k_others) + " records of other pages")
+    CHECK(again.err.find("3 saved, 0 updated, 0 unchanged, 0 failed; " + std::to_string(k_others)
+                         + " records of other pages")
           != std::string::npos);
 }
 
@@ -237,8 +251,9 @@ TEST_CASE("e2e::import files a page only under the article it names itself")
     auto swapped = import(archive, path);
     INFO(swapped.out << swapped.err);
     CHECK(swapped.exit_code == 1);
-    CHECK(swapped.out.find("failed\t018_0005316196\t\t\t" + path.string()
-                           + "@0: names_other_article: the record is of 018_0005316196, the page it holds is of 003_0012577249")
+    CHECK(swapped.out.find(
+              "failed\t018_0005316196\t\t\t" + path.string()
+              + "@0: names_other_article: the record is of 018_0005316196, the page it holds is of 003_0012577249")
           != std::string::npos);
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles") == 0);
     CHECK(article_files(archive).empty());
@@ -273,7 +288,8 @@ TEST_CASE("e2e::import places an older capture before the current version, never
 
     // Captured in 2022 with another text: not made current.
     auto old = scratch.path() / "old.warc.gz";
-    write_file(old, member(response_record(url, "2022-10-01T00:00:00Z", replaced_all(article_page(article.id), "가처분", "가처분 (2022)"))));
+    write_file(old, member(response_record(url, "2022-10-01T00:00:00Z",
+                                           replaced_all(article_page(article.id), "가처분", "가처분 (2022)"))));
     auto older = import(archive, old);
     INFO(older.out << older.err);
     CHECK(older.exit_code == 1);
@@ -282,7 +298,8 @@ TEST_CASE("e2e::import places an older capture before the current version, never
           != std::string::npos);
     CHECK(read_file(archive / article.archive_path) == current);
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 1);
-    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles WHERE last_checked LIKE '2022%'") == 0);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles WHERE last_checked LIKE '2022%'")
+          == 0);
 
     // The same text captured earlier: the current version seen before, nothing replaced.
     auto same = scratch.path() / "same.warc.gz";
@@ -294,7 +311,8 @@ TEST_CASE("e2e::import places an older capture before the current version, never
     CHECK(seen.out.find("an earlier capture of the current version") != std::string::npos);
     CHECK(read_file(archive / article.archive_path) == current);
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 1);
-    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles WHERE last_checked LIKE '2022%'") == 0);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles WHERE last_checked LIKE '2022%'")
+          == 0);
 }
 
 TEST_CASE("e2e::import does not make current a capture older than the article's last check")
@@ -332,15 +350,17 @@ TEST_CASE("e2e::import reads WARC-Date strictly, within a sane range, and never 
     const auto archive = scratch.path() / "archive";
     const auto& article = fixture_article("018_0005316196"); // published 2022-09-14
     const auto url = canonical_url(article.oid, article.aid);
-    for (std::string date : {"2999-01-01T00:00:00Z", "2262-04-12T00:00:00Z", "1829-11-23T00:00:00Z", "2024-02-30T00:00:00Z",
-                             "2024-05-30T24:00:00Z", "2024-05-30T02:40:08", "2024-5-30T02:40:08Z",
-                             "2024-05-30T02:40:08.Z", "+024-05-30T02:40:08Z", "2024-05-30 02:40:08Z"}) {
+    for (std::string date :
+         {"2999-01-01T00:00:00Z", "2262-04-12T00:00:00Z", "1829-11-23T00:00:00Z", "2024-02-30T00:00:00Z",
+          "2024-05-30T24:00:00Z", "2024-05-30T02:40:08", "2024-5-30T02:40:08Z", "2024-05-30T02:40:08.Z",
+          "+024-05-30T02:40:08Z", "2024-05-30 02:40:08Z"}) {
         CAPTURE(date);
         auto path = scratch.path() / "dated.warc.gz";
         write_file(path, member(response_record(url, date, article_page(article.id))));
         auto run = import(archive, path);
         CHECK(run.exit_code == 1);
-        CHECK(run.out.find("failed\t" + article.id + "\t\t\t" + path.string() + "@0: bad_date: WARC-Date '") != std::string::npos);
+        CHECK(run.out.find("failed\t" + article.id + "\t\t\t" + path.string() + "@0: bad_date: WARC-Date '")
+              != std::string::npos);
     }
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM fetches") == 0);
 
@@ -359,7 +379,9 @@ TEST_CASE("e2e::import reads WARC-Date strictly, within a sane range, and never 
     auto saved = import(archive, fine);
     INFO(saved.out << saved.err);
     CHECK(saved.exit_code == 0);
-    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions WHERE first_seen LIKE '2024-05-30T11:40:08%'") == 1);
+    CHECK(ledger_count(archive / "ledger.sqlite3",
+                       "SELECT count(*) FROM versions WHERE first_seen LIKE '2024-05-30T11:40:08%'")
+          == 1);
 }
 
 TEST_CASE("e2e::import escapes file names and field values on its output")

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 #include <sqlite3.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
 

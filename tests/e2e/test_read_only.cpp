@@ -18,7 +18,7 @@ using namespace sillok::test;
 
 // `source` mounted read-only at `target` while this lives.
 class ReadOnlyMount {
-  public:
+public:
     ReadOnlyMount(const fs::path& source, const fs::path& target) : m_target(target)
     {
         fs::create_directories(target);
@@ -41,7 +41,7 @@ class ReadOnlyMount {
     ReadOnlyMount& operator=(const ReadOnlyMount&) = delete;
     [[nodiscard]] const std::string& error() const { return m_error; }
 
-  private:
+private:
     fs::path m_target;
     bool m_mounted = false;
     std::string m_error;

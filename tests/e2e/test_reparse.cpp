@@ -23,8 +23,8 @@ std::vector<std::vector<std::string>> versions_of(const fs::path& archive, const
 {
     return ledger_rows(archive / "ledger.sqlite3",
                        "SELECT v.version, v.origin, v.rules_version, v.fetch_id FROM versions v"
-                       " JOIN articles a ON a.id = v.article_id WHERE a.oid = '" + article.oid
-                           + "' AND a.aid = '" + article.aid + "' ORDER BY v.version");
+                       " JOIN articles a ON a.id = v.article_id WHERE a.oid = '"
+                           + article.oid + "' AND a.aid = '" + article.aid + "' ORDER BY v.version");
 }
 
 } // namespace
@@ -68,8 +68,9 @@ TEST_CASE("e2e::reparse re-extracts the stored responses offline; a change of ru
     // Nothing differs now: nothing is written; --id narrows the work.
     auto again = reparse(SILLOK_BINARY, archive, {"--id", fixture_articles()[0].id});
     CHECK(again.exit_code == 0);
-    CHECK(again.out == "unchanged\t" + fixture_articles()[0].id + "\t" + fixture_articles()[0].archive_path + "\t"
-                           + field(front_matter(golden_file(fixture_articles()[0].id)), "content_hash") + "\n");
+    CHECK(again.out
+          == "unchanged\t" + fixture_articles()[0].id + "\t" + fixture_articles()[0].archive_path + "\t"
+                 + field(front_matter(golden_file(fixture_articles()[0].id)), "content_hash") + "\n");
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 9);
     CHECK(server.requests().size() == requests); // offline
     CHECK(run_command({SILLOK_BINARY, "verify", "--archive", archive.string()}).exit_code == 0);
@@ -84,8 +85,14 @@ TEST_CASE("e2e::reparse --failed archives a page that failed to parse when it wa
     server.serve_html("n.news.naver.com", canonical_path(article.oid, article.aid),
                       page + "<!-- sillok-rules-test-reject -->");
     const auto archive = scratch.path() / "archive";
-    std::vector<std::string> argv{SILLOK_RULES_TEST_BINARY, "crawl", "--archive", archive.string(), "--rate", "0",
-                                  "--url", canonical_url(article.oid, article.aid)};
+    std::vector<std::string> argv{SILLOK_RULES_TEST_BINARY,
+                                  "crawl",
+                                  "--archive",
+                                  archive.string(),
+                                  "--rate",
+                                  "0",
+                                  "--url",
+                                  canonical_url(article.oid, article.aid)};
     auto server_args = server.curl_args();
     argv.insert(argv.end(), server_args.begin(), server_args.end());
     auto run = run_command(argv);

@@ -25,10 +25,7 @@ using sillok::parsers::ArticleRef;
 constexpr auto k_stop_timeout = 10s;
 const std::vector<std::string> k_fast_polling{"--section", "100", "--poll-interval", "1", "--rate", "0"};
 
-std::string sample_page()
-{
-    return article_page("003_0012577249");
-}
+std::string sample_page() { return article_page("003_0012577249"); }
 
 bool frontier_idle(const fs::path& ledger)
 {
@@ -55,7 +52,8 @@ std::vector<std::string> archive_paths(const std::vector<ArticleRef>& refs, std:
     return paths;
 }
 
-template <typename... Lists> std::vector<ArticleRef> joined(const Lists&... lists)
+template <typename... Lists>
+std::vector<ArticleRef> joined(const Lists&... lists)
 {
     std::vector<ArticleRef> all;
     (all.insert(all.end(), lists.begin(), lists.end()), ...);
@@ -164,8 +162,7 @@ TEST_CASE("e2e::run archives every listed article once, then only what a later l
     CHECK(ledger_number(ledger, "SELECT count(*) FROM articles") == static_cast<std::int64_t>(all.size()));
     CHECK(frontier_counts(ledger).done == static_cast<std::int64_t>(all.size()));
     // Every HTTP attempt is in the ledger, the listings' too.
-    CHECK(ledger_number(ledger, "SELECT count(*) FROM fetches")
-          == static_cast<std::int64_t>(server.requests().size()));
+    CHECK(ledger_number(ledger, "SELECT count(*) FROM fetches") == static_cast<std::int64_t>(server.requests().size()));
 }
 
 TEST_CASE("e2e::run on SIGTERM finishes the requests in flight, records them and exits 0")

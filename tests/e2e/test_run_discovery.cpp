@@ -51,7 +51,7 @@ bool all_archived(const fs::path& ledger, size_t count)
 {
     auto frontier = frontier_counts(ledger);
     return archived_count(ledger) == static_cast<std::int64_t>(count) && frontier.pending == 0
-        && frontier.in_flight == 0;
+           && frontier.in_flight == 0;
 }
 
 // Every published article fetched exactly once and archived with one version; nothing else.
@@ -61,9 +61,9 @@ void check_archived_once(const NaverStandIn& server, const fs::path& ledger, con
         CAPTURE(ref.id());
         CHECK(server.count(k_article_host, canonical_path(ref.oid, ref.aid)) == 1);
     }
-    CHECK(static_cast<size_t>(std::ranges::count_if(server.requests(), [](const SeenRequest& r) {
-              return r.host == k_article_host && r.path != "/robots.txt";
-          }))
+    CHECK(static_cast<size_t>(std::ranges::count_if(
+              server.requests(),
+              [](const SeenRequest& r) { return r.host == k_article_host && r.path != "/robots.txt"; }))
           == published.size());
     CHECK(ledger_number(ledger, "SELECT count(*) FROM versions") == static_cast<std::int64_t>(published.size()));
 }
@@ -119,7 +119,8 @@ TEST_CASE("e2e::run archives every article of its section while the per-date lis
     NaverStandIn server;
     DiscoveryStandIn day(server, korean_today(), article_page("003_0012577249"));
     // news.naver.com asks generic crawlers to stay away; n.news.naver.com has no robots.txt.
-    server.serve_html(std::string(k_section_host), "/robots.txt", "User-agent: Yeti\nAllow: /\n\nUser-agent: *\nDisallow: /\n");
+    server.serve_html(std::string(k_section_host), "/robots.txt",
+                      "User-agent: Yeti\nAllow: /\n\nUser-agent: *\nDisallow: /\n");
     day.publish(45); // three pages of the per-date list
     const auto archive = scratch.path() / "archive";
     const auto ledger = archive / "ledger.sqlite3";
@@ -164,9 +165,10 @@ TEST_CASE("e2e::run archives every article of its section while the per-date lis
     CHECK(status.contains("robots.txt n.news.naver.com: HTTP 404, fetched "));
     CHECK(status.contains("asks of sillok: nothing"));
     CHECK(service.log().contains("robots.txt of news.naver.com: HTTP 200; asks of sillok: Disallow: /"));
-    CHECK(ledger_number(ledger, "SELECT count(*) FROM source_polls WHERE source = 'date 100' AND failure = 'no_articles'")
-              .value_or(0)
-          >= 3);
+    CHECK(
+        ledger_number(ledger, "SELECT count(*) FROM source_polls WHERE source = 'date 100' AND failure = 'no_articles'")
+            .value_or(0)
+        >= 3);
 
     service.signal(SIGTERM);
     REQUIRE(service.wait(10s) == 0);

@@ -26,10 +26,7 @@ constexpr auto k_stop_timeout = 10s;
 // stand-in stamps requests when they arrive, the service spaces them when it starts them.
 constexpr auto k_latency_spread = 150ms;
 
-std::string sample_page()
-{
-    return article_page("003_0012577249");
-}
+std::string sample_page() { return article_page("003_0012577249"); }
 
 std::chrono::milliseconds mean_gap(const std::vector<Clock::time_point>& times)
 {
@@ -190,7 +187,7 @@ TEST_CASE("e2e::run applies a changed rate from the config file on SIGHUP")
 // The service against a stand-in that answers 429 to every article, with pause_after = 3,
 // run until `sillok status` shows the article host paused.
 class ThrottledArticles {
-  public:
+public:
     ThrottledArticles()
     {
         const auto page = section_page();
@@ -218,7 +215,7 @@ class ThrottledArticles {
         REQUIRE_MESSAGE(paused, "status never showed the host paused:\n" << m_status.out << m_status.err);
     }
 
-  protected:
+protected:
     ScratchDir m_scratch;
     NaverStandIn m_server;
     fs::path m_archive = m_scratch.path() / "archive";
@@ -235,7 +232,9 @@ TEST_CASE_FIXTURE(ThrottledArticles, "e2e::run pauses a host after pause_after a
     CHECK(m_status.out.contains("3 answers 403/429 in a row"));
     CHECK(m_status.out.contains("queue: "));
     // Requests for articles: the host's robots.txt, fetched at start, is not one.
-    auto article_requests = [&] { return m_server.count(k_article_host) - m_server.count(k_article_host, "/robots.txt"); };
+    auto article_requests = [&] {
+        return m_server.count(k_article_host) - m_server.count(k_article_host, "/robots.txt");
+    };
     const auto at_pause = article_requests();
     // Three 429 answers pause the host; the other of the two requests in flight may still be
     // answered after the third.

@@ -33,15 +33,15 @@ TEST_CASE("e2e::run reports a robots.txt over the body cap as unreadable and esc
     server.serve_html("news.naver.com", "/robots.txt", huge);
     server.serve_html("n.news.naver.com", "/robots.txt", "User-agent: *\nDisallow: /\x1b[2J\x1b]52;c;ZXZpbA==\x07x\n");
     const auto archive = scratch.path() / "archive";
-    ServiceProcess service(run_args(server, archive,
-                                    {"--section", "100", "--poll-interval", "1", "--rate", "0", "--max-bytes", "4096"}),
-                           scratch.path());
+    ServiceProcess service(
+        run_args(server, archive, {"--section", "100", "--poll-interval", "1", "--rate", "0", "--max-bytes", "4096"}),
+        scratch.path());
     INFO("service log:\n" << service.log());
     REQUIRE_MESSAGE(wait_until(
                         [&] {
                             const auto log = service.log();
                             return log.contains("robots.txt of news.naver.com:")
-                                && log.contains("robots.txt of n.news.naver.com:");
+                                   && log.contains("robots.txt of n.news.naver.com:");
                         },
                         30s),
                     "robots.txt was not reported");

@@ -35,7 +35,7 @@ struct Notification {
 // An AF_UNIX datagram socket bound at a path, as systemd offers one to a Type=notify service;
 // records each datagram with the time the kernel queued it.
 class NotifySocket {
-  public:
+public:
     explicit NotifySocket(fs::path path) : m_path(std::move(path))
     {
         m_fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -65,7 +65,7 @@ class NotifySocket {
         return m_received;
     }
 
-  private:
+private:
     void receive(const std::stop_token& stop)
     {
         while (!stop.stop_requested()) {

@@ -27,16 +27,16 @@ const std::set<std::string> essential{"bash", "dash", "bsdutils", "coreutils", "
 
 // What each program the tests run is installed by (Debian 12 package names).
 const std::map<std::string, std::string> program_package{
-    {"bash", "bash"},           {"sh", "dash"},          {"env", "coreutils"},   {"timeout", "coreutils"},
-    {"mktemp", "coreutils"},    {"script", "bsdutils"},  {"gzip", "gzip"},       {"python3", "python3"},
-    {"wget", "wget"},           {"node", "nodejs"},      {"npm", "npm"},         {"systemd-analyze", "systemd"},
-    {"mount", "mount"},         {"umount", "mount"},     {"sed", "sed"},         {"awk", "mawk"},
+    {"bash", "bash"},        {"sh", "dash"},         {"env", "coreutils"}, {"timeout", "coreutils"},
+    {"mktemp", "coreutils"}, {"script", "bsdutils"}, {"gzip", "gzip"},     {"python3", "python3"},
+    {"wget", "wget"},        {"node", "nodejs"},     {"npm", "npm"},       {"systemd-analyze", "systemd"},
+    {"mount", "mount"},      {"umount", "mount"},    {"sed", "sed"},       {"awk", "mawk"},
 };
 
 // Python modules the tests' scripts import: the standard library's come with python3.
 const std::map<std::string, std::string> module_package{
-    {"csv", "python3"},    {"hashlib", "python3"}, {"json", "python3"},  {"pathlib", "python3"},
-    {"re", "python3"},     {"sqlite3", "python3"}, {"sys", "python3"},   {"os", "python3"},
+    {"csv", "python3"},      {"hashlib", "python3"},   {"json", "python3"}, {"pathlib", "python3"},
+    {"re", "python3"},       {"sqlite3", "python3"},   {"sys", "python3"},  {"os", "python3"},
     {"datetime", "python3"}, {"yaml", "python3-yaml"},
 };
 
@@ -109,7 +109,8 @@ std::vector<Use> programs_run()
 
 std::vector<Use> python_imports()
 {
-    const std::regex import_line(R"re((?:^|\n)(?:import ([A-Za-z0-9_]+)|from ([A-Za-z0-9_]+)[A-Za-z0-9_.]* import ))re");
+    const std::regex import_line(
+        R"re((?:^|\n)(?:import ([A-Za-z0-9_]+)|from ([A-Za-z0-9_]+)[A-Za-z0-9_.]* import ))re");
     std::vector<Use> uses;
     for (const auto& entry : fs::recursive_directory_iterator(root / "tests")) {
         if (!entry.is_regular_file() || entry.path().extension() != ".py") {

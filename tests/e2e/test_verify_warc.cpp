@@ -8,8 +8,8 @@
 #include "tests/e2e/warc_check.hpp"
 
 #include <doctest/doctest.h>
-
 #include <sqlite3.h>
+
 #include <sys/stat.h>
 #include <zlib.h>
 
@@ -107,7 +107,8 @@ LinkedRecord response_of(const fs::path& archive, const FixtureArticle& article)
     auto rows = ledger_rows(archive / "ledger.sqlite3",
                             "SELECT f.warc_file, f.warc_offset, f.warc_length FROM versions v"
                             " JOIN articles a ON a.id = v.article_id JOIN fetches f ON f.id = v.fetch_id"
-                            " WHERE a.oid = '" + article.oid + "' AND a.aid = '" + article.aid + "'");
+                            " WHERE a.oid = '"
+                                + article.oid + "' AND a.aid = '" + article.aid + "'");
     REQUIRE(rows.size() == 1);
     return {rows[0][0], std::stoll(rows[0][1]), std::stoll(rows[0][2])};
 }
@@ -288,7 +289,8 @@ TEST_CASE("e2e::verify reports a stored response that no fetch row points to")
     const auto& article = fixture_articles()[1];
     auto linked = response_of(archive, article);
     exec(archive / "ledger.sqlite3", "UPDATE fetches SET warc_file = NULL, warc_offset = NULL, warc_length = NULL"
-                                     " WHERE warc_offset = " + std::to_string(linked.offset));
+                                     " WHERE warc_offset = "
+                                         + std::to_string(linked.offset));
 
     auto checked = verify(archive);
     INFO("verify:\n" << checked.out << checked.err);
@@ -313,9 +315,10 @@ TEST_CASE("e2e::verify counts a stored response left by a save cut short, which 
     auto linked = response_of(archive, fixture_articles()[1]);
     // As after a kill between the WARC write and the ledger commit, the article saved by a
     // later fetch: a response no fetch row points to, and no version lacks.
-    exec(archive / "ledger.sqlite3", "DELETE FROM fetches WHERE warc_offset = " + std::to_string(linked.offset)
-                                         + "; UPDATE versions SET fetch_id = NULL, first_seen = '2020-01-01T00:00:00+09:00'"
-                                           " WHERE fetch_id NOT IN (SELECT id FROM fetches)");
+    exec(archive / "ledger.sqlite3",
+         "DELETE FROM fetches WHERE warc_offset = " + std::to_string(linked.offset)
+             + "; UPDATE versions SET fetch_id = NULL, first_seen = '2020-01-01T00:00:00+09:00'"
+               " WHERE fetch_id NOT IN (SELECT id FROM fetches)");
 
     auto checked = verify(archive);
     INFO("verify:\n" << checked.out << checked.err);

@@ -72,7 +72,8 @@ TEST_CASE("e2e::warc responses of new versions are WARC records that warcio read
         auto rows = ledger_rows(archive / "ledger.sqlite3",
                                 "SELECT f.warc_file, f.warc_offset, f.warc_length, v.origin FROM versions v"
                                 " JOIN articles a ON a.id = v.article_id JOIN fetches f ON f.id = v.fetch_id"
-                                " WHERE a.oid = '" + article.oid + "' AND a.aid = '" + article.aid + "'");
+                                " WHERE a.oid = '"
+                                    + article.oid + "' AND a.aid = '" + article.aid + "'");
         REQUIRE(rows.size() == 1);
         CHECK(rows[0][0] == relative);
         CHECK(rows[0][1] == std::to_string(response->offset));

@@ -72,9 +72,9 @@ struct ListingFetch {
 std::vector<ListingFetch> listing_fetches(const fs::path& archive)
 {
     std::vector<ListingFetch> fetches;
-    for (auto& row : ledger_rows(archive / "ledger.sqlite3",
-                                 "SELECT url, status, warc_file, warc_offset, warc_length FROM fetches"
-                                 " WHERE url LIKE 'https://news.naver.com/%' ORDER BY id")) {
+    for (auto& row :
+         ledger_rows(archive / "ledger.sqlite3", "SELECT url, status, warc_file, warc_offset, warc_length FROM fetches"
+                                                 " WHERE url LIKE 'https://news.naver.com/%' ORDER BY id")) {
         fetches.push_back(ListingFetch{row[0], row[1], row[2], row[3], row[4]});
     }
     return fetches;
@@ -203,10 +203,12 @@ void run_until_quiet(const NaverStandIn& server, const fs::path& archive, const 
     const auto ledger = archive / "ledger.sqlite3";
     const auto polls_before = server.count("news.naver.com", "/main/list.naver");
     ServiceProcess service(
-        run_args(server, archive, {"--section", "100", "--poll-interval", "1", "--rate", "0", "--config", config.string()}),
+        run_args(server, archive,
+                 {"--section", "100", "--poll-interval", "1", "--rate", "0", "--config", config.string()}),
         archive.parent_path());
     INFO("service log:\n" << service.log());
-    REQUIRE_MESSAGE(wait_until([&] { return archived_count(ledger) == 5; }, 30s), "the five articles were not archived");
+    REQUIRE_MESSAGE(wait_until([&] { return archived_count(ledger) == 5; }, 30s),
+                    "the five articles were not archived");
     const auto polls = server.count("news.naver.com", "/main/list.naver");
     REQUIRE(wait_until([&] { return server.count("news.naver.com", "/main/list.naver") >= polls + 3; }, 15s));
     CHECK(polls > polls_before);
@@ -224,8 +226,8 @@ struct RunFetch {
 std::vector<RunFetch> run_fetches(const fs::path& archive)
 {
     std::vector<RunFetch> fetches;
-    for (auto& row : ledger_rows(archive / "ledger.sqlite3",
-                                 "SELECT id, url, status, warc_file FROM fetches ORDER BY id")) {
+    for (auto& row :
+         ledger_rows(archive / "ledger.sqlite3", "SELECT id, url, status, warc_file FROM fetches ORDER BY id")) {
         fetches.push_back(RunFetch{std::stoll(row[0]), row[1], row[2], row[3]});
     }
     return fetches;
@@ -279,8 +281,9 @@ TEST_CASE("e2e::warc run keeps the listing pages that yielded articles, and with
             robots_status[fetch.url] = fetch.status;
         }
     }
-    CHECK(robots_status == std::map<std::string, std::string>{{"https://news.naver.com/robots.txt", "200"},
-                                                              {"https://n.news.naver.com/robots.txt", "404"}});
+    CHECK(robots_status
+          == std::map<std::string, std::string>{{"https://news.naver.com/robots.txt", "200"},
+                                                {"https://n.news.naver.com/robots.txt", "404"}});
     auto records = read_with_warcio(warc_files_under(all / "warc"));
     size_t robots_records = 0;
     for (const auto& record : records) {

@@ -49,11 +49,13 @@ TEST_CASE("e2e::warc a record torn by kill -9 is cut off at the next start, and 
         REQUIRE(wait_until([&] { return warc_files_under(archive / "warc").size() == 1; }, 20s));
         auto file = warc_files_under(archive / "warc").at(0);
         // Half-way: the warcinfo and part of the first exchange are on disk, then nothing moves.
-        REQUIRE(wait_until([&] {
-            auto size = fs::file_size(file);
-            std::this_thread::sleep_for(300ms);
-            return size > 0 && fs::file_size(file) == size;
-        }, 20s));
+        REQUIRE(wait_until(
+            [&] {
+                auto size = fs::file_size(file);
+                std::this_thread::sleep_for(300ms);
+                return size > 0 && fs::file_size(file) == size;
+            },
+            20s));
         CHECK(crawler.kill() == 128 + SIGKILL);
         torn_size = fs::file_size(file);
     }

@@ -53,8 +53,8 @@ std::vector<CheckedRecord> read_with_warcio(const std::vector<fs::path>& files)
         record.payload_digest_holds = json["payloadDigestHolds"] == true;
         if (record.type == "response") {
             record.status = json["status"].get<int>();
-            record.payload = read_file(payloads.path()
-                                       / (std::to_string(record.file) + "-" + std::to_string(record.offset) + ".payload"));
+            record.payload = read_file(
+                payloads.path() / (std::to_string(record.file) + "-" + std::to_string(record.offset) + ".payload"));
         }
         records.push_back(std::move(record));
     }

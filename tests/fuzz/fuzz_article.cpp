@@ -85,8 +85,9 @@ void check_article(const sillok::parsers::Article& article)
     require(kst_time(article.published_at), "published_at is malformed", article.published_at);
     require(!article.modified_at || kst_time(*article.modified_at), "modified_at is malformed");
     const auto path = sillok::daemon::archive_relative_path(article);
-    require(path == article.published_at.substr(0, 4) + "/" + article.published_at.substr(5, 2) + "/"
-                + article.published_at.substr(8, 2) + "/003_0012577249.md",
+    require(path
+                == article.published_at.substr(0, 4) + "/" + article.published_at.substr(5, 2) + "/"
+                       + article.published_at.substr(8, 2) + "/003_0012577249.md",
             "the archive path is not <YYYY>/<MM>/<DD>/<id>.md", path);
     sillok::fuzz::check_archive_round_trip(article, k_crawled_at);
 }

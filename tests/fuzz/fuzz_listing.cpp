@@ -36,10 +36,14 @@ struct Served {
 Served served(std::string_view input)
 {
     switch (input.size() % 5) {
-    case 0: return {k_section_home, std::string(input)};
-    case 1: return {k_legacy_list, std::string(input)};
-    case 2: return {k_news_home, std::string(input)};
-    case 3: return {k_fragment, std::string(input)};
+    case 0:
+        return {k_section_home, std::string(input)};
+    case 1:
+        return {k_legacy_list, std::string(input)};
+    case 2:
+        return {k_news_home, std::string(input)};
+    case 3:
+        return {k_fragment, std::string(input)};
     default: {
         const nlohmann::json json = {{"renderedComponent", {{k_fragment_template, input}}}};
         return {k_fragment, json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
@@ -71,8 +75,8 @@ std::string nested(std::string_view body)
     if (body.size() < 2) {
         return std::string(body);
     }
-    const auto depth = static_cast<std::size_t>(static_cast<unsigned char>(body[0])) * 256
-        + static_cast<unsigned char>(body[1]);
+    const auto depth =
+        static_cast<std::size_t>(static_cast<unsigned char>(body[0])) * 256 + static_cast<unsigned char>(body[1]);
     std::string out;
     out.reserve(body.size() + depth * 11);
     for (std::size_t i = 0; i < depth; ++i) {

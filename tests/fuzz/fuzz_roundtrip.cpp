@@ -31,10 +31,7 @@ std::string valid_utf8(const std::string& bytes)
     return out;
 }
 
-std::string next_field(FuzzedDataProvider& input)
-{
-    return valid_utf8(input.ConsumeRandomLengthString());
-}
+std::string next_field(FuzzedDataProvider& input) { return valid_utf8(input.ConsumeRandomLengthString()); }
 
 } // namespace
 

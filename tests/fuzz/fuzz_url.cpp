@@ -18,10 +18,10 @@ void check_parts(const sillok::parsers::UrlParts& parts)
     require(std::ranges::none_of(parts.host, [](char c) { return c >= 'A' && c <= 'Z'; }),
             "split_url kept upper case in the host", parts.host);
     require(parts.path.empty() || parts.path.starts_with('/'), "the path does not start with '/'", parts.path);
-    require(parts.path.find_first_of("?#") == std::string::npos, "the path holds its query or fragment",
-            parts.path);
-    require(!(sillok::parsers::is_news_host(parts.host) && sillok::parsers::is_sports_or_entertainment_host(parts.host)),
-            "a host is both news and sports/entertainment", parts.host);
+    require(parts.path.find_first_of("?#") == std::string::npos, "the path holds its query or fragment", parts.path);
+    require(
+        !(sillok::parsers::is_news_host(parts.host) && sillok::parsers::is_sports_or_entertainment_host(parts.host)),
+        "a host is both news and sports/entertainment", parts.host);
 }
 
 } // namespace

@@ -93,10 +93,7 @@ bool digits(std::string_view text, std::size_t count)
     return text.size() == count && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
 }
 
-bool single_line(std::string_view text)
-{
-    return text.find('\n') == std::string_view::npos;
-}
+bool single_line(std::string_view text) { return text.find('\n') == std::string_view::npos; }
 
 } // namespace
 
@@ -133,12 +130,12 @@ void check_archive_round_trip(const parsers::Article& article, std::string_view 
     check_front_matter(text.substr(4, front_end - 3), expected_fields(article, hash, crawled_at));
 
     const bool plain_heading = single_line(article.title) && single_line(article.publisher)
-        && single_line(article.category) && single_line(article.published_at) && single_line(crawled_at)
-        && single_line(article.ref.oid) && single_line(article.ref.aid);
+                               && single_line(article.category) && single_line(article.published_at)
+                               && single_line(crawled_at) && single_line(article.ref.oid)
+                               && single_line(article.ref.aid);
     if (plain_heading) {
         auto content = body_content(text.substr(front_end + 5));
-        require(daemon::content_hash(content) == hash, "the body's content does not hash to content_hash",
-                content);
+        require(daemon::content_hash(content) == hash, "the body's content does not hash to content_hash", content);
     }
 }
 
@@ -177,12 +174,12 @@ std::size_t link_openings(std::string_view content)
 void check_photo_markdown(std::string_view url, std::string_view caption)
 {
     const std::string page = "<html><body><article id=\"dic_area\"><span class=\"end_photo_org\"><img data-src=\""
-        + as_references(url) + "\"><em class=\"img_desc\">" + as_references(caption)
-        + "</em></span></article></body></html>";
+                             + as_references(url) + "\"><em class=\"img_desc\">" + as_references(caption)
+                             + "</em></span></article></body></html>";
     auto doc = parsers::parse_html(page);
     require(doc.has_value() && *doc != nullptr, "a photo page did not parse", page);
-    const auto content = parsers::article_content(parsers::select_first(parsers::root_element(doc->get()),
-                                                                        "//*[@id='dic_area']"));
+    const auto content =
+        parsers::article_content(parsers::select_first(parsers::root_element(doc->get()), "//*[@id='dic_area']"));
     // Only an http(s) address is written as an image; otherwise the caption alone is page
     // text, which may hold anything Markdown-like the page wrote.
     const auto address = parsers::collapse_white_space(url);

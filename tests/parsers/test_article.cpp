@@ -2,11 +2,10 @@
 // outcomes that are not articles. Pages for deleted articles and the small pages for field
 // fallbacks are hand-written edge cases; the other variations are saved pages with one
 // attribute changed.
-#include "parsers/article.hpp"
-#include "parsers/html.hpp"
-
 #include "daemon/archive/archive_format.hpp"
 #include "daemon/util/digest.hpp"
+#include "parsers/article.hpp"
+#include "parsers/html.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -161,9 +160,10 @@ TEST_CASE("parsers::parse_article")
         CHECK(article->ref.canonical_url() == "https://n.news.naver.com/mnews/article/001/0012345678");
         CHECK(article->content == "본문 &amp; 끝");
 
-        auto bylines = replaced(std::string(k_small_article), "<article",
-                                "<div class=\"byline\"><p class=\"byline_p\"><span class=\"byline_s\">\n\t이름 "
-                                "기자\t(a@b.kr)\n</span><span class=\"byline_s\">둘째&nbsp;기자</span></p></div><article");
+        auto bylines =
+            replaced(std::string(k_small_article), "<article",
+                     "<div class=\"byline\"><p class=\"byline_p\"><span class=\"byline_s\">\n\t이름 "
+                     "기자\t(a@b.kr)\n</span><span class=\"byline_s\">둘째&nbsp;기자</span></p></div><article");
         bylines = replaced(bylines, "<div class=\"media_end_head\">",
                            "<div class=\"media_end_head\"><h2 id=\"title_area\"><span>&quot;진짜&quot;\n   "
                            "&#x27;제목&#x27;</span></h2>");
@@ -190,14 +190,14 @@ TEST_CASE("parsers::parse_article")
     SUBCASE("times must have the exact data-date-time shape")
     {
         const auto page = saved_page("article/003_0012577249.html");
-        for (std::string_view bad : {"2024-05-30 11:40", "2024-05-30T11:40:08", "2024-5-30 11:40:08",
-                                     "2024-13-30 11:40:08", "2024-05-30 24:40:08", "2024-05-30 11:40:08Z",
-                                     "yyyy-05-30 11:40:08", "", "2024-02-31 12:00:00", "0000-01-01 00:00:00",
-                                     "0000-01-01", "1989-12-31 23:59:59", "2100-01-01 00:00:00", "+024-05-30 11:40:08",
-                                     "2024-05- 5 11:40:08"}) {
+        for (std::string_view bad :
+             {"2024-05-30 11:40", "2024-05-30T11:40:08", "2024-5-30 11:40:08", "2024-13-30 11:40:08",
+              "2024-05-30 24:40:08", "2024-05-30 11:40:08Z", "yyyy-05-30 11:40:08", "", "2024-02-31 12:00:00",
+              "0000-01-01 00:00:00", "0000-01-01", "1989-12-31 23:59:59", "2100-01-01 00:00:00", "+024-05-30 11:40:08",
+              "2024-05- 5 11:40:08"}) {
             INFO("value: '" << bad << "'");
-            const auto published = replaced(page, "data-date-time=\"2024-05-30 11:40:08\"",
-                                            "data-date-time=\"" + std::string(bad) + "\"");
+            const auto published =
+                replaced(page, "data-date-time=\"2024-05-30 11:40:08\"", "data-date-time=\"" + std::string(bad) + "\"");
             CHECK(error_kind(published, k_url_003) == PageErrorKind::incomplete);
             const auto modified = replaced(page, "data-modify-date-time=\"2024-05-30 11:41:15\"",
                                            "data-modify-date-time=\"" + std::string(bad) + "\"");
@@ -226,9 +226,10 @@ TEST_CASE("parsers::parse_article")
         CHECK(error_kind("<html><head><title>삭제된 기사입니다 : 네이버 뉴스</title></head><body></body></html>",
                          k_url_003)
               == PageErrorKind::gone);
-        CHECK(error_kind("<html><body><div class=\"ct\"><p>언론사 요청에 의해 삭제된 기사입니다.</p></div></body></html>",
-                         k_url_003)
-              == PageErrorKind::gone);
+        CHECK(
+            error_kind("<html><body><div class=\"ct\"><p>언론사 요청에 의해 삭제된 기사입니다.</p></div></body></html>",
+                       k_url_003)
+            == PageErrorKind::gone);
         CHECK(error_kind("<html><body><p>노출 중단 된 기사입니다.</p></body></html>", k_url_003)
               == PageErrorKind::gone);
         // An article that talks about deleted articles is still an article.
@@ -247,8 +248,9 @@ TEST_CASE("parsers::parse_article")
         const auto og_url = replaced(page, "content=\"https://n.news.naver.com/mnews/article/003/0012577249\"",
                                      "content=\"https://m.sports.naver.com/article/003/0012577249\"");
         CHECK(error_kind(og_url, k_url_003) == PageErrorKind::sports_or_entertainment);
-        const auto canonical = replaced(page, "<head>",
-                                        "<head><link rel=\"canonical\" href=\"https://entertain.naver.com/article/003/0012577249\">");
+        const auto canonical =
+            replaced(page, "<head>",
+                     "<head><link rel=\"canonical\" href=\"https://entertain.naver.com/article/003/0012577249\">");
         CHECK(error_kind(canonical, k_url_003) == PageErrorKind::sports_or_entertainment);
     }
 
@@ -330,7 +332,8 @@ TEST_CASE("parsers::parse_html")
         auto saved = parse_html(saved_page("legacy/029_0002625369.html"));
         REQUIRE(saved);
         REQUIRE(*saved);
-        CHECK(raw_text(select_first(root_element(saved->get()), "//title")).starts_with("이재명, 자신 비판한 윤희숙에"));
+        CHECK(
+            raw_text(select_first(root_element(saved->get()), "//title")).starts_with("이재명, 자신 비판한 윤희숙에"));
     }
 
     SUBCASE("other bytes are decoded by the declared charset")
@@ -343,7 +346,8 @@ TEST_CASE("parsers::parse_html")
 
     SUBCASE("a stray invalid byte in a UTF-8 page costs one character, not the rest of the page")
     {
-        auto doc = parse_html("<html><head><meta charset=\"utf-8\"></head><body><p>앞\xff뒤</p><p>경제</p></body></html>");
+        auto doc =
+            parse_html("<html><head><meta charset=\"utf-8\"></head><body><p>앞\xff뒤</p><p>경제</p></body></html>");
         REQUIRE(doc);
         REQUIRE(*doc);
         auto paragraphs = select_nodes(root_element(doc->get()), "//p");
@@ -354,7 +358,8 @@ TEST_CASE("parsers::parse_html")
 
     SUBCASE("queries")
     {
-        auto doc = parse_html("<html><body><div class=\" a  b\tc \" id=x>1</div><div class=\"ab\">2</div></body></html>");
+        auto doc =
+            parse_html("<html><body><div class=\" a  b\tc \" id=x>1</div><div class=\"ab\">2</div></body></html>");
         REQUIRE(doc);
         REQUIRE(*doc);
         const xmlNode* root = root_element(doc->get());

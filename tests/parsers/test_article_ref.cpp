@@ -26,7 +26,8 @@ TEST_CASE("parsers::parse_url accepts every Naver article URL form")
         "https://news.naver.com/main/read.naver?mode=LSD&mid=shm&sid1=101&oid=015&aid=0005230666",
         "https://news.naver.com/main/read.nhn?oid=015&aid=0005230666",
         "news.naver.com/main/read.naver?aid=0005230666&oid=015#top",
-        "https://news.naver.com/main/ranking/read.naver?mode=LSD&mid=shm&sid1=001&oid=015&aid=0005230666&rankingType=RANKING",
+        "https://news.naver.com/main/ranking/"
+        "read.naver?mode=LSD&mid=shm&sid1=001&oid=015&aid=0005230666&rankingType=RANKING",
         "  https://n.news.naver.com/mnews/article/015/0005230666  ",
         "https://n.news.naver.com:443/mnews/article/015/0005230666",
     };

@@ -1,7 +1,6 @@
 // parse_article's shortcut: an article page is read from its regions alone only when that
 // gives the result of reading the whole page. Pages are the saved ones, each with one change.
 #include "parsers/article.hpp"
-
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -49,8 +48,8 @@ std::string described(const std::expected<Article, PageError>& result)
     }
     const auto& a = *result;
     return a.ref.id() + "\n" + a.title + "\n" + a.category + "\n" + a.publisher + "\n" + a.author + "\n"
-        + a.published_at + "\n" + a.modified_at.value_or("(none)") + "\n" + a.original_url.value_or("(none)") + "\n"
-        + a.content;
+           + a.published_at + "\n" + a.modified_at.value_or("(none)") + "\n" + a.original_url.value_or("(none)") + "\n"
+           + a.content;
 }
 
 // The article as the golden file has it (the fields parse_article gives).
@@ -60,9 +59,10 @@ std::string described(const nlohmann::json& expected)
         return expected.at(key).is_null() ? std::string("(none)") : expected.at(key).get<std::string>();
     };
     return expected.at("id").get<std::string>() + "\n" + expected.at("title").get<std::string>() + "\n"
-        + expected.at("category").get<std::string>() + "\n" + expected.at("publisher").get<std::string>() + "\n"
-        + expected.at("author").get<std::string>() + "\n" + expected.at("published_at").get<std::string>() + "\n"
-        + optional("modified_at") + "\n" + optional("original_url") + "\n" + expected.at("content").get<std::string>();
+           + expected.at("category").get<std::string>() + "\n" + expected.at("publisher").get<std::string>() + "\n"
+           + expected.at("author").get<std::string>() + "\n" + expected.at("published_at").get<std::string>() + "\n"
+           + optional("modified_at") + "\n" + optional("original_url") + "\n"
+           + expected.at("content").get<std::string>();
 }
 
 struct Read {
@@ -87,7 +87,7 @@ TEST_CASE("parsers::parse_article reads an article page from its regions")
             INFO("page: " << id);
             const auto page = saved_article(id);
             const auto url = "https://n.news.naver.com/mnews/article/" + std::string(id.substr(0, 3)) + "/"
-                + std::string(id.substr(4));
+                             + std::string(id.substr(4));
             const auto regions = read(page, url);
             CHECK_FALSE(regions.stats.whole_page);
             CHECK(regions.stats.fallback_why.empty());
@@ -163,13 +163,14 @@ TEST_CASE("parsers::parse_article reads an article page from its regions")
         };
         const Case cases[] = {
             {"a body without its end tag", replaced(page, "</article>", ""), "a region without its end tag"},
-            {"a stray end tag in the body",
-             replaced(page, "'리콜' 기능도 장점이다.", "'리콜' 기능도 장점이다.</div>"),
+            {"a stray end tag in the body", replaced(page, "'리콜' 기능도 장점이다.", "'리콜' 기능도 장점이다.</div>"),
              "a region's end tags would close elements around it"},
-            {"a headline closed early by a paragraph", replaced(page, "<h2 id=\"title_area\" class=\"media_end_head_headline\">",
-                                                                "<h2 id=\"title_area\" class=\"media_end_head_headline\"><p>x</p>"),
+            {"a headline closed early by a paragraph",
+             replaced(page, "<h2 id=\"title_area\" class=\"media_end_head_headline\">",
+                      "<h2 id=\"title_area\" class=\"media_end_head_headline\"><p>x</p>"),
              "a region's end tags would close elements around it"},
-            {"a category that a block closes", replaced(page, "</body>", "<p class=\"media_end_categorize_item\">x<div>y</div></p></body>"),
+            {"a category that a block closes",
+             replaced(page, "</body>", "<p class=\"media_end_categorize_item\">x<div>y</div></p></body>"),
              "a region's end tags would close elements around it"},
             {"a link that only looks self-closing (its unquoted href ends in '/')",
              replaced(page, "</body>", "<a class=\"media_end_head_origin_link\" href=x/>text</a></body>"),
@@ -197,7 +198,8 @@ TEST_CASE("parsers::parse_article reads an article page from its regions")
         const std::pair<const char*, std::string> cases[] = {
             {"a second body later in the page", replaced(page, "</body>", "<div id=\"dic_area\">둘째</div></body>")},
             {"one more byline at the end", replaced(page, "</body>", "<span class=\"byline_s\">끝 기자</span></body>")},
-            {"one more category at the end", replaced(page, "</body>", "<em class=\"media_end_categorize_item\">끝</em></body>")},
+            {"one more category at the end",
+             replaced(page, "</body>", "<em class=\"media_end_categorize_item\">끝</em></body>")},
             {"a sports address in a canonical link in the body",
              replaced(page, "</body>", "<link rel=\"canonical\" href=\"https://m.sports.naver.com/a\"></body>")},
             {"no title_area id", replaced(page, "id=\"title_area\"", "id=\"title_elsewhere\"")},

@@ -1,6 +1,5 @@
 // find_all against the plain answer: every needle compared at every offset in turn.
 #include "parsers/byte_search.hpp"
-
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -85,10 +84,12 @@ TEST_CASE("parsers::find_all finds what a comparison at every offset finds, at e
     }
     SUBCASE("the marks of the saved article pages")
     {
-        const std::vector<std::string_view> needles = {"dic_area", "title_area", "media_end_", "_ARTICLE_", "byline",
-                                                       "og:", "canonical", "\xea\xb8\xb0\xec\x9e\x90"}; // "기자"
+        const std::vector<std::string_view> needles = {
+            "dic_area", "title_area", "media_end_", "_ARTICLE_",
+            "byline",   "og:",        "canonical",  "\xea\xb8\xb0\xec\x9e\x90"}; // "기자"
         for (const char* id : {"003_0012577249", "018_0005316196", "421_0008770777"}) {
-            const auto page = sillok::test::read_file(sillok::test::fixtures_dir() / "naver" / "article" / (std::string(id) + ".html"));
+            const auto page = sillok::test::read_file(sillok::test::fixtures_dir() / "naver" / "article"
+                                                      / (std::string(id) + ".html"));
             const auto expected = plain_find_all(page, needles);
             CAPTURE(id);
             CHECK(expected.size() > 100);

@@ -30,12 +30,13 @@ TEST_CASE("parsers::parse_calendar_time accepts real times in each shape")
 
 TEST_CASE("parsers::parse_calendar_time refuses what is not strictly a real time in range")
 {
-    for (std::string_view bad : {
-             " 2024-5-30 00:00", "2024-05- 5 00:00", "+024-05-30 00:00", "-024-05-30 00:00", "\t026-01-02 00:00",
-             "2025-12-\n8 00:00", "2024-05-30  1:00", "2024-05-30 0x:00", "2024-05-3000:00", "2024/05/30 00:00",
-             "2024-02-30 00:00", "2023-02-29 00:00", "2024-04-31 00:00", "2024-13-01 00:00", "2024-00-10 00:00",
-             "2024-05-00 00:00", "2024-05-30 24:00", "2024-05-30 23:60", "0000-01-01 00:00", "1989-12-31 23:59",
-             "2100-01-01 00:00", "9999-12-31 23:59", "2024-05-30 11:40 ", "2024-05-30 11:4", "", "２０２４-05-30 00:00"}) {
+    for (std::string_view bad :
+         {" 2024-5-30 00:00",    "2024-05- 5 00:00", "+024-05-30 00:00",  "-024-05-30 00:00", "\t026-01-02 00:00",
+          "2025-12-\n8 00:00",   "2024-05-30  1:00", "2024-05-30 0x:00",  "2024-05-3000:00",  "2024/05/30 00:00",
+          "2024-02-30 00:00",    "2023-02-29 00:00", "2024-04-31 00:00",  "2024-13-01 00:00", "2024-00-10 00:00",
+          "2024-05-00 00:00",    "2024-05-30 24:00", "2024-05-30 23:60",  "0000-01-01 00:00", "1989-12-31 23:59",
+          "2100-01-01 00:00",    "9999-12-31 23:59", "2024-05-30 11:40 ", "2024-05-30 11:4",  "",
+          "２０２４-05-30 00:00"}) {
         INFO("value: '" << bad << "'");
         CHECK_FALSE(parse_calendar_time(bad, TimeShape::minutes).has_value());
     }
@@ -44,5 +45,6 @@ TEST_CASE("parsers::parse_calendar_time refuses what is not strictly a real time
     CHECK_FALSE(parse_calendar_time("2024-05-30 11:40", TimeShape::seconds).has_value());
     CHECK_FALSE(parse_calendar_time("0000-01-01", TimeShape::date).has_value());
     CHECK_FALSE(parse_calendar_time("2024-05-30 00:00", TimeShape::date).has_value());
-    CHECK(calendar_time_rule(TimeShape::seconds) == "is not a real time 'YYYY-MM-DD HH:MM:SS' from 1990-01-01 to 2099-12-31");
+    CHECK(calendar_time_rule(TimeShape::seconds)
+          == "is not a real time 'YYYY-MM-DD HH:MM:SS' from 1990-01-01 to 2099-12-31");
 }

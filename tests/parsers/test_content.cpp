@@ -20,7 +20,7 @@ std::string content_of(std::string_view body)
 {
     const std::string page = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>"
                              "<div id=\"newsct_article\"><article id=\"dic_area\">"
-        + std::string(body) + "</article></div></body></html>";
+                             + std::string(body) + "</article></div></body></html>";
     auto doc = parse_html(page);
     REQUIRE(doc);
     const xmlNode* area = select_first(root_element(doc->get()), "//*[@id='dic_area']");
@@ -112,7 +112,10 @@ TEST_CASE("parsers::is_valid_utf8 agrees with the decoder on every short sequenc
 TEST_CASE("parsers::to_valid_utf8")
 {
     CHECK(to_valid_utf8("한글 ok") == "한글 ok");
-    CHECK(to_valid_utf8("a\xff" "b") == "a\uFFFD" "b");
+    CHECK(to_valid_utf8("a\xff"
+                        "b")
+          == "a\uFFFD"
+             "b");
     CHECK(to_valid_utf8("\xea\xb0") == "\uFFFD\uFFFD"); // truncated: one replacement per byte
     CHECK(is_valid_utf8(to_valid_utf8("\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80")));
 }
@@ -135,8 +138,7 @@ TEST_CASE("parsers::article_content")
     {
         CHECK(content_of("앞<p>문단</p>뒤<div>블록<div>안쪽</div>끝</div>")
               == "앞\n\n문단\n\n뒤\n\n블록\n\n안쪽\n\n끝");
-        CHECK(content_of("<ul><li>하나</li><li>둘</li></ul><ol><li>셋</li></ol>")
-              == "하나\n\n둘\n\n셋");
+        CHECK(content_of("<ul><li>하나</li><li>둘</li></ul><ol><li>셋</li></ol>") == "하나\n\n둘\n\n셋");
         CHECK(content_of("<h2>소제목</h2>본문<h3>셋</h3><h4>넷</h4><blockquote>인용</blockquote>")
               == "소제목\n\n본문\n\n셋\n\n넷\n\n인용");
         CHECK(content_of("<table><tr><td>표</td></tr></table>뒤") == "표\n\n뒤");
@@ -161,8 +163,7 @@ TEST_CASE("parsers::article_content")
 
     SUBCASE("no-break, zero-width and other Unicode spaces are spaces")
     {
-        CHECK(content_of("a&nbsp;&nbsp;b&#8203;&#8203;c&#x3000;d&#xFEFF;e&#x200C; f&#x200D;g")
-              == "a b c d e f g");
+        CHECK(content_of("a&nbsp;&nbsp;b&#8203;&#8203;c&#x3000;d&#xFEFF;e&#x200C; f&#x200D;g") == "a b c d e f g");
         CHECK(content_of("&nbsp; 앞뒤 공백 &#8203;<br>&nbsp;둘째\t\t줄 &nbsp;") == "앞뒤 공백\n둘째 줄");
     }
 
@@ -187,7 +188,8 @@ TEST_CASE("parsers::article_content")
         // Without a caption; a bare image; src when there is no data-src.
         CHECK(content_of("<span class=\"end_photo_org\"><img data-src=\"https://img/2.jpg\"></span>본문")
               == "![](https://img/2.jpg)\n\n본문");
-        CHECK(content_of("앞 문장<img src=\"https://img/3.jpg\">뒤 문장") == "앞 문장\n\n![](https://img/3.jpg)\n\n뒤 문장");
+        CHECK(content_of("앞 문장<img src=\"https://img/3.jpg\">뒤 문장")
+              == "앞 문장\n\n![](https://img/3.jpg)\n\n뒤 문장");
         // An image without an address is no photo; an inline placeholder is no address.
         CHECK(content_of("가<img alt=\"x\">나") == "가나");
         CHECK(content_of("가<img data-src=\" \" src=\"data:image/gif;base64,R0lGOD\">나") == "가나");
@@ -239,10 +241,10 @@ TEST_CASE("parsers::article_content")
 
     SUBCASE("never two blank lines in a row, no blank lines around the content")
     {
-        const auto content = content_of(
-            "<div></div><p> </p><br><br>가<br><br><br><br><p></p><div><br><br><div> </div></div>"
-            "<span class=\"end_photo_org\"><img data-src=\"https://img/8.jpg\"></span><br><br><br>"
-            "<p>나<br></p><br> &nbsp; <br><div>&#8203;</div>");
+        const auto content =
+            content_of("<div></div><p> </p><br><br>가<br><br><br><br><p></p><div><br><br><div> </div></div>"
+                       "<span class=\"end_photo_org\"><img data-src=\"https://img/8.jpg\"></span><br><br><br>"
+                       "<p>나<br></p><br> &nbsp; <br><div>&#8203;</div>");
         CHECK(content == "가\n\n![](https://img/8.jpg)\n\n나");
         check_layout(content);
     }

@@ -27,7 +27,8 @@ constexpr std::string_view k_jsession_url =
 
 std::string lsd_page()
 {
-    return sillok::test::read_file(sillok::test::fixtures_dir() / "naver" / "list" / "legacy_LSD_100_20260530.cp949.html");
+    return sillok::test::read_file(sillok::test::fixtures_dir() / "naver" / "list"
+                                   / "legacy_LSD_100_20260530.cp949.html");
 }
 
 Listing listing_of(std::string_view body, std::string_view url)
@@ -63,11 +64,11 @@ const std::vector<std::string> k_politics_subsections = {"100/264", "100/265", "
 TEST_CASE("parsers::parse_listing on the 2026 per-date list")
 {
     const auto page = lsd_page();
-    const std::vector<std::string> listed = {
-        "421_0008974833", "003_0013977026", "003_0013977021", "003_0013977016", "003_0013977022",
-        "003_0013977020", "003_0013977019", "003_0013977018", "003_0013977017", "003_0013977015",
-        "003_0013977014", "421_0008974831", "001_0016108781", "001_0016108780", "119_0003096042",
-        "656_0000177678", "021_0002794515", "469_0000933547", "047_0002517678", "656_0000177677"};
+    const std::vector<std::string> listed = {"421_0008974833", "003_0013977026", "003_0013977021", "003_0013977016",
+                                             "003_0013977022", "003_0013977020", "003_0013977019", "003_0013977018",
+                                             "003_0013977017", "003_0013977015", "003_0013977014", "421_0008974831",
+                                             "001_0016108781", "001_0016108780", "119_0003096042", "656_0000177678",
+                                             "021_0002794515", "469_0000933547", "047_0002517678", "656_0000177677"};
 
     // The same bytes are the same listing whatever path they were served from: the content,
     // not the URL, says it is a per-date list.
@@ -116,7 +117,8 @@ TEST_CASE("parsers::parse_listing silent answers of the paging endpoint are type
     CHECK(kind(R"({"result":"ok"})") == ListingErrorKind::missing_component);
     CHECK(kind("{}") == ListingErrorKind::missing_component);
     // The same JSON served at another path is still read as the endpoint's answer.
-    auto elsewhere = parse_listing(R"({"renderedComponent":{"X":""}})", "https://news.naver.com/breakingnews/section/100/264");
+    auto elsewhere =
+        parse_listing(R"({"renderedComponent":{"X":""}})", "https://news.naver.com/breakingnews/section/100/264");
     REQUIRE_FALSE(elsewhere.has_value());
     CHECK(elsewhere.error().kind == ListingErrorKind::empty_shell);
 }
@@ -126,9 +128,10 @@ TEST_CASE("parsers::parse_url print-edition links")
     auto ref = parse_url("https://n.news.naver.com/article/newspaper/023/0003979271?date=20260530");
     REQUIRE(ref.has_value());
     CHECK(ref->id() == "023_0003979271");
-    auto page = listing_of("<html><body><a href=\"https://n.news.naver.com/article/newspaper/001/0016108781?date=20260530\">"
-                           "x</a></body></html>",
-                           "https://news.naver.com/main/list.naver?mode=LPOD&mid=sec&oid=001&date=20260530&page=1");
+    auto page =
+        listing_of("<html><body><a href=\"https://n.news.naver.com/article/newspaper/001/0016108781?date=20260530\">"
+                   "x</a></body></html>",
+                   "https://news.naver.com/main/list.naver?mode=LPOD&mid=sec&oid=001&date=20260530&page=1");
     CHECK(ids(page.refs) == std::vector<std::string>{"001_0016108781"});
     CHECK(is_sports_or_entertainment_host("game.naver.com"));
 }

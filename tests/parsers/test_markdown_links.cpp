@@ -17,7 +17,7 @@ std::string content_of(std::string_view body)
 {
     const std::string page = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>"
                              "<article id=\"dic_area\">"
-        + std::string(body) + "</article></body></html>";
+                             + std::string(body) + "</article></body></html>";
     auto doc = parse_html(page);
     REQUIRE(doc);
     REQUIRE(*doc);
@@ -40,7 +40,8 @@ TEST_CASE("parsers::article_content writes image addresses that stay one link")
     }
     SUBCASE("angle brackets and quotes are encoded")
     {
-        auto content = content_of("<span class=\"end_photo_org\"><img src=\"https://img.example/&lt;b&gt;&quot;.jpg\"></span>");
+        auto content =
+            content_of("<span class=\"end_photo_org\"><img src=\"https://img.example/&lt;b&gt;&quot;.jpg\"></span>");
         CHECK(content == "![](https://img.example/%3Cb%3E%22.jpg)");
     }
     SUBCASE("only http and https images are written")

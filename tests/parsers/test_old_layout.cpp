@@ -3,7 +3,6 @@
 // decoded and white space collapsed. Malformed variations are those files with one line
 // changed.
 #include "parsers/old_layout.hpp"
-
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -49,13 +48,20 @@ struct Expected {
 // Titles with &quot;, &#x27;, &amp; and none; authors from one line, from the page's tabs and
 // line breaks, with several bylines, with &#x3D;.
 constexpr Expected k_expected[] = {
-    {"001_0015827487.md", "[美 마두로 축출] 간담 서늘할 김정은…'핵 집착' 더 커질듯", "연합뉴스", "전명훈(id@yna.co.kr)"},
-    {"003_0013681364.md", "'KT 불법 결제' 군부대 유실 인증서 사용…13명 검거·상선 수배", "뉴시스", "양효원 기자(hyo@newsis.com)"},
-    {"008_0005297588.md", "LGU+ \"연말연시 통신 품질 24시간 집중 모니터링\"", "머니투데이", "윤지혜 기자 (yoonjie@mt.co.kr)"},
-    {"014_0005455242.md", "\"20년 지역사랑 인정받았다\"…㈜선양소주, ‘7년 연속’ 지역사회공헌 기업 선정", "파이낸셜뉴스", "김원준 기자 (kwj5797@fnnews.com)"},
-    {"052_0002293337.md", "이준석 \"이혜훈 배신자 낙인 무의미...보수진영 와신상담할 때\"", "YTN", "박정현(miaint3120@ytn.co.kr)"},
-    {"437_0000471121.md", "김병기 \"원내대표 직 사퇴…이재명 정부 걸림돌 될 수 없어\"", "JTBC", "김천 기자 (kim.cheon@jtbc.co.kr)"},
-    {"417_0001121888.md", "쿠우쿠우, 나트랑 매장 오픈 앞두고 '글로벌 크리에이터' 모집", "머니S", "황정원 기자 (jwhwang@mt.co.kr)"},
+    {"001_0015827487.md", "[美 마두로 축출] 간담 서늘할 김정은…'핵 집착' 더 커질듯", "연합뉴스",
+     "전명훈(id@yna.co.kr)"},
+    {"003_0013681364.md", "'KT 불법 결제' 군부대 유실 인증서 사용…13명 검거·상선 수배", "뉴시스",
+     "양효원 기자(hyo@newsis.com)"},
+    {"008_0005297588.md", "LGU+ \"연말연시 통신 품질 24시간 집중 모니터링\"", "머니투데이",
+     "윤지혜 기자 (yoonjie@mt.co.kr)"},
+    {"014_0005455242.md", "\"20년 지역사랑 인정받았다\"…㈜선양소주, ‘7년 연속’ 지역사회공헌 기업 선정", "파이낸셜뉴스",
+     "김원준 기자 (kwj5797@fnnews.com)"},
+    {"052_0002293337.md", "이준석 \"이혜훈 배신자 낙인 무의미...보수진영 와신상담할 때\"", "YTN",
+     "박정현(miaint3120@ytn.co.kr)"},
+    {"437_0000471121.md", "김병기 \"원내대표 직 사퇴…이재명 정부 걸림돌 될 수 없어\"", "JTBC",
+     "김천 기자 (kim.cheon@jtbc.co.kr)"},
+    {"417_0001121888.md", "쿠우쿠우, 나트랑 매장 오픈 앞두고 '글로벌 크리에이터' 모집", "머니S",
+     "황정원 기자 (jwhwang@mt.co.kr)"},
     {"077_0006854185.md", "Trump Netanyahu", "AP연합뉴스", "AB"},
     {"011_0004573987.md", "과기정통부, 새해 AI·양자 등 첨단 R&D에 8조 투자", nullptr, nullptr},
     {"648_0000043005.md", "[미주말]S&P500 어디까지 올라갈까요", nullptr, nullptr},
@@ -91,21 +97,15 @@ TEST_CASE("parsers::read_old_layout reads the seed example")
     CHECK(old.article.category == "");
     CHECK(old.article.publisher == "한국경제");
     CHECK(old.article.author == "박수빈 한경닷컴 기자 waterbean@hankyung.com");
-    SUBCASE("a publication time of 00:00 is a date")
-    {
-        CHECK(old.article.published_at == "2025-12-30");
-    }
-    SUBCASE("crawled_at was UTC; it becomes KST")
-    {
-        CHECK(old.crawled_at == "2025-12-30T15:09:55+09:00");
-    }
+    SUBCASE("a publication time of 00:00 is a date") { CHECK(old.article.published_at == "2025-12-30"); }
+    SUBCASE("crawled_at was UTC; it becomes KST") { CHECK(old.crawled_at == "2025-12-30T15:09:55+09:00"); }
     CHECK(old.old_content_hash == "ee574a5bea5b0a95af1977adcaed3c6c4b6bea51002a460711ca72b976a4bb9b");
     CHECK_FALSE(old.article.modified_at.has_value());
     CHECK_FALSE(old.article.original_url.has_value());
     SUBCASE("the content: entities decoded, glued text kept, &, <, > escaped for the body")
     {
-        CHECK(old.article.content.starts_with(
-            "'독자 AI 파운데이션 모델' 1차 발표회 개최다음 달 중 1차 단계 평가 진행 후 결과 발표\n\n'국가대표' 인공지능(AI)"));
+        CHECK(old.article.content.starts_with("'독자 AI 파운데이션 모델' 1차 발표회 개최다음 달 중 1차 단계 평가 진행 "
+                                              "후 결과 발표\n\n'국가대표' 인공지능(AI)"));
         CHECK(old.article.content.find("가졌다.과학기술정보통신부와") != std::string::npos);
         CHECK(old.article.content.find("&#x27;") == std::string::npos);
         CHECK(old.article.content.find("&quot;") == std::string::npos);
@@ -168,8 +168,8 @@ TEST_CASE("parsers::read_old_layout times and categories by hand")
     }
     SUBCASE("a publication time other than 00:00 is kept, in KST")
     {
-        auto text = replaced(old_file("077_0006854185.md"), "published_at: 2025-12-30 00:00",
-                             "published_at: 2025-12-30 14:05");
+        auto text =
+            replaced(old_file("077_0006854185.md"), "published_at: 2025-12-30 00:00", "published_at: 2025-12-30 14:05");
         CHECK(read_ok(text).article.published_at == "2025-12-30T14:05:00+09:00");
     }
 }
@@ -194,8 +194,14 @@ TEST_CASE("parsers::read_old_layout refuses what is not the old layout")
         refused(replaced(good, "url: https://n.news.naver.com/mnews/article/077/0006854185",
                          "url: https://n.news.naver.com/mnews/article/077/0006854186"));
     }
-    SUBCASE("a bad time") { CHECK(refused(replaced(good, "crawled_at: 2025-12-29 21:02:10", "crawled_at: yesterday")).line == 12); }
-    SUBCASE("a bad date") { refused(replaced(good, "published_at: 2025-12-30 00:00", "published_at: 2025-13-30 00:00")); }
+    SUBCASE("a bad time")
+    {
+        CHECK(refused(replaced(good, "crawled_at: 2025-12-29 21:02:10", "crawled_at: yesterday")).line == 12);
+    }
+    SUBCASE("a bad date")
+    {
+        refused(replaced(good, "published_at: 2025-12-30 00:00", "published_at: 2025-13-30 00:00"));
+    }
     SUBCASE("a short content_hash") { refused(replaced(good, "content_hash: ", "content_hash: 0")); }
     SUBCASE("an unquoted title") { refused(replaced(good, "title: \"Trump Netanyahu\"", "title: Trump Netanyahu")); }
     SUBCASE("no footer") { refused(good.substr(0, good.rfind("\n\n---\n"))); }
@@ -210,8 +216,8 @@ TEST_CASE("parsers::read_old_layout refuses what is not the old layout")
 
 TEST_CASE("parsers::decode_entities")
 {
-    CHECK(decode_entities("&#x27;a&#x27; &quot;b&quot; &#x3D; &amp;lt; &lt;p&gt; &#54620;&#xAE00;") ==
-          "'a' \"b\" = &lt; <p> 한글");
+    CHECK(decode_entities("&#x27;a&#x27; &quot;b&quot; &#x3D; &amp;lt; &lt;p&gt; &#54620;&#xAE00;")
+          == "'a' \"b\" = &lt; <p> 한글");
     CHECK(decode_entities("no entities <b> here") == "no entities <b> here");
     CHECK(decode_entities("a raw <b> stays & &amp; goes") == "a raw <b> stays & & goes");
     CHECK(decode_entities("line one &amp;\n\nline two") == "line one &\n\nline two");
@@ -230,7 +236,13 @@ const std::string k_tab_before_published_at =
     "publisher: 코리아헤럴드\n"
     "author: \n"
     "\t\t\n"
-    "\t\t\tJo\x18" "He-rim herim@hera\x02" "\x02" "\x02" "\x02" "\x02" "ldcorp.com\n"
+    "\t\t\tJo\x18"
+    "He-rim herim@hera\x02"
+    "\x02"
+    "\x02"
+    "\x02"
+    "\x02"
+    "ldcorp.com\n"
     "\t\t\n"
     "\t\n"
     "published_at: \t026-01-02 00:00\n"
@@ -247,7 +259,9 @@ const std::string k_tab_before_published_at =
     "\n"
     "---\n"
     "\n"
-    "Samseng Electronics co-CEOed \x01" "A26 New Year&#x27;s messages tailoreghli'ghting the succe p work,&quot; he said. &quot;By using AIrategies this month.\n"
+    "Samseng Electronics co-CEOed \x01"
+    "A26 New Year&#x27;s messages tailoreghli'ghting the succe p work,&quot; he said. &quot;By using AIrategies this "
+    "month.\n"
     "\n"
     "---\n"
     "\n"
@@ -265,8 +279,8 @@ TEST_CASE("parsers::read_old_layout regression: a time with white space in a dig
           == "published_at '\\x09026-01-02 00:00' is not a real time 'YYYY-MM-DD HH:MM' from 1990-01-01 to 2099-12-31");
     SUBCASE("the same file with a real time is read, its fields collapsed")
     {
-        auto fixed = read_ok(replaced(k_tab_before_published_at, "published_at: \t026-01-02 00:00",
-                                      "published_at: 2026-01-02 00:00"));
+        auto fixed = read_ok(
+            replaced(k_tab_before_published_at, "published_at: \t026-01-02 00:00", "published_at: 2026-01-02 00:00"));
         CHECK(fixed.article.published_at == "2026-01-02");
         CHECK(fixed.crawled_at == "2026-01-02T16:45:54+09:00");
         // Its control characters (0x18, 0x02, 0x01) are dropped, as from a crawled page.
@@ -309,7 +323,9 @@ TEST_CASE("parsers::read_old_layout drops control characters from every text, en
     // the text, raw and as a character reference: what a crawl would never bring in.
     const auto good = old_file("077_0006854185.md");
     auto text = replaced(good, "title: \"Trump Netanyahu\"", "title: \"Trump\x1b[2J Netanyahu\x07\"");
-    text = replaced(text, "\t\t\tAB\n", "\t\t\tA\x1b]52;c;Zm9v\x07" "B\n");
+    text = replaced(text, "\t\t\tAB\n",
+                    "\t\t\tA\x1b]52;c;Zm9v\x07"
+                    "B\n");
     const auto body = text.find("\n\n---\n\n", text.find("**AP연합뉴스**")) + 7;
     text.insert(body, "\x1b[31mred&#27;[0m ");
     auto old = read_ok(text);
@@ -331,6 +347,7 @@ TEST_CASE("parsers::read_old_layout refuses a publication day after the crawl's 
     CHECK(old.error().message
           == "published_at '2025-12-31 00:00' is later than the day of crawled_at (2025-12-30T06:02:10+09:00)");
     // The same day, at any time, is the old crawler's own rounding.
-    CHECK(read_ok(replaced(good, "published_at: 2025-12-30 00:00", "published_at: 2025-12-30 23:59")).article.published_at
-          == "2025-12-30T23:59:00+09:00");
+    CHECK(
+        read_ok(replaced(good, "published_at: 2025-12-30 00:00", "published_at: 2025-12-30 23:59")).article.published_at
+        == "2025-12-30T23:59:00+09:00");
 }

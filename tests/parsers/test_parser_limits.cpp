@@ -4,7 +4,6 @@
 #include "parsers/article.hpp"
 #include "parsers/html.hpp"
 #include "parsers/listing.hpp"
-
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -99,8 +98,8 @@ TEST_CASE("parsers::parse_article reads a page whole past libxml2's default limi
 
     SUBCASE("a body nested 100,000 levels deep is kept whole")
     {
-        auto article
-            = parse_article(with_body_wrapped(repeated("<div>", 100'000), repeated("</div>", 100'000)), k_url_003);
+        auto article =
+            parse_article(with_body_wrapped(repeated("<div>", 100'000), repeated("</div>", 100'000)), k_url_003);
         REQUIRE_MESSAGE(article.has_value(), article.error().message);
         CHECK(article->content == content);
     }
@@ -124,7 +123,8 @@ TEST_CASE("parsers: a page the HTML parser cannot read to its end is a typed err
 
     auto listing = saved_page("list/legacy_LSD_100_20260530.cp949.html");
     listing.insert(listing.size() / 2, "\xff\xff\xff");
-    auto listed = parse_listing(listing, "https://news.naver.com/main/list.naver?mode=LSD&mid=sec&sid1=100&date=20260530");
+    auto listed =
+        parse_listing(listing, "https://news.naver.com/main/list.naver?mode=LSD&mid=sec&sid1=100&date=20260530");
     REQUIRE_FALSE(listed.has_value());
     CHECK(listed.error().kind == ListingErrorKind::malformed);
 }

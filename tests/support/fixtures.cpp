@@ -2,10 +2,10 @@
 
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-#include <zlib.h>
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -23,8 +23,8 @@ fs::path fixtures_dir()
     const char* env = std::getenv("SILLOK_FIXTURES");
     fs::path dir = env != nullptr ? fs::path(env) : fs::path(SILLOK_FIXTURES_DIR);
     if (!fs::is_directory(dir / "naver" / "article")) {
-        FAIL("saved Naver pages not found at " << dir
-             << ": check out the project beside shared/ (as in CI) or set SILLOK_FIXTURES");
+        FAIL("saved Naver pages not found at "
+             << dir << ": check out the project beside shared/ (as in CI) or set SILLOK_FIXTURES");
     }
     return dir;
 }

@@ -35,7 +35,7 @@ struct SeenRequest {
 };
 
 class NaverStandIn {
-  public:
+public:
     using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
     // Generates the CA and server certificate, binds 127.0.0.1 on a free port and serves on
@@ -74,7 +74,7 @@ class NaverStandIn {
     bool sleep_unless_stopped(std::chrono::steady_clock::duration duration);
     [[nodiscard]] bool stopping() const { return m_stopping.load(); }
 
-  private:
+private:
     void route(const httplib::Request& request, httplib::Response& response);
     void serve();
 

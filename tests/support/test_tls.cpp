@@ -31,8 +31,6 @@ EvpPkey make_key()
     return key;
 }
 
-
-
 X509Cert make_certificate(const std::string& common_name, EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key,
                           const std::vector<Extension>& extensions)
 {
