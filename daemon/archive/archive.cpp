@@ -1,5 +1,7 @@
 #include "daemon/archive/archive.hpp"
 
+#include "daemon/util/numbers.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -74,13 +76,11 @@ bool writer_is_alive(const fs::path& temp)
 {
     auto name = temp.filename().string();
     auto dot = name.find('.');
-    pid_t pid = 0;
-    try {
-        pid = static_cast<pid_t>(std::stol(name.substr(0, dot)));
-    } catch (...) {
+    auto pid = parse_number<pid_t>(std::string_view(name).substr(0, dot));
+    if (!pid || *pid <= 0) {
         return false;
     }
-    return pid == ::getpid() || ::kill(pid, 0) == 0 || errno == EPERM;
+    return *pid == ::getpid() || ::kill(*pid, 0) == 0 || errno == EPERM;
 }
 
 // A write keeps its temp file for seconds: one older than this is left over whatever

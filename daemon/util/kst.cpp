@@ -1,5 +1,7 @@
 #include "daemon/util/kst.hpp"
 
+#include "daemon/util/numbers.hpp"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -34,13 +36,11 @@ WallClock::duration test_clock_offset()
     if (text == nullptr) {
         return {};
     }
-    int64_t seconds = 0;
-    const char* end = text + std::strlen(text);
-    auto [ptr, ec] = std::from_chars(text, end, seconds);
-    if (ec != std::errc{} || ptr != end) {
+    auto seconds = parse_number<int64_t>(text);
+    if (!seconds) {
         return {};
     }
-    return std::chrono::duration_cast<WallClock::duration>(std::chrono::seconds(seconds));
+    return std::chrono::duration_cast<WallClock::duration>(std::chrono::seconds(*seconds));
 }
 #endif
 
@@ -72,23 +72,28 @@ WallClock::time_point from_unix_ms(int64_t ms)
 
 std::optional<WallClock::time_point> parse_kst_iso(std::string_view text)
 {
-    int year = 0;
-    unsigned month = 0;
-    unsigned day = 0;
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
-    std::string copy(text.substr(0, 19));
-    if (text.size() < 19
-        || std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2d:%2d:%2d", &year, &month, &day, &hour, &minute, &second) != 6) {
+    // "YYYY-MM-DDThh:mm:ss", digits in their places; what follows (a fraction, the offset)
+    // is sillok's own +09:00.
+    if (text.size() < 19 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':') {
         return std::nullopt;
     }
-    std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
+    auto field = [&](size_t at, size_t length) { return parse_number<unsigned>(text.substr(at, length)); };
+    auto year = field(0, 4);
+    auto month = field(5, 2);
+    auto day = field(8, 2);
+    auto hour = field(11, 2);
+    auto minute = field(14, 2);
+    auto second = field(17, 2);
+    if (!year || !month || !day || !hour || !minute || !second || *hour > 23 || *minute > 59 || *second > 60) {
+        return std::nullopt;
+    }
+    std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(*year)}, std::chrono::month{*month},
+                                    std::chrono::day{*day}};
     if (!ymd.ok()) {
         return std::nullopt;
     }
-    auto local = std::chrono::sys_days{ymd} + std::chrono::hours(hour) + std::chrono::minutes(minute)
-                 + std::chrono::seconds(second);
+    auto local = std::chrono::sys_days{ymd} + std::chrono::hours(*hour) + std::chrono::minutes(*minute)
+                 + std::chrono::seconds(*second);
     return WallClock::time_point(local - std::chrono::hours(9));
 }
 
@@ -106,22 +111,23 @@ std::optional<std::chrono::year_month_day> parse_kst_date(std::string_view text,
     if (text == "yesterday") {
         return std::chrono::year_month_day{today - std::chrono::days(1)};
     }
-    if (text.starts_with("today-") && text.size() > 6 && text.size() <= 10
-        && text.substr(6).find_first_not_of("0123456789") == std::string_view::npos) {
-        return std::chrono::year_month_day{today - std::chrono::days(std::stoi(std::string(text.substr(6))))};
+    if (text.starts_with("today-") && text.size() <= 10) {
+        if (auto days = parse_number<unsigned>(text.substr(6))) {
+            return std::chrono::year_month_day{today - std::chrono::days(*days)};
+        }
+        return std::nullopt;
     }
     if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
         return std::nullopt;
     }
-    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-        if (text[i] < '0' || text[i] > '9') {
-            return std::nullopt;
-        }
+    auto year = parse_number<unsigned>(text.substr(0, 4));
+    auto month = parse_number<unsigned>(text.substr(5, 2));
+    auto day = parse_number<unsigned>(text.substr(8, 2));
+    if (!year || !month || !day) {
+        return std::nullopt;
     }
-    auto number = [&](size_t at, size_t length) { return std::stoi(std::string(text.substr(at, length))); };
-    std::chrono::year_month_day date{std::chrono::year{number(0, 4)},
-                                     std::chrono::month{static_cast<unsigned>(number(5, 2))},
-                                     std::chrono::day{static_cast<unsigned>(number(8, 2))}};
+    std::chrono::year_month_day date{std::chrono::year{static_cast<int>(*year)}, std::chrono::month{*month},
+                                     std::chrono::day{*day}};
     if (!date.ok()) {
         return std::nullopt;
     }

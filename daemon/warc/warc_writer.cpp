@@ -1,6 +1,7 @@
 #include "daemon/warc/warc_writer.hpp"
 
 #include "daemon/util/digest.hpp"
+#include "daemon/util/numbers.hpp"
 #include "daemon/warc/warc_reader.hpp"
 
 #include <fmt/format.h>
@@ -93,7 +94,7 @@ WarcWriter::WarcWriter(fs::path archive_root, uint64_t max_file_bytes)
 {
 #ifdef SILLOK_TEST_HOOKS
     if (const char* pause = std::getenv("SILLOK_TEST_WARC_PAUSE_MS")) {
-        m_test_pause = std::chrono::milliseconds(std::strtol(pause, nullptr, 10));
+        m_test_pause = std::chrono::milliseconds(parse_number<int64_t>(pause).value_or(0));
     }
 #endif
 }
