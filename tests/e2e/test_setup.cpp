@@ -26,12 +26,15 @@ const fs::path root = fs::path(SILLOK_E2E_DIR) / ".." / "..";
 const std::set<std::string> essential{"bash", "dash", "bsdutils", "coreutils", "gzip", "sed", "mawk", "findutils"};
 
 // What each program the tests run is installed by (Debian 12 package names).
+// clang-format off
 const std::map<std::string, std::string> program_package{
     {"bash", "bash"},        {"sh", "dash"},         {"env", "coreutils"}, {"timeout", "coreutils"},
     {"mktemp", "coreutils"}, {"script", "bsdutils"}, {"gzip", "gzip"},     {"python3", "python3"},
     {"wget", "wget"},        {"node", "nodejs"},     {"npm", "npm"},       {"systemd-analyze", "systemd"},
     {"mount", "mount"},      {"umount", "mount"},    {"sed", "sed"},       {"awk", "mawk"},
+    {"clang-format-16", "clang-format-16"},          {"git", "git"},
 };
+// clang-format on
 
 // Python modules the tests' scripts import: the standard library's come with python3.
 const std::map<std::string, std::string> module_package{
