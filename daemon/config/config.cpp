@@ -49,7 +49,13 @@ std::expected<void, std::string> read(const toml::table& table, std::string_view
     if (node == nullptr) {
         return {};
     }
-    if constexpr (std::is_same_v<T, double>) {
+    if constexpr (std::is_same_v<T, bool>) {
+        if (auto value = node->value<bool>(); value && node->is_boolean()) {
+            out = *value;
+            return {};
+        }
+        return std::unexpected(where(*node, key) + " must be true or false");
+    } else if constexpr (std::is_same_v<T, double>) {
         if (auto value = node->value<double>(); value && std::isfinite(*value)) {
             out = *value;
             return {};

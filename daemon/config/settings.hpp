@@ -18,7 +18,7 @@
 namespace sillok::daemon {
 
 // Where a setting's value lives in Config; its type follows.
-using SettingField = std::variant<double Config::*, int Config::*, int64_t Config::*, std::string Config::*,
+using SettingField = std::variant<bool Config::*, double Config::*, int Config::*, int64_t Config::*, std::string Config::*,
                                   std::filesystem::path Config::*, std::vector<std::string> Config::*,
                                   std::vector<int64_t> Config::*, WarcMode Config::*, DiscoveryOrder Config::*>;
 
