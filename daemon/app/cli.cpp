@@ -9,6 +9,7 @@
 #include "daemon/commands/crawl_command.hpp"
 #include "daemon/pipeline/crawl.hpp"
 #include "daemon/history/history_commands.hpp"
+#include "daemon/history/comments_view.hpp"
 #include "daemon/commands/import.hpp"
 #include "daemon/commands/reparse.hpp"
 #include "daemon/service/service.hpp"
@@ -184,7 +185,10 @@ int crawl_command(const Config& config, std::vector<std::string> urls, const std
     }
     ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
     Fetcher fetcher(fetch_options(config), *stores->politeness);
-    return run_crawl(pipeline, fetcher, refs, std::cout, &g_stop_requested, static_cast<unsigned>(config.workers));
+    const CommentsOptions comments{parse_comments_mode(config.comments).value_or(CommentsMode::off),
+                                   config.comments_author_ids, config.ledger_path()};
+    return run_crawl(pipeline, stores->archive, fetcher, refs, comments, std::cout, &g_stop_requested,
+                     static_cast<unsigned>(config.workers));
 }
 
 int status_command(const Config& config)
@@ -320,6 +324,12 @@ int sillok_main(int argc, char** argv)
     DiffCommand diff_command;
     auto* diff = add_diff_command(app, diff_command);
     add_storage_options(*diff, common);
+    std::string comments_article;
+    std::string comments_at;
+    auto* comments_cmd = app.add_subcommand("comments", "Print an article's readers' comments as threads");
+    comments_cmd->add_option("article", comments_article, "OID_AID (e.g. 015_0005230666) or article URL")->required();
+    comments_cmd->add_option("--at", comments_at, "As of this time (YYYY-MM-DDTHH:MM:SS, Korean time)");
+    add_storage_options(*comments_cmd, common);
     ExportCommand export_command;
     auto* export_cmd = add_export_command(app, export_command);
     add_storage_options(*export_cmd, common);
@@ -368,6 +378,7 @@ int sillok_main(int argc, char** argv)
         {verify, false, [&] { return verify_command(config, repair); }},
         {log, false, [&] { return run_log_command(log_command, config); }},
         {diff, false, [&] { return run_diff_command(diff_command, config); }},
+        {comments_cmd, false, [&] { return run_comments_view(config.ledger_path(), comments_article, comments_at, std::cout); }},
         {export_cmd, true, [&] { return run_export_command(export_command, config, &g_stop_requested); }},
         {crawl, true, [&] { return crawl_command(config, urls, url_file); }},
         {adopt, true, [&] { return run_adopt(config, adopt_request, std::cout, &g_stop_requested); }},
