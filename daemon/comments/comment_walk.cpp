@@ -55,13 +55,17 @@ std::string_view to_string(CommentsMode mode)
     return "off";
 }
 
-std::string comment_list_url(const parsers::ArticleRef& ref, int page_size, const std::optional<std::string>& next)
+std::string comment_list_url(const parsers::ArticleRef& ref, int page_size, const std::optional<std::string>& next,
+                             const std::optional<std::string>& parent)
 {
     std::string url = "https://" + std::string(k_comment_host)
                       + "/commentBox/cbox/web_naver_list_jsonp.json?ticket=news&pool=cbox5&lang=ko&country=KR"
                         "&objectId=news"
                       + ref.oid + "%2C" + ref.aid + "&pageSize=" + std::to_string(page_size)
                       + "&indexSize=10&listType=OBJECT&sort=NEW&includeAllStatus=true";
+    if (parent) {
+        url += "&parentCommentNo=" + query_escaped(*parent);
+    }
     if (next) {
         url += "&pageType=more&moreParam.direction=next&moreParam.next=" + query_escaped(*next);
     } else {
@@ -86,7 +90,11 @@ CommentWalk::CommentWalk(parsers::ArticleRef ref, CommentsMode mode, std::string
 FetchRequest CommentWalk::next_request(std::uint64_t tag) const
 {
     const int size = m_mode == CommentsMode::counts ? k_count_page_size : k_comment_page_size;
-    return FetchRequest{comment_list_url(m_ref, size, m_cursor), tag, comment_referer(m_ref)};
+    std::optional<std::string> parent;
+    if (m_parent) {
+        parent = m_parents[*m_parent].first;
+    }
+    return FetchRequest{comment_list_url(m_ref, size, m_cursor, parent), tag, comment_referer(m_ref)};
 }
 
 void CommentWalk::end(SnapshotOutcome outcome, std::string reason)
@@ -100,18 +108,58 @@ void CommentWalk::end(SnapshotOutcome outcome, std::string reason)
     }
 }
 
-// The pages have ended (for `why`): complete when they listed as many top-level comments as
-// the API's exposeCount says, incomplete otherwise.
-void CommentWalk::finish_walk(const std::string& url, std::string_view why)
+void CommentWalk::add_shortfall(std::string text)
 {
-    const std::int64_t expected = m_snapshot.totals ? m_snapshot.totals->expose : 0;
-    if (m_top_level >= expected) {
-        end(SnapshotOutcome::complete);
+    if (!m_shortfall.empty()) {
+        m_shortfall += "; ";
+    }
+    m_shortfall += text;
+}
+
+// The list's pages have ended: complete so far when they listed as many top-level comments
+// as the API's exposeCount says; then each comment's replies (mode all), whose pages end
+// the same way against the comment's replyAllCount.
+void CommentWalk::pages_ended(const std::string& url, std::string_view why)
+{
+    if (!m_parent) {
+        const std::int64_t expected = m_snapshot.totals ? m_snapshot.totals->expose : 0;
+        if (m_top_level < expected) {
+            add_shortfall(std::string(why) + " after " + std::to_string(m_top_level) + " comments where the count says "
+                          + std::to_string(expected) + " (" + parsers::quoted_for_message(url, 400) + ")");
+        }
+        std::set<std::string> parents;
+        for (const auto& comment : m_listed) {
+            if (comment.parent_no == comment.comment_no && comment.replies > 0
+                && parents.insert(comment.comment_no).second) {
+                m_parents.emplace_back(comment.comment_no, comment.replies);
+            }
+        }
+    } else {
+        const auto& [parent, expected] = m_parents[*m_parent];
+        if (m_replies_seen < expected) {
+            add_shortfall(std::string(why) + " after " + std::to_string(m_replies_seen) + " replies to " + parent
+                          + " where it says " + std::to_string(expected) + " ("
+                          + parsers::quoted_for_message(url, 400) + ")");
+        }
+    }
+    next_parent();
+}
+
+void CommentWalk::next_parent()
+{
+    const std::size_t next = m_parent ? *m_parent + 1 : 0;
+    m_cursor.reset();
+    m_replies_seen = 0;
+    if (m_mode != CommentsMode::all || next >= m_parents.size()) {
+        m_parent.reset();
+        if (m_shortfall.empty()) {
+            end(SnapshotOutcome::complete);
+        } else {
+            end(SnapshotOutcome::incomplete, m_shortfall);
+        }
         return;
     }
-    end(SnapshotOutcome::incomplete, std::string(why) + " after " + std::to_string(m_top_level)
-                                         + " comments where the count says " + std::to_string(expected) + " ("
-                                         + parsers::quoted_for_message(url, 400) + ")");
+    m_parent = next;
 }
 
 void CommentWalk::page_fetched(FetchResult&& result)
@@ -120,8 +168,17 @@ void CommentWalk::page_fetched(FetchResult&& result)
     const bool first = m_pages.empty();
     Page& page = m_pages.emplace_back(Page{std::move(result), {}});
     const auto fail_with = [&](std::string what) {
-        end(first ? SnapshotOutcome::failed : SnapshotOutcome::incomplete,
-            what + " (" + parsers::quoted_for_message(url, 400) + ")");
+        if (first) {
+            end(SnapshotOutcome::failed, what + " (" + parsers::quoted_for_message(url, 400) + ")");
+            return;
+        }
+        // A later page: what was listed stands, the snapshot is incomplete.
+        add_shortfall(what + " (" + parsers::quoted_for_message(url, 400) + ")");
+        if (m_parent) {
+            next_parent();
+        } else {
+            end(SnapshotOutcome::incomplete, m_shortfall);
+        }
     };
     if (page.fetched.error) {
         fail_with("fetch " + std::string(to_string(page.fetched.error->kind)) + ": " + page.fetched.error->message);
@@ -144,13 +201,15 @@ void CommentWalk::page_fetched(FetchResult&& result)
             ++fresh;
             if (comment.parent_no == comment.comment_no) {
                 ++m_top_level;
+            } else if (m_parent && comment.parent_no == m_parents[*m_parent].first) {
+                ++m_replies_seen;
             }
         }
         if (m_mode == CommentsMode::all) {
             m_listed.push_back(std::move(comment));
         }
     }
-    if (!parsed->open()) {
+    if (!m_parent && !parsed->open()) {
         end(SnapshotOutcome::closed);
         return;
     }
@@ -160,11 +219,11 @@ void CommentWalk::page_fetched(FetchResult&& result)
     }
     const auto served = parsed->comments.size();
     if (served == 0 || served < static_cast<std::size_t>(k_comment_page_size) || !parsed->next) {
-        finish_walk(url, "the pages ended");
+        pages_ended(url, "the pages ended");
         return;
     }
     if (parsed->next == m_cursor || fresh == 0) {
-        finish_walk(url, "the cursor did not move");
+        pages_ended(url, "the cursor did not move");
         return;
     }
     if (m_snapshot.pages >= k_max_comment_pages) {

@@ -35,8 +35,10 @@ inline constexpr std::int64_t k_max_comment_pages = 10000;
 // The list request: ticket=news, pool=cbox5, lang=ko, country=KR, objectId=news{oid},{aid}
 // (the comma as %2C), pageSize, sort=NEW, includeAllStatus=true (deleted comments listed
 // too); after the first page pageType=more&moreParam.direction=next&moreParam.next=CURSOR.
+// With parent, the replies to that comment (parentCommentNo=, as public scrapers list them).
 std::string comment_list_url(const parsers::ArticleRef& ref, int page_size,
-                             const std::optional<std::string>& next = std::nullopt);
+                             const std::optional<std::string>& next = std::nullopt,
+                             const std::optional<std::string>& parent = std::nullopt);
 // The Referer the API expects: the article's own page.
 std::string comment_referer(const parsers::ArticleRef& ref);
 
@@ -64,7 +66,11 @@ public:
 
 private:
     void end(SnapshotOutcome outcome, std::string reason = {});
-    void finish_walk(const std::string& url, std::string_view why);
+    // The pages of the list (or of the current parent's replies) have ended, for `why`.
+    void pages_ended(const std::string& url, std::string_view why);
+    // The next parent whose replies are to be walked, or the end of the walk.
+    void next_parent();
+    void add_shortfall(std::string text);
 
     parsers::ArticleRef m_ref;
     CommentsMode m_mode;
@@ -73,6 +79,12 @@ private:
     std::vector<parsers::Comment> m_listed;
     std::set<std::string> m_numbers;
     std::int64_t m_top_level = 0; // distinct top-level comments listed
+    // The replies phase (mode all): the comments with replies, the one walked now, how many
+    // replies it has listed so far.
+    std::vector<std::pair<std::string, std::int64_t>> m_parents;
+    std::optional<std::size_t> m_parent;
+    std::int64_t m_replies_seen = 0;
+    std::string m_shortfall; // why the snapshot is incomplete, when it is
     std::vector<Page> m_pages;
     bool m_done = false;
 };

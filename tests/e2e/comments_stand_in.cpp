@@ -109,12 +109,19 @@ void CommentsStandIn::answer(const httplib::Request& request, httplib::Response&
         if (request.has_param("moreParam.next")) {
             first = std::stoul(request.get_param_value("moreParam.next").substr(1)) + 1;
         }
-        const std::size_t available = std::min(board.items.size(), board.served_limit);
+        static const std::vector<nlohmann::json> k_none;
+        const std::vector<nlohmann::json>* listed = &board.items;
+        if (request.has_param("parentCommentNo")) {
+            const auto replies = board.replies.find(request.get_param_value("parentCommentNo"));
+            listed = replies == board.replies.end() ? &k_none : &replies->second;
+        }
+        const auto& items = *listed;
+        const std::size_t available = std::min(items.size(), board.served_limit);
         const std::size_t last = std::min(available, first + size); // one past
         auto& result = answer["result"];
         result["commentList"] = nlohmann::json::array();
         for (std::size_t i = first; i < last; ++i) {
-            result["commentList"].push_back(board.items[i]);
+            result["commentList"].push_back(items[i]);
         }
         std::int64_t top = 0;
         for (const auto& item : board.items) {
@@ -127,7 +134,7 @@ void CommentsStandIn::answer(const httplib::Request& request, httplib::Response&
                            {"blindReplyByUser", 0}, {"total", claimed + replies}};
         const std::string prev = cursor_of(first);
         const std::string next = cursor_of(last == 0 ? 0 : last - 1);
-        result["morePage"] = {{"prev", prev}, {"next", next}, {"start", prev}, {"end", cursor_of(available - 1)}};
+        result["morePage"] = {{"prev", prev}, {"next", next}, {"start", prev}, {"end", cursor_of(available == 0 ? 0 : available - 1)}};
         result["exposureConfig"] = {{"reason", nullptr}, {"status", board.status}};
         if (first > 0 && board.later_pages_delay.count() > 0) {
             const auto delay = board.later_pages_delay;

@@ -20,6 +20,8 @@ namespace sillok::test {
 
 struct CommentBoard {
     std::vector<nlohmann::json> items; // newest first, as the API lists them
+    // The replies to a comment (by its number), listed for parentCommentNo=, newest first.
+    std::map<std::string, std::vector<nlohmann::json>> replies;
     std::string status = "COMMENT_ON"; // exposureConfig.status
     bool refuse = false;               // success false, code "3999"
     // count.comment and exposeCount claimed; default: the top-level items.

@@ -112,6 +112,19 @@ std::string sha256_of(const fs::path& file)
     return result.out.substr(0, 64);
 }
 
+// n replies to `parent`, newest first, made of the saved items: numbers 8000000000000000{base+i}.
+std::vector<nlohmann::json> replies_to(const std::string& parent, std::size_t n, std::size_t base,
+                                       const std::string& newest)
+{
+    auto items = saved_comment_items(n, newest);
+    for (std::size_t i = 0; i < n; ++i) {
+        items[i]["commentNo"] = std::to_string(800000000000000000ULL + base + i);
+        items[i]["parentCommentNo"] = parent;
+        items[i]["replyLevel"] = 2;
+    }
+    return items;
+}
+
 constexpr const char* k_id = "003_0012577249";
 const std::string k_newest = "2024-05-30T18:00:00";
 
@@ -130,6 +143,11 @@ TEST_CASE("e2e::comments all: every page walked by the cursor, the file beside t
     // The newest item is a reply to item 100 (a comment posted 100 minutes earlier).
     board.items[0]["parentCommentNo"] = saved_comment_number(100);
     board.items[0]["replyLevel"] = 2;
+    // Replies beyond the list: 3 to item 50 (one page), 150 to item 60 (two pages).
+    board.items[50]["replyAllCount"] = 3;
+    board.replies[saved_comment_number(50)] = replies_to(saved_comment_number(50), 3, 0, "2024-05-30T17:40:00");
+    board.items[60]["replyAllCount"] = 150;
+    board.replies[saved_comment_number(60)] = replies_to(saved_comment_number(60), 150, 100, "2024-05-30T17:59:00");
     api.set("003", "0012577249", board);
 
     ScratchDir scratch;
@@ -140,7 +158,7 @@ TEST_CASE("e2e::comments all: every page walked by the cursor, the file beside t
     REQUIRE(first.comments.contains(k_id));
     const auto& line = first.comments.at(k_id);
     CHECK(line.outcome == "complete");
-    CHECK(line.listed == "250");
+    CHECK(line.listed == "403");
     CHECK(line.file == "2024/05/30/003_0012577249.comments.jsonl");
 
     // Three pages of 100, each with the article as Referer, the next after the last served.
@@ -150,7 +168,7 @@ TEST_CASE("e2e::comments all: every page walked by the cursor, the file beside t
             pages.push_back(request);
         }
     }
-    REQUIRE(pages.size() == 3);
+    REQUIRE(pages.size() == 6);
     for (const auto& page : pages) {
         CHECK(page.headers.at("referer") == canonical_url("003", "0012577249"));
         CHECK(page.query.find("objectId=news003%2C0012577249") != std::string::npos);
@@ -160,37 +178,51 @@ TEST_CASE("e2e::comments all: every page walked by the cursor, the file beside t
     CHECK(pages[0].query.find("moreParam.next") == std::string::npos);
     CHECK(pages[1].query.find("pageType=more&moreParam.direction=next&moreParam.next=c99") != std::string::npos);
     CHECK(pages[2].query.find("moreParam.next=c199") != std::string::npos);
+    // Then the replies of each comment that has some, by parentCommentNo, paged the same way.
+    CHECK(pages[3].query.find("parentCommentNo=" + saved_comment_number(50)) != std::string::npos);
+    CHECK(pages[3].query.find("moreParam.next") == std::string::npos);
+    CHECK(pages[4].query.find("parentCommentNo=" + saved_comment_number(60)) != std::string::npos);
+    CHECK(pages[5].query.find("parentCommentNo=" + saved_comment_number(60) + "&pageType=more"
+                              "&moreParam.direction=next&moreParam.next=c99") != std::string::npos);
 
     // The file: oldest first, the reply right after its parent, numbers exactly as served.
     const auto file = archive / line.file;
     auto rows = jsonl(file);
-    REQUIRE(rows.size() == 250);
+    REQUIRE(rows.size() == 403);
     CHECK(rows[0]["comment_no"] == saved_comment_number(249));
     CHECK(rows[0]["posted_at"] == "2024-05-30T13:51:00+09:00");
-    std::size_t parent_at = 0;
+    std::map<std::string, std::size_t> at;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         CHECK(rows[i]["comment_no"].is_string());
         CHECK(rows[i].size() == 12);
-        if (rows[i]["comment_no"] == saved_comment_number(100)) {
-            parent_at = i;
-        }
+        at[rows[i]["comment_no"]] = i;
     }
+    const auto parent_at = at.at(saved_comment_number(100));
     CHECK(rows[parent_at + 1]["comment_no"] == saved_comment_number(0));
     CHECK(rows[parent_at + 1]["parent_no"] == saved_comment_number(100));
+    // Item 50's replies follow it, oldest first; item 60's 150 likewise.
+    const auto fifty = at.at(saved_comment_number(50));
+    CHECK(rows[fifty + 1]["comment_no"] == "800000000000000002");
+    CHECK(rows[fifty + 2]["comment_no"] == "800000000000000001");
+    CHECK(rows[fifty + 3]["comment_no"] == "800000000000000000");
+    CHECK(rows[fifty + 3]["parent_no"] == saved_comment_number(50));
+    const auto sixty = at.at(saved_comment_number(60));
+    CHECK(rows[sixty + 1]["comment_no"] == "800000000000000249");
+    CHECK(rows[sixty + 150]["comment_no"] == "800000000000000100");
     bool number_form = false;
     for (const auto& row : rows) {
         number_form = number_form || row["comment_no"] == "750015397515748651";
     }
     CHECK(number_form);
-    CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_snapshots WHERE outcome = 'complete' AND pages = 3"
-                               " AND comments_seen = 250 AND count_comment = 249 AND file_sha256 = ?",
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_snapshots WHERE outcome = 'complete' AND pages = 6"
+                               " AND comments_seen = 403 AND count_comment = 249 AND file_sha256 = ?",
                        {sha256_of(file)}) == 1);
-    CHECK(ledger_count(ledger, "SELECT count(*) FROM comments") == 250);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM comments") == 403);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM comments WHERE author_id IS NOT NULL") == 0);
-    CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_versions") == 250);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_versions") == 403);
     // Every page listed new comments: each answer is kept in WARC (warc = "versions").
     CHECK(ledger_count(ledger, "SELECT count(*) FROM fetches WHERE url LIKE 'https://apis.naver.com/%'"
-                               " AND warc_file IS NOT NULL") == 3);
+                               " AND warc_file IS NOT NULL") == 6);
     const std::string first_taken = ledger_text(ledger, "SELECT taken_at FROM comment_snapshots");
 
     // Between two snapshots: item 10 deleted, item 20 hidden by the cleanbot, item 30 edited.
@@ -204,7 +236,7 @@ TEST_CASE("e2e::comments all: every page walked by the cursor, the file beside t
     auto second = crawl_comments(server, archive, {k_id}, "all");
     CHECK(second.result.exit_code == 0);
     CHECK(second.comments.at(k_id).outcome == "complete");
-    CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_versions") == 253);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_versions") == 406);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM comments WHERE state = 'deleted' AND comment_no = ?",
                        {saved_comment_number(10)}) == 1);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM comments WHERE state = 'hidden' AND comment_no = ?",
@@ -212,11 +244,11 @@ TEST_CASE("e2e::comments all: every page walked by the cursor, the file beside t
     CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_versions v JOIN comments c ON c.id = v.comment_id"
                                " WHERE c.comment_no = ? AND v.version = 2 AND v.text = '고쳐 쓴 댓글'",
                        {saved_comment_number(30)}) == 1);
-    // Only the first page changed: the other two answers are not kept again.
+    // Only the first page changed: the other five answers are not kept again.
     CHECK(ledger_count(ledger, "SELECT count(*) FROM fetches WHERE url LIKE 'https://apis.naver.com/%'"
-                               " AND warc_file IS NOT NULL") == 4);
+                               " AND warc_file IS NOT NULL") == 7);
     rows = jsonl(file);
-    REQUIRE(rows.size() == 250);
+    REQUIRE(rows.size() == 403);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_snapshots WHERE file_sha256 = ?", {sha256_of(file)}) ==
           1);
 
@@ -277,6 +309,8 @@ TEST_CASE("e2e::comments: a refusal, pages that end before the count and closed 
     CommentBoard short_pages;
     short_pages.items = saved_comment_items(150, k_newest);
     short_pages.claimed = 500;
+    short_pages.items[3]["replyAllCount"] = 5; // says 5 replies, lists 2
+    short_pages.replies[saved_comment_number(3)] = replies_to(saved_comment_number(3), 2, 0, "2024-05-30T17:58:00");
     api.set("421", "0008770777", short_pages);
     CommentBoard closed;
     closed.items = saved_comment_items(3, k_newest);
@@ -295,17 +329,19 @@ TEST_CASE("e2e::comments: a refusal, pages that end before the count and closed 
     CHECK(failed.reason.find("https://apis.naver.com/commentBox/cbox/web_naver_list_jsonp.json?") != std::string::npos);
     const auto& incomplete = run.comments.at("421_0008770777");
     CHECK(incomplete.outcome == "incomplete");
-    CHECK(incomplete.listed == "150");
+    CHECK(incomplete.listed == "152");
     CHECK(incomplete.reason.find("count says 500") != std::string::npos);
+    CHECK(incomplete.reason.find("2 replies to " + saved_comment_number(3) + " where it says 5") !=
+          std::string::npos);
     CHECK(incomplete.reason.find("moreParam.next=c99") != std::string::npos);
     CHECK(run.result.err.find("018_0005316196") != std::string::npos); // logged too
     const auto ledger = archive / "ledger.sqlite3";
     CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_snapshots WHERE outcome = 'failed' AND reason LIKE"
                                " '%apis.naver.com%'") == 1);
-    CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_snapshots WHERE outcome = 'incomplete' AND pages = 2")
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_snapshots WHERE outcome = 'incomplete' AND pages = 3")
           == 1);
     CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_snapshots WHERE outcome = 'closed'"
                                " AND exposure = 'COMMENT_OFF'") == 1);
     // The incomplete walk's comments are kept all the same.
-    CHECK(ledger_count(ledger, "SELECT count(*) FROM comments WHERE oid = '421'") == 150);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM comments WHERE oid = '421'") == 152);
 }
