@@ -10,6 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include <sqlite3.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <sstream>
@@ -47,10 +51,11 @@ std::vector<std::string> split_tabs(const std::string& line)
     return out;
 }
 
-CommentsRun crawl_comments(const NaverStandIn& server, const fs::path& archive, const std::vector<std::string>& ids,
-                           const std::string& mode, std::vector<std::string> extra = {})
+std::vector<std::string> crawl_argv(const NaverStandIn& server, const fs::path& archive,
+                                    const std::vector<std::string>& ids, const std::string& mode,
+                                    const std::string& rate = "0")
 {
-    std::vector<std::string> argv{SILLOK_BINARY, "crawl", "--archive", archive.string(), "--rate", "0",
+    std::vector<std::string> argv{SILLOK_BINARY, "crawl", "--archive", archive.string(), "--rate", rate,
                                   "--timeout", "20", "--comments", mode};
     for (const auto& arg : server.curl_args()) {
         argv.push_back(arg);
@@ -61,9 +66,14 @@ CommentsRun crawl_comments(const NaverStandIn& server, const fs::path& archive, 
         const auto& article = fixture_article(id);
         argv.insert(argv.end(), {"--url", canonical_url(article.oid, article.aid)});
     }
-    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+}
+
+CommentsRun crawl_comments(const NaverStandIn& server, const fs::path& archive, const std::vector<std::string>& ids,
+                           const std::string& mode, const std::string& rate = "0")
+{
     CommentsRun run;
-    run.result = run_command(argv);
+    run.result = run_command(crawl_argv(server, archive, ids, mode, rate));
     INFO("stderr:\n" << run.result.err);
     std::istringstream out(run.result.out);
     std::string articles;
@@ -344,4 +354,91 @@ TEST_CASE("e2e::comments: a refusal, pages that end before the count and closed 
                                " AND exposure = 'COMMENT_OFF'") == 1);
     // The incomplete walk's comments are kept all the same.
     CHECK(ledger_count(ledger, "SELECT count(*) FROM comments WHERE oid = '421'") == 152);
+}
+
+TEST_CASE("e2e::comments: a 10,000-comment article is walked in 100 pages on the comment host's budget")
+{
+    NaverStandIn server;
+    serve_fixture(server, k_id);
+    CommentsStandIn api(server);
+    CommentBoard board;
+    board.items = saved_comment_items(10000, k_newest);
+    api.set("003", "0012577249", board);
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    const auto started = std::chrono::steady_clock::now();
+    auto run = crawl_comments(server, archive, {k_id}, "all", "25");
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    CHECK(run.result.exit_code == 0);
+    CHECK(run.comments.at(k_id).outcome == "complete");
+    CHECK(run.comments.at(k_id).listed == "10000");
+    std::vector<std::chrono::steady_clock::time_point> times;
+    for (const auto& request : server.requests()) {
+        if (request.host.starts_with("apis.naver.com")) {
+            times.push_back(request.at);
+        }
+    }
+    // 100 full pages, then the empty one that says the list has ended (a full last page
+    // cannot tell; stopping at the count would miss deleted comments listed past it).
+    CHECK(times.size() == 101);
+    // 25 requests a second: the pages take about 4 s, one after another, no faster.
+    CHECK(keeps_pace(times, std::chrono::milliseconds(40)));
+    CHECK(elapsed < std::chrono::seconds(60));
+    CHECK(jsonl(archive / "2024/05/30/003_0012577249.comments.jsonl").size() == 10000);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM comments") == 10000);
+}
+
+TEST_CASE("e2e::comments: killed in the middle of a walk, nothing of it is recorded; a rerun walks it whole")
+{
+    NaverStandIn server;
+    serve_fixture(server, k_id);
+    CommentsStandIn api(server);
+    CommentBoard board;
+    board.items = saved_comment_items(300, k_newest);
+    board.later_pages_delay = std::chrono::seconds(30); // the walk hangs on its second page
+    api.set("003", "0012577249", board);
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    const auto argv = crawl_argv(server, archive, {k_id}, "all");
+
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        const int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        std::vector<char*> args;
+        for (const auto& arg : argv) {
+            args.push_back(const_cast<char*>(arg.c_str()));
+        }
+        args.push_back(nullptr);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (server.count("apis.naver.com") < 2 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    REQUIRE(server.count("apis.naver.com") == 2);
+    REQUIRE(kill(pid, SIGKILL) == 0);
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFSIGNALED(status));
+
+    const auto ledger = archive / "ledger.sqlite3";
+    const auto file = archive / "2024/05/30/003_0012577249.comments.jsonl";
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM articles WHERE state = 'archived'") == 1);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_snapshots") == 0);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM comments") == 0);
+    CHECK_FALSE(fs::exists(file));
+
+    api.edit("003", "0012577249", [](CommentBoard& b) { b.later_pages_delay = std::chrono::milliseconds(0); });
+    auto rerun = crawl_comments(server, archive, {k_id}, "all");
+    CHECK(rerun.result.exit_code == 0);
+    CHECK(rerun.comments.at(k_id).outcome == "complete");
+    CHECK(rerun.comments.at(k_id).listed == "300");
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_snapshots WHERE outcome = 'complete'") == 1);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM comments") == 300);
+    CHECK(jsonl(file).size() == 300);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM comment_snapshots WHERE file_sha256 = ?", {sha256_of(file)}) == 1);
 }
