@@ -393,6 +393,10 @@ int sillok_main(int argc, char** argv)
     };
     for (const auto& command : commands) {
         if (command.app->parsed()) {
+            if (config.comments != "off" && (command.app == run || command.app == backfill)) {
+                spdlog::warn("comments = \"{}\": only `crawl` reads comments for now; `{}` reads none",
+                             config.comments, command.app->get_name());
+            }
             if (command.interruptible) {
                 install_signal_handlers(command.app == run);
             }

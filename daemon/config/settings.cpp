@@ -124,7 +124,7 @@ const std::array k_settings{
             "a WARC file is closed and a new one begun before it grows past this", {}, none, on_restart, 1048576,
             std::numeric_limits<double>::infinity(), "at least 1048576 (1 MiB)"},
     Setting{"comments", &Config::comments,
-            "readers' comments read after each archived article: `\"off\"`, `\"counts\"` (the totals, one small "
+            "readers' comments `crawl` reads after each archived article: `\"off\"`, `\"counts\"` (the totals, one small "
             "request) or `\"all\"` (every comment, 100 a request; see Comments)",
             "--comments", network, applied, {}, {}, {}, comments_rule},
     Setting{"comments_final_after", &Config::comments_final_after,
