@@ -10,6 +10,7 @@
 #include "daemon/config/config.hpp"
 #include "daemon/config/settings.hpp"
 #include "daemon/config/stores.hpp"
+#include "daemon/history/comments_view.hpp"
 #include "daemon/history/history_commands.hpp"
 #include "daemon/pipeline/crawl.hpp"
 #include "daemon/service/service.hpp"
@@ -267,6 +268,8 @@ void add_examples(CLI::App& app)
         {"import", "  sillok import crawl.warc.gz --archive archive\n"
                    "  sillok import a.warc b.warc.gz --archive archive"},
         {"config", "  sillok config --config /etc/sillok/sillok.toml\n  sillok config --describe"},
+        {"comments", "  sillok comments 003_0012577249 --archive archive\n"
+                     "  sillok comments 003_0012577249 --at 2026-05-30T14:00:00 --archive archive"},
     };
     for (auto* command : app.get_subcommands({})) {
         if (auto found = examples.find(command->get_name()); found != examples.end()) {
@@ -408,6 +411,12 @@ int sillok_main(int argc, char** argv)
     DiffCommand diff_command;
     auto* diff = add_diff_command(app, diff_command);
     add_storage_options(*diff, common);
+    std::string comments_article;
+    std::string comments_at;
+    auto* comments_cmd = app.add_subcommand("comments", "Print an article's readers' comments as threads");
+    comments_cmd->add_option("article", comments_article, "OID_AID (e.g. 015_0005230666) or article URL")->required();
+    comments_cmd->add_option("--at", comments_at, "As of this time (YYYY-MM-DDTHH:MM:SS, Korean time)");
+    add_storage_options(*comments_cmd, common);
     ExportCommand export_command;
     auto* export_cmd = add_export_command(app, export_command);
     add_storage_options(*export_cmd, common);
@@ -468,6 +477,8 @@ int sillok_main(int argc, char** argv)
         {verify, false, [&] { return verify_command(config, repair); }},
         {log, false, [&] { return run_log_command(log_command, config); }},
         {diff, false, [&] { return run_diff_command(diff_command, config); }},
+        {comments_cmd, false,
+         [&] { return run_comments_view(config.ledger_path(), comments_article, comments_at, std::cout); }},
         {export_cmd, true, [&] { return run_export_command(export_command, config, &g_stop_requested); }},
         {crawl, true, [&] { return run_crawl_command(config, crawl_arguments, &g_stop_requested); }},
         {adopt, true, [&] { return run_adopt(config, adopt_request, std::cout, &g_stop_requested); }},
@@ -483,6 +494,10 @@ int sillok_main(int argc, char** argv)
     };
     for (const auto& command : commands) {
         if (command.app->parsed()) {
+            if (config.comments != "off" && (command.app == run || command.app == backfill)) {
+                spdlog::warn("comments = \"{}\": only `crawl` reads comments for now; `{}` reads none", config.comments,
+                             command.app->get_name());
+            }
             if (command.interruptible) {
                 install_signal_handlers(command.app == run);
             }

@@ -76,6 +76,9 @@ public:
         return m_counts[Outcome::failed] > 0 ? k_exit_some_failed : k_exit_ok;
     }
 
+    // The refs archived now, in the order they were recorded (after finish()).
+    [[nodiscard]] const std::vector<parsers::ArticleRef>& archived() const { return m_archived; }
+
 private:
     static std::vector<parsers::ArticleRef> unique_refs(const std::vector<parsers::ArticleRef>& refs)
     {
@@ -101,6 +104,10 @@ private:
             report = ArticleReport{Outcome::failed, ref.id(), {}, {}, "storage: " + report.error().message, {}};
         }
         ++m_counts[report->outcome];
+        if (report->outcome == Outcome::saved || report->outcome == Outcome::updated
+            || report->outcome == Outcome::unchanged) {
+            m_archived.push_back(ref);
+        }
         m_out << to_string(report->outcome) << '\t' << report->id << '\t' << report->path << '\t' << report->hash;
         if (!report->reason.empty()) {
             m_out << '\t' << report->reason;
@@ -119,6 +126,7 @@ private:
     size_t m_done = 0;
     std::map<Outcome, size_t> m_counts;
     std::optional<StorageError> m_storage_failure;
+    std::vector<parsers::ArticleRef> m_archived;
     ArticlePool m_pool; // last: its threads end before the members they report into
 };
 
@@ -130,6 +138,20 @@ int run_crawl(ArticlePipeline& pipeline, Fetcher& fetcher, const std::vector<par
     CrawlFeed feed(pipeline, refs, out, stop, workers);
     fetcher.run(feed);
     return feed.finish();
+}
+
+int run_crawl(ArticlePipeline& pipeline, Archive& archive, Fetcher& fetcher,
+              const std::vector<parsers::ArticleRef>& refs, const CommentsOptions& comments, std::ostream& out,
+              const std::atomic<bool>* stop, unsigned workers)
+{
+    CrawlFeed feed(pipeline, refs, out, stop, workers);
+    fetcher.run(feed);
+    const int articles = feed.finish();
+    if (articles == k_exit_io || (stop != nullptr && stop->load())) {
+        return articles;
+    }
+    const int snapshots = take_comment_snapshots(pipeline, archive, fetcher, feed.archived(), comments, out, stop);
+    return std::max(articles, snapshots);
 }
 
 CLI::App* add_crawl_command(CLI::App& app, CrawlArguments& arguments)
@@ -247,7 +269,10 @@ int run_crawl_command(const Config& config, const CrawlArguments& arguments, con
     }
     ArticlePipeline pipeline(stores->archive, stores->ledger, stores->keeper());
     Fetcher fetcher(fetch_options(config), *stores->politeness);
-    return run_crawl(pipeline, fetcher, refs, std::cout, stop, static_cast<unsigned>(config.workers));
+    const CommentsOptions comments{parse_comments_mode(config.comments).value_or(CommentsMode::off),
+                                   config.comments_author_ids, config.ledger_path()};
+    return run_crawl(pipeline, stores->archive, fetcher, refs, comments, std::cout, stop,
+                     static_cast<unsigned>(config.workers));
 }
 
 } // namespace sillok::daemon

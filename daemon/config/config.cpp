@@ -60,7 +60,13 @@ std::expected<void, std::string> read(const toml::table& table, std::string_view
     if (node == nullptr) {
         return {};
     }
-    if constexpr (std::is_same_v<T, double>) {
+    if constexpr (std::is_same_v<T, bool>) {
+        if (auto value = node->value<bool>(); value && node->is_boolean()) {
+            out = *value;
+            return {};
+        }
+        return std::unexpected(where(*node, key) + " must be true or false");
+    } else if constexpr (std::is_same_v<T, double>) {
         if (auto seconds = duration && node->is_string() ? seconds_of(*node) : std::nullopt) {
             out = static_cast<double>(*seconds);
             return {};

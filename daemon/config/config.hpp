@@ -49,6 +49,12 @@ struct Config {
     // Raw responses kept as WARC; files rotate at warc_max_bytes.
     WarcMode warc = WarcMode::versions;
     int64_t warc_max_bytes = int64_t{1} << 30;
+    // Readers' comments: "off", "counts" (the totals, one small request a snapshot) or "all"
+    // (every comment, 100 a request); the last snapshot comments_final_after seconds after
+    // publication; writer identifiers kept only with comments_author_ids.
+    std::string comments = "off";
+    int64_t comments_final_after = 7 * 86400;
+    bool comments_author_ids = false;
 
     [[nodiscard]] std::filesystem::path ledger_path() const
     {

@@ -63,6 +63,13 @@ std::string presses_rule(const Config& c)
     return "";
 }
 
+std::string comments_rule(const Config& c)
+{
+    return c.comments == "off" || c.comments == "counts" || c.comments == "all"
+               ? ""
+               : "comments must be \"off\", \"counts\" or \"all\", not '" + c.comments + "'";
+}
+
 using enum OptionGroup;
 using enum Reload;
 
@@ -181,6 +188,31 @@ const std::array k_settings{
             1048576,
             std::numeric_limits<double>::infinity(),
             "at least 1048576 (1 MiB)"},
+    Setting{
+        "comments",
+        &Config::comments,
+        "readers' comments `crawl` reads after each archived article: `\"off\"`, `\"counts\"` (the totals, one small "
+        "request) or `\"all\"` (every comment, 100 a request; see Comments)",
+        "--comments",
+        network,
+        applied,
+        {},
+        {},
+        {},
+        comments_rule},
+    Setting{"comments_final_after",
+            &Config::comments_final_after,
+            "seconds after publication of the last comment snapshot",
+            {},
+            none,
+            applied,
+            3600,
+            10 * k_year,
+            "between 3600 and 315360000 seconds (ten years)",
+            nullptr,
+            true},
+    Setting{"comments_author_ids", &Config::comments_author_ids,
+            "keep the writers' userIdNo and profile image with their comments (personal data; see Comments)"},
 };
 
 template <typename T>

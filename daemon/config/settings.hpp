@@ -18,9 +18,10 @@
 namespace sillok::daemon {
 
 // Where a setting's value lives in Config; its type follows.
-using SettingField = std::variant<double Config::*, int Config::*, int64_t Config::*, std::string Config::*,
-                                  std::filesystem::path Config::*, std::vector<std::string> Config::*,
-                                  std::vector<int64_t> Config::*, WarcMode Config::*, DiscoveryOrder Config::*>;
+using SettingField =
+    std::variant<bool Config::*, double Config::*, int Config::*, int64_t Config::*, std::string Config::*,
+                 std::filesystem::path Config::*, std::vector<std::string> Config::*, std::vector<int64_t> Config::*,
+                 WarcMode Config::*, DiscoveryOrder Config::*>;
 
 // Which commands take a setting as an option: storage ones every command, network ones
 // the commands that fetch, discovery ones `run` and `config`.

@@ -77,6 +77,9 @@ TEST_CASE("settings: the configuration file reads back what to_toml writes, for 
     changed.metrics_file = "/tmp/m.prom";
     changed.warc = WarcMode::all;
     changed.warc_max_bytes = 2 << 20;
+    changed.comments = "all";
+    changed.comments_final_after = 3 * 86400;
+    changed.comments_author_ids = true;
     const auto file = scratch.path() / "sillok.toml";
     write_file(file, to_toml(changed));
     auto loaded = load_config(file);
@@ -108,6 +111,9 @@ TEST_CASE("settings: values out of range are refused with the key named")
                           Case{"poll_interval = 0", "poll_interval"},
                           Case{"max_listing_pages = 0", "max_listing_pages"},
                           Case{"discovery = \"newest\"", "discovery"},
+                          Case{"comments = \"some\"", "comments"},
+                          Case{"comments_final_after = 60", "comments_final_after"},
+                          Case{"comments_author_ids = 1", "comments_author_ids"},
                           Case{"revisit_after = [0]", "revisit_after"},
                           Case{"warc = \"some\"", "warc"},
                           Case{"warc_max_bytes = 1024", "warc_max_bytes"},

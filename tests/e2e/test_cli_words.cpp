@@ -34,7 +34,7 @@ TEST_CASE("e2e::cli takes help as a command and shows examples")
     CHECK(help.out.contains("backfill"));
 
     for (const auto* command : {"crawl", "run", "backfill", "coverage", "status", "verify", "adopt", "log", "diff",
-                                "export", "reparse", "import", "config"}) {
+                                "comments", "export", "reparse", "import", "config"}) {
         CAPTURE(command);
         auto shown = run_command({SILLOK_BINARY, "help", command});
         CHECK(shown.exit_code == 0);
