@@ -158,14 +158,57 @@ bool given(const CommonOptions& o, std::string_view key)
     return std::any_of(first, last, [](const auto& entry) { return entry.second->count() > 0; });
 }
 
-// Defaults, then the config file, then the options given on the command line.
+// The user's own configuration file, read when no --config is given:
+// $XDG_CONFIG_HOME/sillok/sillok.toml, or ~/.config/sillok/sillok.toml.
+std::optional<std::string> user_config_file()
+{
+    std::filesystem::path folder;
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg == '/') {
+        folder = xdg;
+    } else if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
+        folder = std::filesystem::path(home) / ".config";
+    } else {
+        return std::nullopt;
+    }
+    auto file = folder / "sillok" / "sillok.toml";
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+        return std::nullopt;
+    }
+    spdlog::debug("reading the configuration of {}", file.string());
+    return file.string();
+}
+
+// A reading command on a folder that holds no ledger: a mistyped --archive, not an archive.
+Result<> require_archive(const Config& config)
+{
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(config.ledger_path(), ec)) {
+        return {};
+    }
+    const auto shown = "'" + parsers::quoted_for_message(config.archive.string()) + "'";
+    const std::string hint = " (give --archive DIR, or set SILLOK_ARCHIVE)";
+    if (!std::filesystem::exists(config.archive, ec)) {
+        return std::unexpected(
+            Error{ErrorKind::storage, "there is no archive at " + shown + ": no such folder" + hint});
+    }
+    return std::unexpected(Error{ErrorKind::storage, shown + " is not a sillok archive: it holds no ledger ("
+                                                         + parsers::quoted_for_message(config.ledger_path().string())
+                                                         + ")" + hint});
+}
+
+// Defaults, then the config file (--config, or the user's own), then SILLOK_ARCHIVE, then
+// the options given on the command line.
 // Errors in the file are configuration errors (78); in options, usage errors (64).
 Result<Config> effective_config(const CommonOptions& o)
 {
     Config config;
-    if (!o.config_file.empty()) {
-        SILLOK_TRY_ASSIGN(loaded, load_config(o.config_file));
+    if (auto file = o.config_file.empty() ? user_config_file() : std::optional<std::string>(o.config_file)) {
+        SILLOK_TRY_ASSIGN(loaded, load_config(*file));
         config = std::move(loaded);
+    }
+    if (const char* archive = std::getenv("SILLOK_ARCHIVE"); archive != nullptr && *archive != '\0') {
+        config.archive = archive;
     }
     for (const auto& setting : settings()) {
         if (given(o, setting.key)) {
@@ -466,6 +509,7 @@ int sillok_main(int argc, char** argv)
         CLI::App* app;
         bool interruptible;
         std::function<int()> work;
+        bool reads_archive = false; // refuses a folder that holds no ledger (a typo, not a new archive)
     };
     const std::vector<Command> commands = {
         {config_command, false,
@@ -473,19 +517,20 @@ int sillok_main(int argc, char** argv)
              std::cout << (describe ? describe_settings() : to_toml(config));
              return k_exit_ok;
          }},
-        {status, false, [&] { return status_command(config); }},
-        {verify, false, [&] { return verify_command(config, repair); }},
-        {log, false, [&] { return run_log_command(log_command, config); }},
-        {diff, false, [&] { return run_diff_command(diff_command, config); }},
+        {status, false, [&] { return status_command(config); }, true},
+        // --repair rebuilds a lost ledger from the files.
+        {verify, false, [&] { return verify_command(config, repair); }, !repair},
+        {log, false, [&] { return run_log_command(log_command, config); }, true},
+        {diff, false, [&] { return run_diff_command(diff_command, config); }, true},
         {comments_cmd, false,
-         [&] { return run_comments_view(config.ledger_path(), comments_article, comments_at, std::cout); }},
-        {export_cmd, true, [&] { return run_export_command(export_command, config, &g_stop_requested); }},
+         [&] { return run_comments_view(config.ledger_path(), comments_article, comments_at, std::cout); }, true},
+        {export_cmd, true, [&] { return run_export_command(export_command, config, &g_stop_requested); }, true},
         {crawl, true, [&] { return run_crawl_command(config, crawl_arguments, &g_stop_requested); }},
         {adopt, true, [&] { return run_adopt(config, adopt_request, std::cout, &g_stop_requested); }},
         {backfill, true, [&] { return backfill_command(config, backfill_options, given(common, "sections")); }},
         {coverage, true, [&] { return coverage_command(config, coverage_options, &g_stop_requested); }},
         {import, true, [&] { return run_import(config, import_files, std::cout); }},
-        {reparse, true, [&] { return reparse_command(config, reparse_arguments, &g_stop_requested); }},
+        {reparse, true, [&] { return reparse_command(config, reparse_arguments, &g_stop_requested); }, true},
         {run, true,
          [&] {
              ConfigLoader reload = [&common] { return effective_config(common); };
@@ -497,6 +542,11 @@ int sillok_main(int argc, char** argv)
             if (config.comments != "off" && (command.app == run || command.app == backfill)) {
                 spdlog::warn("comments = \"{}\": only `crawl` reads comments for now; `{}` reads none", config.comments,
                              command.app->get_name());
+            }
+            if (command.reads_archive) {
+                if (auto archive = require_archive(config); !archive) {
+                    return fail(archive.error());
+                }
             }
             if (command.interruptible) {
                 install_signal_handlers(command.app == run);

@@ -1,6 +1,10 @@
 #include "daemon/config/stores.hpp"
 
+#include "parsers/text.hpp"
+
 #include <spdlog/spdlog.h>
+
+#include <filesystem>
 
 namespace sillok::daemon {
 
@@ -13,9 +17,14 @@ Error storage_error(const LedgerError& error) { return Error{kind_of_sqlite(erro
 
 Result<Stores> open_stores(const Config& config)
 {
+    std::error_code ec;
+    const bool is_new = !std::filesystem::exists(config.archive, ec);
     auto archive = Archive::open(config.archive);
     if (!archive) {
         return std::unexpected(storage_error(archive.error()));
+    }
+    if (is_new) {
+        spdlog::info("created a new archive at {}", parsers::quoted_for_message(config.archive.string()));
     }
     auto ledger = Ledger::open(config.ledger_path());
     if (!ledger) {

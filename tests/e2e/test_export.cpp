@@ -65,7 +65,7 @@ TEST_CASE("e2e::export refuses bad options before reading anything")
     const auto archive = scratch.path() / "archive";
     auto no_ledger = run_command({SILLOK_BINARY, "export", "--archive", archive.string()});
     CHECK(no_ledger.exit_code == 74);
-    CHECK(no_ledger.err.contains("no ledger"));
+    CHECK(no_ledger.err.contains("there is no archive at"));
     auto bad_format = run_command({SILLOK_BINARY, "export", "--archive", archive.string(), "--format", "xml"});
     CHECK(bad_format.exit_code == 64);
     auto bad_state = run_command({SILLOK_BINARY, "export", "--archive", archive.string(), "--state", "lost"});
