@@ -385,12 +385,15 @@ std::expected<PlannedSave, StorageError> ArticlePipeline::plan_earlier(const par
         }
     }
     auto is_current = [&](const StoredVersion& version) { return version.version == current.current_version; };
-    auto file_of = [&](const StoredVersion& version) { return is_current(version) ? current.path.value_or("") : version.path; };
+    auto file_of = [&](const StoredVersion& version) {
+        return is_current(version) ? current.path.value_or("") : version.path;
+    };
     auto name_of = [&](const StoredVersion& version) {
         return is_current(version) ? std::string("the current version") : "version " + std::to_string(version.version);
     };
     if (before && before->content_hash == hash) {
-        PlannedSave seen{FetchesWrite{attempts}, {Outcome::unchanged, ref.id(), file_of(*before), hash, {}, article.published_at}};
+        PlannedSave seen{FetchesWrite{attempts},
+                         {Outcome::unchanged, ref.id(), file_of(*before), hash, {}, article.published_at}};
         seen.report.reason = is_current(*before)
                                  ? "an earlier capture of the current version (known at " + last_seen + ")"
                                  : "an earlier capture of version " + std::to_string(before->version) + " (first seen "
@@ -409,17 +412,20 @@ std::expected<PlannedSave, StorageError> ArticlePipeline::plan_earlier(const par
         return seen;
     }
     auto base = current.path.value_or(archive_relative_path(article));
-    auto path = version_relative_path(base, record_hash(record_of(article, hash)));
+    auto this_record = record_hash(record_of(article, hash));
+    auto path = version_relative_path(base, this_record);
+    // A file of this record already there (the same text kept for another version) is reused.
     std::optional<Archive::FileWrite> file;
-    if (auto on_disk = m_archive.read(path); !on_disk || !read_intact_file(*on_disk, hash)
-                                              || file_record_hash(*on_disk) != record_hash(record_of(article, hash))) {
+    auto on_disk = m_archive.read(path);
+    if (!on_disk || !read_intact_file(*on_disk, hash) || file_record_hash(*on_disk) != this_record) {
         file = Archive::FileWrite{path, render_archive_file(article, hash, captured_at)};
     }
     if (auto kept = keep_source(source); !kept) {
         return std::unexpected(kept.error());
     }
     SavedVersion saved{article, hash, path, captured_at, std::nullopt, std::nullopt, source.origin, true};
-    PlannedSave planned{VersionWrite{saved, attempts}, {Outcome::saved, ref.id(), path, hash, {}, article.published_at}};
+    PlannedSave planned{VersionWrite{saved, attempts},
+                        {Outcome::saved, ref.id(), path, hash, {}, article.published_at}};
     planned.report.reason = after && !is_current(*after)
                                 ? "an earlier version: captured " + captured_at + ", before version "
                                       + std::to_string(after->version) + " was first seen (" + after->first_seen
