@@ -33,9 +33,10 @@ std::optional<Record> record_of(const FrontMatter& front);
 std::vector<std::pair<std::string_view, std::optional<std::string>>> record_fields(const Record& record);
 
 // Why a version exists. More reasons may be added (a version adopted from a file, ...).
-inline constexpr std::string_view k_reason_new = "new";     // the first version
-inline constexpr std::string_view k_reason_edit = "edit";   // the page changed
-inline constexpr std::string_view k_reason_rules = "rules"; // the content rules changed since the last version
+inline constexpr std::string_view k_reason_new = "new";         // the first version
+inline constexpr std::string_view k_reason_edit = "edit";       // the page changed
+inline constexpr std::string_view k_reason_rules = "rules";     // the content rules changed since the last version
+inline constexpr std::string_view k_reason_earlier = "earlier"; // captured before the current version (import)
 
 // What one version changed against the one before: field names in record order.
 struct VersionChange {

@@ -306,7 +306,7 @@ std::expected<SaveResult, LedgerError> Ledger::record_version_in_tx(const SavedV
     }
     const auto& stored = *current;
     auto record = record_of(article, saved.content_hash);
-    bool already = stored && stored->record == record;
+    bool already = !saved.earlier && stored && stored->record == record;
     if (already) {
         if (auto done = record_unchanged_in_tx(article.ref, saved.crawled_at); !done) {
             return std::unexpected(done.error());
@@ -330,7 +330,7 @@ std::expected<SaveResult, LedgerError> Ledger::record_version_in_tx(const SavedV
             return std::unexpected(error("cannot record article fields"));
         }
     } else {
-        if (stored && stored->content_hash && saved.previous_path) {
+        if (!saved.earlier && stored && stored->content_hash && saved.previous_path) {
             auto move = prepare("UPDATE versions SET path = ?1 WHERE article_id = ?2 AND version = ?3");
             if (!move
                 || Bound(move->get())
@@ -342,31 +342,33 @@ std::expected<SaveResult, LedgerError> Ledger::record_version_in_tx(const SavedV
                 return std::unexpected(error("cannot move earlier version"));
             }
         }
-        auto upsert =
-            prepare("INSERT INTO articles (oid, aid, url, state, title, publisher, author, category, published_at,"
-                    " modified_at, original_url, content_hash, path, reason, first_seen, last_checked)"
-                    " VALUES (?1, ?2, ?3, 'archived', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?13)"
-                    " ON CONFLICT (oid, aid) DO UPDATE SET state = 'archived', title = ?4, publisher = ?5,"
-                    " author = ?6, category = ?7, published_at = ?8, modified_at = ?9, original_url = ?10,"
-                    " content_hash = ?11, path = ?12, reason = NULL, last_checked = ?13");
-        if (!upsert
-            || Bound(upsert->get())
-                       .text(article.ref.oid)
-                       .text(article.ref.aid)
-                       .text(article.ref.canonical_url())
-                       .text(article.title)
-                       .text(article.publisher)
-                       .text(article.author)
-                       .text(article.category)
-                       .text(article.published_at)
-                       .text(article.modified_at)
-                       .text(article.original_url)
-                       .text(saved.content_hash)
-                       .text(saved.path)
-                       .text(saved.crawled_at)
-                       .step()
-                   != SQLITE_DONE) {
-            return std::unexpected(error("cannot record article"));
+        if (!saved.earlier) { // an earlier version leaves the article's current fields alone
+            auto upsert =
+                prepare("INSERT INTO articles (oid, aid, url, state, title, publisher, author, category, published_at,"
+                        " modified_at, original_url, content_hash, path, reason, first_seen, last_checked)"
+                        " VALUES (?1, ?2, ?3, 'archived', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?13)"
+                        " ON CONFLICT (oid, aid) DO UPDATE SET state = 'archived', title = ?4, publisher = ?5,"
+                        " author = ?6, category = ?7, published_at = ?8, modified_at = ?9, original_url = ?10,"
+                        " content_hash = ?11, path = ?12, reason = NULL, last_checked = ?13");
+            if (!upsert
+                || Bound(upsert->get())
+                           .text(article.ref.oid)
+                           .text(article.ref.aid)
+                           .text(article.ref.canonical_url())
+                           .text(article.title)
+                           .text(article.publisher)
+                           .text(article.author)
+                           .text(article.category)
+                           .text(article.published_at)
+                           .text(article.modified_at)
+                           .text(article.original_url)
+                           .text(saved.content_hash)
+                           .text(saved.path)
+                           .text(saved.crawled_at)
+                           .step()
+                       != SQLITE_DONE) {
+                return std::unexpected(error("cannot record article"));
+            }
         }
         auto version = prepare(
             "INSERT INTO versions (article_id, version, content_hash, rules_version, first_seen, path, fetch_id,"
@@ -386,7 +388,8 @@ std::expected<SaveResult, LedgerError> Ledger::record_version_in_tx(const SavedV
             .text(saved.path);
         auto source_fetch = saved.fetch_id.value_or(*fetch_id);
         source_fetch > 0 ? bound.integer(source_fetch) : bound.null();
-        auto change = version_change(stored ? &*stored : nullptr, record);
+        auto change = saved.earlier ? VersionChange{{}, std::string(k_reason_earlier)}
+                                    : version_change(stored ? &*stored : nullptr, record);
         if (saved.origin == "reparse" && change.reason == k_reason_edit) {
             change.reason = std::string(k_reason_rules); // offline: the page did not change, the rules did
         }
@@ -396,6 +399,15 @@ std::expected<SaveResult, LedgerError> Ledger::record_version_in_tx(const SavedV
         }
         auto number = sqlite3_column_int64(version->get(), 0);
         while (bound.step() == SQLITE_ROW) {
+        }
+        if (saved.earlier) { // the current version and the article's fields stay
+            auto seen = prepare("UPDATE articles SET first_seen = ?3 WHERE oid = ?1 AND aid = ?2 AND first_seen > ?3");
+            if (!seen
+                || Bound(seen->get()).text(article.ref.oid).text(article.ref.aid).text(saved.crawled_at).step()
+                       != SQLITE_DONE) {
+                return std::unexpected(error("cannot record first_seen"));
+            }
+            return SaveResult::inserted;
         }
         auto point = prepare("UPDATE articles SET current_version = ?3 WHERE oid = ?1 AND aid = ?2");
         if (!point
@@ -474,6 +486,28 @@ std::expected<SaveResult, LedgerError> Ledger::write_in_tx(const LedgerWrite& wr
                         : std::unexpected(inserted.error());
     } else if (const auto* state = std::get_if<StateWrite>(&write)) {
         done = record_state_in_tx(*state);
+    } else if (const auto* seen = std::get_if<SeenEarlierWrite>(&write)) {
+        auto inserted = insert_fetches(seen->fetches);
+        auto moved = inserted ? prepare("UPDATE versions SET first_seen = ?4 WHERE version = ?3 AND article_id ="
+                                        " (SELECT id FROM articles WHERE oid = ?1 AND aid = ?2)")
+                              : std::unexpected(inserted.error());
+        if (!moved) {
+            done = std::unexpected(moved.error());
+        } else if (Bound(moved->get())
+                       .text(seen->ref.oid)
+                       .text(seen->ref.aid)
+                       .integer(int64_t{seen->version})
+                       .text(seen->first_seen)
+                       .step()
+                   != SQLITE_DONE) {
+            done = std::unexpected(error("cannot move first_seen"));
+        } else if (auto article = prepare("UPDATE articles SET first_seen = ?3 WHERE oid = ?1 AND aid = ?2"
+                                          " AND first_seen > ?3");
+                   !article
+                   || Bound(article->get()).text(seen->ref.oid).text(seen->ref.aid).text(seen->first_seen).step()
+                          != SQLITE_DONE) {
+            done = std::unexpected(article ? error("cannot move first_seen") : article.error());
+        }
     } else if (auto inserted = insert_fetches(std::get<FetchesWrite>(write).fetches); !inserted) {
         done = std::unexpected(inserted.error());
     }

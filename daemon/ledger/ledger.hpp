@@ -56,6 +56,9 @@ struct SavedVersion {
     // (reparse: a stored response read again).
     std::optional<int64_t> fetch_id{};
     std::string_view origin = "crawl"; // crawl, reparse (a change of content rules), import
+    // A capture older than what the ledger knows of the current version (import): the version
+    // row alone, placed in the history by its first_seen; the article row is not touched.
+    bool earlier = false;
 };
 
 enum class SaveResult { inserted, already_current };
@@ -88,7 +91,14 @@ struct StateWrite {
 struct FetchesWrite {
     std::vector<FetchRecord> fetches;
 };
-using LedgerWrite = std::variant<VersionWrite, UnchangedWrite, StateWrite, FetchesWrite>;
+// A version's text captured before its first_seen (import): first_seen moves back to then.
+struct SeenEarlierWrite {
+    parsers::ArticleRef ref;
+    int version = 0;
+    std::string first_seen;
+    std::vector<FetchRecord> fetches;
+};
+using LedgerWrite = std::variant<VersionWrite, UnchangedWrite, StateWrite, FetchesWrite, SeenEarlierWrite>;
 
 // How pages were read (parsers::ExtractStats), counted per KST day in the batch that
 // recorded them.

@@ -353,6 +353,97 @@ std::expected<std::optional<std::string>, StorageError> older_than_current(Ledge
 
 } // namespace
 
+// A capture older than what the ledger knows of the article's current text (known at
+// last_seen) is placed in the history by its capture time, never made current. Its text is
+// that of the version in force then (the last one first seen at or before it): that version
+// seen again, nothing to record but the fetch. Else the text of the version first seen next:
+// that version seen earlier, its first_seen moves back to the capture. Else an earlier
+// version: its file kept beside the current one under the version name crawl gives a kept
+// version, its row not current, the article's current fields and file untouched.
+std::expected<PlannedSave, StorageError> ArticlePipeline::plan_earlier(const parsers::Article& article,
+                                                                       VersionSource& source,
+                                                                       const StoredArticle& current,
+                                                                       const std::string& last_seen)
+{
+    const auto& ref = article.ref;
+    auto hash = content_hash(article.content);
+    const auto& captured_at = source.crawled_at;
+    auto& attempts = source.attempts;
+    auto history = m_ledger.versions(ref);
+    if (!history) {
+        return std::unexpected(storage_error(history.error().message));
+    }
+    auto captured = parse_kst_iso(captured_at);
+    const StoredVersion* before = nullptr;
+    const StoredVersion* after = nullptr;
+    std::optional<WallClock::time_point> before_at;
+    std::optional<WallClock::time_point> after_at;
+    for (const auto& version : *history) {
+        auto seen = parse_kst_iso(version.first_seen);
+        if (!seen || !captured) {
+            continue;
+        }
+        if (*seen <= *captured && (!before_at || *seen >= *before_at)) {
+            before = &version;
+            before_at = seen;
+        } else if (*seen > *captured && (!after_at || *seen < *after_at)) {
+            after = &version;
+            after_at = seen;
+        }
+    }
+    auto is_current = [&](const StoredVersion& version) { return version.version == current.current_version; };
+    auto file_of = [&](const StoredVersion& version) {
+        return is_current(version) ? current.path.value_or("") : version.path;
+    };
+    auto name_of = [&](const StoredVersion& version) {
+        return is_current(version) ? std::string("the current version") : "version " + std::to_string(version.version);
+    };
+    if (before && before->content_hash == hash) {
+        PlannedSave seen{FetchesWrite{attempts},
+                         {Outcome::unchanged, ref.id(), file_of(*before), hash, {}, article.published_at}};
+        seen.report.reason = is_current(*before)
+                                 ? "an earlier capture of the current version (known at " + last_seen + ")"
+                                 : "an earlier capture of version " + std::to_string(before->version) + " (first seen "
+                                       + before->first_seen + ")";
+        return seen;
+    }
+    if (after && after->content_hash == hash) {
+        // The capture is the evidence of the earlier first_seen: its response is kept.
+        if (auto kept = keep_source(source); !kept) {
+            return std::unexpected(kept.error());
+        }
+        PlannedSave seen{SeenEarlierWrite{ref, after->version, captured_at, attempts},
+                         {Outcome::unchanged, ref.id(), file_of(*after), hash, {}, article.published_at}};
+        seen.report.reason = "an earlier capture of " + name_of(*after) + ": first seen now " + captured_at + " (was "
+                             + after->first_seen + ")";
+        return seen;
+    }
+    auto base = current.path.value_or(archive_relative_path(article));
+    auto this_record = record_hash(record_of(article, hash));
+    auto path = version_relative_path(base, this_record);
+    // A file of this record already there (the same text kept for another version) is reused.
+    std::optional<Archive::FileWrite> file;
+    auto on_disk = m_archive.read(path);
+    if (!on_disk || !read_intact_file(*on_disk, hash) || file_record_hash(*on_disk) != this_record) {
+        file = Archive::FileWrite{path, render_archive_file(article, hash, captured_at)};
+    }
+    if (auto kept = keep_source(source); !kept) {
+        return std::unexpected(kept.error());
+    }
+    SavedVersion saved{article, hash, path, captured_at, std::nullopt, std::nullopt, source.origin, true};
+    PlannedSave planned{VersionWrite{saved, attempts},
+                        {Outcome::saved, ref.id(), path, hash, {}, article.published_at}};
+    planned.report.reason = after && !is_current(*after)
+                                ? "an earlier version: captured " + captured_at + ", before version "
+                                      + std::to_string(after->version) + " was first seen (" + after->first_seen
+                                      + "); version " + std::to_string(current.current_version) + " stays current"
+                                : "an earlier version: captured " + captured_at + ", before version "
+                                      + std::to_string(current.current_version) + " was last seen (" + last_seen
+                                      + "), which stays current";
+    planned.file = std::move(file);
+    return planned;
+}
+
 std::expected<PlannedSave, StorageError> ArticlePipeline::plan_save(const parsers::Article& article,
                                                                     VersionSource& source, std::string rendered)
 {
@@ -368,32 +459,14 @@ std::expected<PlannedSave, StorageError> ArticlePipeline::plan_save(const parser
     const auto& current = *stored;
     // An imported capture takes its place in the history by its capture time: one older than
     // what the ledger knows of the article's text (its current version, its last check) never
-    // replaces it. The same text captured earlier is that version
-    // seen before; other text is not made current (its fetch is recorded, nothing else).
+    // replaces it.
     if (source.origin == "import" && current && current->content_hash) {
         auto older = older_than_current(m_ledger, ref, *current, crawled_at);
         if (!older) {
             return std::unexpected(older.error());
         }
         if (*older) {
-            PlannedSave earlier{FetchesWrite{attempts},
-                                {Outcome::unchanged,
-                                 ref.id(),
-                                 current->path.value_or(""),
-                                 *current->content_hash,
-                                 {},
-                                 article.published_at}};
-            if (*current->content_hash == hash) {
-                earlier.report.reason = "an earlier capture of the current version (known at " + **older + ")";
-            } else {
-                earlier.report.outcome = Outcome::failed;
-                earlier.report.hash = hash;
-                earlier.report.reason = "earlier_capture: captured " + crawled_at
-                                        + ", before the current version"
-                                          " was known (at "
-                                        + **older + "); not made current, its fetch is recorded";
-            }
-            return earlier;
+            return plan_earlier(article, source, *current, **older);
         }
     }
     auto record = record_of(article, hash);

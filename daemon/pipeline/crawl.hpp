@@ -120,6 +120,9 @@ private:
     // save() up to its ledger write: reads the ledger, keeps earlier files, writes the new one.
     std::expected<PlannedSave, StorageError> plan_save(const parsers::Article& article, VersionSource& source,
                                                        std::string rendered);
+    // plan_save of an imported capture older than the current version (known at last_seen).
+    std::expected<PlannedSave, StorageError> plan_earlier(const parsers::Article& article, VersionSource& source,
+                                                          const StoredArticle& current, const std::string& last_seen);
     std::expected<PlannedSave, StorageError> plan(PreparedFetch& item);
     PreparedFetch decide(const parsers::ArticleRef& ref, FetchResult&& fetched) const;
     // Builds item.warc_members when its response may be kept (plan decides whether it is).

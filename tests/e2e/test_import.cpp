@@ -278,41 +278,110 @@ TEST_CASE("e2e::import files a page only under the article it names itself")
 TEST_CASE("e2e::import places an older capture before the current version, never over it")
 {
     ScratchDir scratch;
-    const auto archive = scratch.path() / "archive";
+    NaverStandIn server;
     const auto& article = fixture_article("018_0005316196"); // published 2022-09-14
+    serve_fixture(server, article.id);
+    const auto archive = scratch.path() / "archive";
+    const auto ledger = archive / "ledger.sqlite3";
     const auto url = canonical_url(article.oid, article.aid);
-    auto today = scratch.path() / "today.warc.gz";
-    write_file(today, member(response_record(url, now_warc_date(), article_page(article.id))));
-    REQUIRE(import(archive, today).exit_code == 0);
+    auto crawled = crawl(server, archive, {"--url", url});
+    REQUIRE(crawled.result.exit_code == 0);
+    REQUIRE(crawled.line(article.id).outcome == "saved");
     const auto current = read_file(archive / article.archive_path);
+    const auto crawled_at = ledger_text(ledger, "SELECT first_seen FROM versions WHERE version = 1");
+    const auto current_fields = ledger_text(ledger, "SELECT title || '|' || content_hash || '|' || path || '|'"
+                                                    " || current_version || '|' || last_checked FROM articles");
+    auto log = [&] { return run_command({SILLOK_BINARY, "log", "--archive", archive.string(), article.id}); };
+    auto verify = [&] { return run_command({SILLOK_BINARY, "verify", "--archive", archive.string()}); };
 
-    // Captured in 2022 with another text: not made current.
+    // Captured in 2022 with another headline: an earlier version beside the current one.
     auto old = scratch.path() / "old.warc.gz";
     write_file(old, member(response_record(url, "2022-10-01T00:00:00Z",
                                            replaced_all(article_page(article.id), "가처분", "가처분 (2022)"))));
     auto older = import(archive, old);
     INFO(older.out << older.err);
-    CHECK(older.exit_code == 1);
-    CHECK(older.out.starts_with("failed\t" + article.id + "\t"));
-    CHECK(older.out.find("earlier_capture: captured 2022-10-01T09:00:00+09:00, before the current version was known")
+    CHECK(older.exit_code == 0);
+    REQUIRE(older.out.starts_with("saved\t" + article.id + "\t"));
+    auto earlier_path = ledger_text(ledger, "SELECT path FROM versions WHERE version = 2");
+    // Named as crawl names a kept version: the current file's name and its record hash's first 12 digits.
+    auto stem = article.archive_path.substr(0, article.archive_path.size() - 3);
+    CHECK(earlier_path.starts_with(stem + "."));
+    CHECK(earlier_path.size() == stem.size() + 1 + 12 + 3);
+    CHECK(older.out.find("saved\t" + article.id + "\t" + earlier_path + "\t") == 0);
+    CHECK(older.out.find("an earlier version: captured 2022-10-01T09:00:00+09:00, before version 1 was last seen ("
+                         + crawled_at + "), which stays current")
           != std::string::npos);
+    const auto earlier = read_file(archive / earlier_path);
+    CHECK(earlier.find("title: \"\\\"비상상황 조작vs정당 자율성\\\"...'이준석 가처분 (2022)' 날선 공방\"")
+          != std::string::npos);
+    CHECK(earlier.find("crawled_at: \"2022-10-01T09:00:00+09:00\"") != std::string::npos);
     CHECK(read_file(archive / article.archive_path) == current);
-    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 1);
-    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles WHERE last_checked LIKE '2022%'")
-          == 0);
+    CHECK(ledger_text(ledger, "SELECT title || '|' || content_hash || '|' || path || '|' || current_version || '|'"
+                              " || last_checked FROM articles")
+          == current_fields);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM versions") == 2);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM versions WHERE version = 2 AND origin = 'import'"
+                               " AND first_seen = '2022-10-01T09:00:00+09:00'")
+          == 1);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM versions v JOIN fetches f ON f.id = v.fetch_id"
+                               " WHERE v.version = 2 AND f.warc_file IS NOT NULL")
+          == 1);
+    auto listed = log();
+    INFO("log:\n" << listed.out << listed.err);
+    CHECK(listed.exit_code == 0);
+    CHECK(listed.out.starts_with("2\t2022-10-01T09:00:00+09:00\t"));
+    CHECK(listed.out.find("\n1\t" + crawled_at + "\t") != std::string::npos);
+    auto verified = verify();
+    INFO("verify:\n" << verified.out << verified.err);
+    CHECK(verified.exit_code == 0);
+    CHECK(verified.out.find(" 0 problems") != std::string::npos);
 
-    // The same text captured earlier: the current version seen before, nothing replaced.
+    // Importing the same file again changes nothing.
+    const auto files = article_files(archive);
+    auto again = import(archive, old);
+    INFO(again.out << again.err);
+    CHECK(again.exit_code == 0);
+    CHECK(again.out.starts_with("unchanged\t" + article.id + "\t" + earlier_path + "\t"));
+    CHECK(again.out.find("an earlier capture of version 2 (first seen 2022-10-01T09:00:00+09:00)")
+          != std::string::npos);
+    CHECK(article_files(archive) == files);
+    CHECK(read_file(archive / earlier_path) == earlier);
+    CHECK(read_file(archive / article.archive_path) == current);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM versions") == 2);
+    CHECK(log().out == listed.out);
+
+    // The current text captured in November 2022: the current version seen earlier, its
+    // first_seen moved back to then; nothing replaced.
     auto same = scratch.path() / "same.warc.gz";
-    write_file(same, member(response_record(url, "2022-10-01T00:00:00Z", article_page(article.id))));
+    write_file(same, member(response_record(url, "2022-11-01T00:00:00Z", article_page(article.id))));
     auto seen = import(archive, same);
     INFO(seen.out << seen.err);
     CHECK(seen.exit_code == 0);
     CHECK(seen.out.starts_with("unchanged\t" + article.id + "\t" + article.archive_path + "\t"));
-    CHECK(seen.out.find("an earlier capture of the current version") != std::string::npos);
+    CHECK(seen.out.find("an earlier capture of the current version: first seen now 2022-11-01T09:00:00+09:00 (was "
+                        + crawled_at + ")")
+          != std::string::npos);
     CHECK(read_file(archive / article.archive_path) == current);
-    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 1);
-    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles WHERE last_checked LIKE '2022%'")
-          == 0);
+    CHECK(article_files(archive) == files);
+    CHECK(ledger_count(ledger, "SELECT count(*) FROM versions") == 2);
+    CHECK(ledger_text(ledger, "SELECT first_seen FROM versions WHERE version = 1") == "2022-11-01T09:00:00+09:00");
+    CHECK(ledger_text(ledger, "SELECT last_checked FROM articles") == crawled_at);
+    auto relisted = log();
+    CHECK(relisted.out.starts_with("2\t2022-10-01T09:00:00+09:00\t"));
+    CHECK(relisted.out.find("\n1\t2022-11-01T09:00:00+09:00\t") != std::string::npos);
+    auto reverified = verify();
+    INFO("verify:\n" << reverified.out << reverified.err);
+    CHECK(reverified.exit_code == 0);
+    CHECK(reverified.out.find(" 0 problems") != std::string::npos);
+
+    // The same text captured again, later than that: the version seen again, nothing moves.
+    auto later = scratch.path() / "later.warc.gz";
+    write_file(later, member(response_record(url, "2022-12-01T00:00:00Z", article_page(article.id))));
+    auto seen_again = import(archive, later);
+    CHECK(seen_again.exit_code == 0);
+    CHECK(seen_again.out.find("an earlier capture of the current version (known at " + crawled_at + ")")
+          != std::string::npos);
+    CHECK(ledger_text(ledger, "SELECT first_seen FROM versions WHERE version = 1") == "2022-11-01T09:00:00+09:00");
 }
 
 TEST_CASE("e2e::import does not make current a capture older than the article's last check")
@@ -338,10 +407,13 @@ TEST_CASE("e2e::import does not make current a capture older than the article's 
                                                replaced_all(article_page(article.id), "가처분", "가처분 (2024)"))));
     auto run = import(archive, between);
     INFO(run.out << run.err);
-    CHECK(run.exit_code == 1);
-    CHECK(run.out.find("earlier_capture: captured 2024-06-01T09:00:00+09:00") != std::string::npos);
+    CHECK(run.exit_code == 0);
+    CHECK(run.out.starts_with("saved\t" + article.id + "\t"));
+    CHECK(run.out.find("an earlier version: captured 2024-06-01T09:00:00+09:00, before version 1 was last seen")
+          != std::string::npos);
     CHECK(read_file(archive / article.archive_path) == current);
-    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 1);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM versions") == 2);
+    CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM articles WHERE current_version = 1") == 1);
 }
 
 TEST_CASE("e2e::import reads WARC-Date strictly, within a sane range, and never before the page's publication")
