@@ -233,7 +233,9 @@ int run_diff(const DiffRequest& request, std::ostream& out)
     if (!*found || (*found)->versions.empty()) {
         return fail(k_exit_some_failed, "no archived version of " + ref->id() + " in " + request.ledger.string());
     }
-    const auto& versions = (*found)->versions;
+    // By default the last two versions in time (an older capture imported later has a higher
+    // number but comes first).
+    const auto versions = in_time_order(**found);
     int to = request.to.value_or(versions.back().version);
     int from = request.from.value_or(versions.size() > 1 ? versions[versions.size() - 2].version : to);
     if (!request.from && versions.size() < 2) {
@@ -243,7 +245,7 @@ int run_diff(const DiffRequest& request, std::ostream& out)
     const auto* b = find_version(**found, to);
     if (a == nullptr || b == nullptr) {
         return fail(k_exit_some_failed, ref->id() + " has no version " + std::to_string(a == nullptr ? from : to)
-                                            + " (versions 1 to " + std::to_string(versions.back().version) + ")");
+                                            + " (versions 1 to " + std::to_string(versions.size()) + ")");
     }
     auto before = read_version(request.archive, *a);
     auto after = before ? read_version(request.archive, *b) : std::unexpected(before.error());

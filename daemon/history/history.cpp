@@ -2,8 +2,12 @@
 
 #include "daemon/ledger/ledger_reader.hpp"
 #include "daemon/ledger/sql.hpp"
+#include "daemon/util/kst.hpp"
 
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <utility>
 
 namespace sillok::daemon {
 
@@ -85,6 +89,16 @@ std::expected<std::optional<ArticleHistory>, std::string> History::article(const
         return std::unexpected(error("cannot read versions"));
     }
     return history;
+}
+
+std::vector<HistoryVersion> in_time_order(const ArticleHistory& article)
+{
+    auto versions = article.versions;
+    auto seen_at = [](const HistoryVersion& version) {
+        return std::pair{parse_kst_iso(version.first_seen).value_or(WallClock::time_point::max()), version.version};
+    };
+    std::ranges::sort(versions, {}, seen_at);
+    return versions;
 }
 
 } // namespace sillok::daemon

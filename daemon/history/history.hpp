@@ -30,6 +30,10 @@ struct ArticleHistory {
     std::vector<HistoryVersion> versions; // oldest first
 };
 
+// The versions in the order they were first seen (then by number): a version placed before
+// others later (an older capture imported, an old file adopted) where it belongs in time.
+std::vector<HistoryVersion> in_time_order(const ArticleHistory& article);
+
 using parsers::parse_article_id;
 
 class History {

@@ -33,13 +33,7 @@ int run_log(const std::filesystem::path& ledger, std::string_view article, std::
     if (!*found || (*found)->versions.empty()) {
         return fail(k_exit_some_failed, "no archived version of " + ref->id() + " in " + ledger.string());
     }
-    // By time: a version placed before others (an older capture imported, an old file adopted)
-    // is listed where it belongs, whatever its number; the same time goes by number.
-    auto versions = (*found)->versions;
-    auto seen_at = [](const HistoryVersion& version) {
-        return std::pair{parse_kst_iso(version.first_seen).value_or(WallClock::time_point::max()), version.version};
-    };
-    std::ranges::sort(versions, {}, seen_at);
+    const auto versions = in_time_order(**found);
     for (const auto& version : versions) {
         out << version.version << '\t' << version.first_seen << '\t' << version.content_hash << '\t'
             << version.rules_version << '\t' << describe_change(version.change) << '\t' << version.path << '\n';

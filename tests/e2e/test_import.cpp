@@ -8,6 +8,7 @@
 #include "tests/e2e/warc_check.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
 
@@ -331,6 +332,14 @@ TEST_CASE("e2e::import places an older capture before the current version, never
     CHECK(listed.exit_code == 0);
     CHECK(listed.out.starts_with("2\t2022-10-01T09:00:00+09:00\t"));
     CHECK(listed.out.find("\n1\t" + crawled_at + "\t") != std::string::npos);
+    // diff compares the last two versions in time: the 2022 capture, then today's.
+    auto compared = run_command({SILLOK_BINARY, "diff", "--archive", archive.string(), article.id, "--format", "json"});
+    INFO("diff:\n" << compared.out << compared.err);
+    CHECK(compared.exit_code == 0);
+    const auto diffed = nlohmann::json::parse(compared.out, nullptr, false);
+    REQUIRE_FALSE(diffed.is_discarded());
+    CHECK(diffed["from"]["version"] == 2);
+    CHECK(diffed["to"]["version"] == 1);
     auto verified = verify();
     INFO("verify:\n" << verified.out << verified.err);
     CHECK(verified.exit_code == 0);
