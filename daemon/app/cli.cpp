@@ -14,6 +14,7 @@
 #include "daemon/history/history_commands.hpp"
 #include "daemon/pipeline/crawl.hpp"
 #include "daemon/service/service.hpp"
+#include "daemon/service/service_lock.hpp"
 #include "daemon/service/status.hpp"
 #include "daemon/util/numbers.hpp"
 #include "daemon/verify/verify.hpp"
@@ -227,6 +228,11 @@ int status_command(const Config& config)
     auto stats = read_stats(config.ledger_path(), wall_now());
     if (!stats) {
         return fail(k_exit_io, stats.error().message);
+    }
+    if (auto service = running_service(config.archive)) {
+        std::cout << "service: sillok run (pid " << service->pid << ") since " << service->since << '\n';
+    } else {
+        std::cout << "service: none runs on this archive\n";
     }
     std::cout << render_status(*stats, wall_now());
     std::cout << render_capacity(*stats, capacity(*stats, config.rate, config.revisit_after.size()));

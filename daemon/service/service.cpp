@@ -11,6 +11,7 @@
 #include "daemon/pipeline/crawl.hpp"
 #include "daemon/pipeline/frontier_claims.hpp"
 #include "daemon/service/robots_schedule.hpp"
+#include "daemon/service/service_lock.hpp"
 #include "daemon/service/service_watch.hpp"
 #include "daemon/util/systemd.hpp"
 #include "parsers/listing.hpp"
@@ -206,6 +207,10 @@ int run_service(const Config& config, const ConfigLoader& reload, ServiceSignals
     auto stores = open_stores(config);
     if (!stores) {
         return fail(stores.error());
+    }
+    auto lock = ServiceLock::take(config.archive);
+    if (!lock) {
+        return fail(lock.error());
     }
     auto health = SourceHealth::open(config.ledger_path());
     auto robots = health ? RobotsLedger::open(config.ledger_path()) : std::unexpected(health.error());
