@@ -5,7 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <cerrno>
 
 namespace sillok::daemon {
 namespace {
@@ -58,6 +61,11 @@ void render_robots(const LedgerStats& s, std::string& out)
         std::ranges::replace(rules, '\n', ';');
         if (rules.ends_with(';')) {
             rules.pop_back();
+        }
+        if (entry.status >= 400 && entry.status <= 499) {
+            out += fmt::format("robots.txt {}: HTTP {}, fetched {}; no robots.txt, so no rules (RFC 9309)\n",
+                               entry.host, entry.status, kst_iso(entry.fetched_at));
+            continue;
         }
         out += fmt::format("robots.txt {}: HTTP {}, fetched {}; asks of sillok: {}\n", entry.host, entry.status,
                            kst_iso(entry.fetched_at), rules.empty() ? "nothing" : rules);
@@ -165,6 +173,19 @@ std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& 
     while (sqlite3_step(states.get()) == SQLITE_ROW) {
         stats.frontier[column_text(states.get(), 0).value_or("")] = sqlite3_column_int64(states.get(), 1);
     }
+    // In flight only for processes that still run; a stopped one's items wait for the next start.
+    auto owners = sql::prepare(db.get(), "SELECT owner_pid, count(*) FROM frontier WHERE state = 'in_flight'"
+                                         " GROUP BY owner_pid");
+    while (owners && sqlite3_step(owners.get()) == SQLITE_ROW) {
+        const auto pid = static_cast<pid_t>(sqlite3_column_int64(owners.get(), 0));
+        const bool alive = pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+        if (!alive) {
+            const auto n = sqlite3_column_int64(owners.get(), 1);
+            stats.frontier["in_flight"] -= n;
+            stats.frontier["pending"] += n;
+            stats.in_flight_of_stopped += n;
+        }
+    }
     auto articles = count(db.get(), "SELECT count(*) FROM articles WHERE state = 'archived'");
     auto versions = count(db.get(), "SELECT count(*) FROM versions");
     auto articles_24h =
@@ -172,8 +193,11 @@ std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& 
     auto versions_24h = count(db.get(), "SELECT count(*) FROM versions WHERE first_seen >= ?1", day_ago);
     auto versions_today = count(db.get(), "SELECT count(*) FROM versions WHERE first_seen >= ?1", kst_midnight(now));
     auto fetches_24h = count(db.get(), "SELECT count(*) FROM fetches WHERE started_at >= ?1", day_ago);
-    auto failed_24h =
-        count(db.get(), "SELECT count(*) FROM fetches WHERE started_at >= ?1 AND error IS NOT NULL", day_ago);
+    // A robots.txt answered 4xx is no rules (RFC 9309 2.3.1.3), not a failure.
+    auto failed_24h = count(db.get(),
+                            "SELECT count(*) FROM fetches WHERE started_at >= ?1 AND error IS NOT NULL"
+                            " AND NOT (url LIKE '%/robots.txt' AND status BETWEEN 400 AND 499)",
+                            day_ago);
     if (!articles || !versions || !articles_24h || !versions_24h || !versions_today || !fetches_24h || !failed_24h) {
         return failure("counts");
     }
@@ -190,6 +214,7 @@ std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& 
         stats.last_success = column_text(last.get(), 0);
     }
     auto errors = sql::prepare(db.get(), "SELECT started_at, url, error FROM fetches WHERE error IS NOT NULL"
+                                         " AND NOT (url LIKE '%/robots.txt' AND status BETWEEN 400 AND 499)"
                                          " ORDER BY id DESC LIMIT ?1");
     if (errors && Bound(errors.get()).integer(static_cast<int64_t>(k_last_errors)).step() == SQLITE_ROW) {
         do {
@@ -212,6 +237,14 @@ std::expected<LedgerStats, LedgerError> read_stats(const std::filesystem::path& 
                               " AND url LIKE 'https://news.naver.com/%'",
                               day_ago);
     stats.listing_fetches_last_24h = listings_24h.value_or(0);
+    auto first = sql::prepare(db.get(), "SELECT min(started_at) FROM fetches");
+    if (first && sqlite3_step(first.get()) == SQLITE_ROW) {
+        if (auto since = parse_kst_iso(column_text(first.get(), 0).value_or(""))) {
+            using hours = std::chrono::duration<double, std::ratio<3600>>;
+            // At least a quarter of an hour: a minute-old archive's rates say nothing yet.
+            stats.observed_hours = std::clamp(std::chrono::duration_cast<hours>(now - *since).count(), 0.25, 24.0);
+        }
+    }
     auto due =
         sql::prepare(db.get(), "SELECT count(*), min(next_at) FROM frontier WHERE state = 'pending' AND next_at <= ?1");
     if (due && Bound(due.get()).integer(unix_ms(now)).step() == SQLITE_ROW) {
@@ -238,6 +271,11 @@ std::string render_status(const LedgerStats& s, WallClock::time_point now)
     out +=
         fmt::format("queue: {} pending, {} in flight, {} done, {} failed, {} gone\n", s.frontier.at("pending"),
                     s.frontier.at("in_flight"), s.frontier.at("done"), s.frontier.at("failed"), s.frontier.at("gone"));
+    if (s.in_flight_of_stopped > 0) {
+        out += fmt::format("queue: {} of the pending were in flight in a process that stopped; they are fetched "
+                           "at the next start\n",
+                           s.in_flight_of_stopped);
+    }
     out += fmt::format("archived: {} articles, {} versions (last 24 h: {} articles, {} versions; today: {} versions)\n",
                        s.articles, s.versions, s.articles_last_24h, s.versions_last_24h, s.versions_today);
     out += fmt::format("fetches in the last 24 h: {}, of which failed: {}\n", s.fetches_last_24h,
@@ -262,8 +300,8 @@ std::string render_status(const LedgerStats& s, WallClock::time_point now)
 Capacity capacity(const LedgerStats& s, double rate, size_t revisits_per_article)
 {
     Capacity c;
-    c.listings_per_hour = static_cast<double>(s.listing_fetches_last_24h) / 24.0;
-    c.articles_per_hour = static_cast<double>(s.articles_last_24h) / 24.0;
+    c.listings_per_hour = static_cast<double>(s.listing_fetches_last_24h) / s.observed_hours;
+    c.articles_per_hour = static_cast<double>(s.articles_last_24h) / s.observed_hours;
     c.revisits_per_hour = c.articles_per_hour * static_cast<double>(revisits_per_article);
     c.budget_per_hour = rate * 3600.0;
     return c;
@@ -272,8 +310,10 @@ Capacity capacity(const LedgerStats& s, double rate, size_t revisits_per_article
 std::string render_capacity(const LedgerStats& s, const Capacity& c)
 {
     auto out = fmt::format("capacity: demand {:.0f} requests/h ({:.0f} listings, {:.0f} new articles, {:.0f} revisits, "
-                           "at the last 24 h's rates) against a budget of {}\n",
+                           "at the rates of {}) against a budget of {}\n",
                            c.demand_per_hour(), c.listings_per_hour, c.articles_per_hour, c.revisits_per_hour,
+                           s.observed_hours >= 24 ? std::string("the last 24 h")
+                                                  : fmt::format("the {:.1f} h since the first fetch", s.observed_hours),
                            c.budget_per_hour > 0 ? fmt::format("{:.0f} requests/h", c.budget_per_hour)
                                                  : std::string("no limit (rate 0)"));
     if (c.over_budget()) {

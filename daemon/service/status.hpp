@@ -32,8 +32,13 @@ struct LedgerStats {
     std::string sources_error;                                    // why the sources could not be read, if so
     std::vector<RobotsEntry> robots;                              // each host's latest robots.txt
     int64_t listing_fetches_last_24h = 0;                         // requests to the listing host
-    int64_t due_pending = 0;                                      // pending items whose time has come
-    std::optional<int64_t> queue_lag_seconds;                     // how long the oldest of them has waited
+    // The hours the last-24-hour figures cover: 24, or less on an archive younger than a day
+    // (since its first fetch), so that rates are not diluted by hours that did not exist.
+    double observed_hours = 24;
+    // Items in flight whose owner no longer runs: they return to the queue at the next start.
+    int64_t in_flight_of_stopped = 0;
+    int64_t due_pending = 0;                  // pending items whose time has come
+    std::optional<int64_t> queue_lag_seconds; // how long the oldest of them has waited
     // How article pages were read (the ledger's extractions): from their regions, or whole
     // (the fallback; a rising share is layout drift that defeats the fast path).
     int64_t extract_regions_today = 0;

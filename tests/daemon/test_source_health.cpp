@@ -1,12 +1,18 @@
 // Discovery's sources in the ledger: each walk recorded, consecutive empty polls counted from
 // the last success, and what `status`, STATUS= and the metrics say of a stalled source.
+#include "daemon/discovery/robots.hpp"
 #include "daemon/discovery/source_health.hpp"
 #include "daemon/ledger/frontier.hpp"
 #include "daemon/ledger/ledger.hpp"
+#include "daemon/ledger/sql.hpp"
 #include "daemon/service/status.hpp"
+#include "daemon/util/kst.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace sillok::daemon;
 
@@ -98,4 +104,77 @@ TEST_CASE("daemon::capacity: demand against the budget, and late revisits shed f
     REQUIRE(counts.has_value());
     CHECK(counts->at("pending") == 2); // the recent revisit and the new article
     CHECK(counts->at("done") == 2);
+}
+
+TEST_CASE("daemon::status counts rates over the archive's real age, in-flight items of live owners only, and a "
+          "robots.txt 404 as no rules")
+{
+    sillok::test::ScratchDir scratch;
+    const auto path = scratch.path() / "ledger.sqlite3";
+    REQUIRE(Ledger::open(path).has_value());
+    const auto now = WallClock::now();
+    {
+        auto db = sql::open_connection(path, sql::k_state);
+        REQUIRE(db.has_value());
+        const auto hour_ago = kst_iso(now - std::chrono::hours(1));
+        const auto minute_ago = kst_iso(now - std::chrono::minutes(1));
+        auto insert = sql::prepare(db->get(), "INSERT INTO fetches (url, started_at, status, error)"
+                                              " VALUES (?1, ?2, ?3, ?4)");
+        REQUIRE(insert);
+        auto add = [&](const std::string& url, const std::string& at, int status, const char* error) {
+            sql::Bound bound(insert.get());
+            bound.text(url).text(at).integer(status);
+            if (error != nullptr) {
+                bound.text(error);
+            }
+            REQUIRE(bound.step() == SQLITE_DONE);
+        };
+        for (int i = 0; i < 6; ++i) {
+            add("https://news.naver.com/main/list.naver?page=" + std::to_string(i), hour_ago, 200, nullptr);
+        }
+        add("https://n.news.naver.com/robots.txt", minute_ago, 404, "http_status: HTTP 404");
+        add("https://n.news.naver.com/mnews/article/001/0000000009", minute_ago, 500, "http_status: HTTP 500");
+    }
+    auto robots = RobotsLedger::open(path);
+    REQUIRE(robots.has_value());
+    REQUIRE(robots->record("n.news.naver.com", 404, "", "sillok", now).has_value());
+    auto frontier = Frontier::open(path);
+    REQUIRE(frontier.has_value());
+    REQUIRE(frontier->enqueue({{"001", "0000000001"}, {"001", "0000000002"}, {"001", "0000000003"}},
+                              QueueSource::discovery, now - std::chrono::minutes(5)));
+    REQUIRE(frontier->claim(3, now).has_value()); // in flight in this process, which runs
+    // One of them belongs to a process that has stopped.
+    const pid_t stopped = ::fork();
+    if (stopped == 0) {
+        ::_exit(0);
+    }
+    REQUIRE(stopped > 0);
+    ::waitpid(stopped, nullptr, 0);
+    {
+        auto db = sql::open_connection(path, sql::k_state);
+        REQUIRE(db.has_value());
+        auto moved = sql::prepare(db->get(), "UPDATE frontier SET owner_pid = ?1 WHERE aid = '0000000003'");
+        REQUIRE(moved);
+        REQUIRE(sql::Bound(moved.get()).integer(stopped).step() == SQLITE_DONE);
+    }
+
+    auto stats = read_stats(path, now);
+    REQUIRE(stats.has_value());
+    CHECK(stats->observed_hours == doctest::Approx(1.0).epsilon(0.05));
+    CHECK(stats->fetches_last_24h == 8);
+    CHECK(stats->failed_fetches_last_24h == 1); // the 500; the robots.txt 404 is no rules
+    const auto text = render_status(*stats, now);
+    INFO(text);
+    CHECK(text.contains("queue: 1 pending, 2 in flight,"));
+    CHECK(text.contains("queue: 1 of the pending were in flight in a process that stopped"));
+    CHECK(text.contains("robots.txt n.news.naver.com: HTTP 404, fetched "));
+    CHECK(text.contains("no robots.txt, so no rules (RFC 9309)"));
+    CHECK_FALSE(text.contains("recent error: " + kst_iso(now - std::chrono::minutes(1))
+                              + " https://n.news.naver.com/robots.txt"));
+    CHECK(text.contains("/mnews/article/001/0000000009: http_status: HTTP 500"));
+    const auto capacity_text = render_capacity(*stats, capacity(*stats, 1.0, 3));
+    INFO(capacity_text);
+    // Six listing requests in the hour the archive has existed: 6 an hour, not 6 / 24.
+    CHECK(capacity_text.contains("(6 listings,"));
+    CHECK(capacity_text.contains("at the rates of the 1.0 h since the first fetch"));
 }
