@@ -17,6 +17,7 @@
 #include "daemon/service/service_lock.hpp"
 #include "daemon/service/status.hpp"
 #include "daemon/util/numbers.hpp"
+#include "daemon/util/progress_line.hpp"
 #include "daemon/verify/verify.hpp"
 #include "parsers/article_ref.hpp"
 #include "parsers/listing.hpp"
@@ -63,9 +64,29 @@ void install_signal_handlers(bool reload)
     }
 }
 
+// The log's sink on standard error, clearing a progress bar before each line.
+class LogSink final : public spdlog::sinks::sink {
+public:
+    explicit LogSink(std::shared_ptr<spdlog::sinks::sink> inner) : m_inner(std::move(inner)) {}
+    void log(const spdlog::details::log_msg& message) override
+    {
+        without_progress_line([&] { m_inner->log(message); });
+    }
+    void flush() override { m_inner->flush(); }
+    void set_pattern(const std::string& pattern) override { m_inner->set_pattern(pattern); }
+    void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override
+    {
+        m_inner->set_formatter(std::move(formatter));
+    }
+
+private:
+    std::shared_ptr<spdlog::sinks::sink> m_inner;
+};
+
 void setup_logging(int verbosity)
 {
-    auto logger = spdlog::stderr_color_mt("sillok");
+    auto sink = std::make_shared<LogSink>(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    auto logger = std::make_shared<spdlog::logger>("sillok", sink);
     // Under systemd, journald stamps each line itself.
     bool journald = std::getenv("JOURNAL_STREAM") != nullptr;
     logger->set_pattern(journald ? "%l: %v" : "%Y-%m-%d %H:%M:%S.%e %l: %v");

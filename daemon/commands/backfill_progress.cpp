@@ -1,6 +1,7 @@
 #include "daemon/commands/backfill_progress.hpp"
 
 #include "daemon/util/kst.hpp"
+#include "daemon/util/progress_line.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -94,17 +95,16 @@ void BackfillProgress::draw()
     auto filled = m_days == 0 ? k_width : static_cast<int>(k_width * m_days_done / m_days);
     std::string bar(static_cast<size_t>(filled), '#');
     bar.resize(k_width, '.');
-    std::fprintf(stderr, "\r[%s] days %zu/%zu  queued %zu  archived %zu  failed %zu  %.1f/s  ETA %s\033[K", bar.c_str(),
-                 m_days_done, m_days, m_queued.load(), m_archived.load(), m_failed.load(), rate,
-                 (m_days_done == 0 && processed == 0) ? "?" : duration_text(eta).c_str());
-    std::fflush(stderr);
+    draw_progress_line(fmt::format("[{}] days {}/{}  queued {}  archived {}  failed {}  {:.1f} articles/s  ETA {}", bar,
+                                   m_days_done, m_days, m_queued.load(), m_archived.load(), m_failed.load(), rate,
+                                   (m_days_done == 0 && processed == 0) ? "?" : duration_text(eta)));
 }
 
 void BackfillProgress::finish()
 {
     if (m_terminal) {
         draw();
-        std::fputc('\n', stderr);
+        end_progress_line();
     }
 }
 

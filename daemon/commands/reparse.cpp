@@ -9,6 +9,7 @@
 #include "daemon/pipeline/crawl.hpp"
 #include "daemon/util/digest.hpp"
 #include "daemon/util/exit_codes.hpp"
+#include "daemon/util/progress_line.hpp"
 #include "daemon/warc/http_payload.hpp"
 #include "daemon/warc/warc_reader.hpp"
 #include "parsers/article.hpp"
@@ -259,10 +260,10 @@ public:
         }
         m_last = now;
         auto seconds = std::chrono::duration<double>(now - m_start).count();
-        fmt::print(stderr, "\rreparse: {}/{} responses, {:.0f}/s ", done, m_total,
-                   seconds > 0 ? static_cast<double>(done) / seconds : 0.0);
+        draw_progress_line(fmt::format("reparse: {}/{} responses, {:.0f} responses/s", done, m_total,
+                                       seconds > 0 ? static_cast<double>(done) / seconds : 0.0));
         if (done == m_total) {
-            fmt::print(stderr, "\n");
+            end_progress_line();
         }
     }
 

@@ -6,6 +6,7 @@
 #include "daemon/ledger/sql.hpp"
 #include "daemon/util/exit_codes.hpp"
 #include "daemon/util/kst.hpp"
+#include "daemon/util/progress_line.hpp"
 #include "parsers/article_ref.hpp"
 
 #include <fmt/format.h>
@@ -129,14 +130,13 @@ public:
         m_percent = percent;
         constexpr int k_width = 40;
         auto filled = static_cast<size_t>(percent * k_width / 100);
-        std::cerr << fmt::format("\rexport [{}{}] {:3}% {}/{}", std::string(filled, '#'),
-                                 std::string(k_width - filled, ' '), percent, done, m_total)
-                  << std::flush;
+        draw_progress_line(fmt::format("export [{}{}] {:3}% {}/{} records", std::string(filled, '#'),
+                                       std::string(k_width - filled, ' '), percent, done, m_total));
     }
     void finish()
     {
         if (m_shown) {
-            std::cerr << '\n';
+            end_progress_line();
         }
     }
 

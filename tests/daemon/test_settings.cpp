@@ -3,12 +3,14 @@
 #include "daemon/config/config.hpp"
 #include "daemon/config/settings.hpp"
 #include "daemon/util/numbers.hpp"
+#include "daemon/util/progress_line.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <set>
 #include <string>
 
@@ -186,4 +188,24 @@ TEST_CASE("settings: durations may carry a unit in the configuration file")
         REQUIRE_FALSE(refused.has_value());
         CHECK(refused.error().kind == ErrorKind::config);
     }
+}
+
+TEST_CASE("progress line: a log line clears the bar first, and the bar is drawn again after it")
+{
+    ScratchDir scratch;
+    const auto file = scratch.path() / "stderr";
+    std::FILE* stream = std::fopen(file.c_str(), "w+");
+    REQUIRE(stream != nullptr);
+    set_progress_stream(stream);
+    draw_progress_line("[##..] days 1/2  1.5 articles/s");
+    without_progress_line([&] { std::fputs("2026-12-08 info: saved\n", stream); });
+    without_progress_line([&] { std::fputs("2026-12-08 info: saved again\n", stream); });
+    draw_progress_line("[####] days 2/2  1.5 articles/s");
+    end_progress_line();
+    end_progress_line(); // nothing on screen: no second line break
+    set_progress_stream(stderr);
+    std::fclose(stream);
+    CHECK(read_file(file)
+          == "\r[##..] days 1/2  1.5 articles/s\033[K\r\033[K2026-12-08 info: saved\n"
+             "2026-12-08 info: saved again\n\r[####] days 2/2  1.5 articles/s\033[K\n");
 }
