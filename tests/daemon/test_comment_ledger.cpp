@@ -104,7 +104,7 @@ TEST_CASE("comment ledger: a snapshot keeps each comment once, its number as ser
     CHECK(snapshots->size() == 2);
 }
 
-TEST_CASE("comment ledger: a change of text or state is a version; as of a time the versions seen by then")
+TEST_CASE("comment ledger: a change of text or state is a version, as of a time the versions seen by then")
 {
     Opened o;
     auto listed = saved_comments();

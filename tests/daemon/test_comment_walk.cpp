@@ -97,7 +97,7 @@ TEST_CASE("comment walk: a cursor that does not move, or a page of nothing new, 
     CHECK(repeating.snapshot().comments_seen == 100);
 }
 
-TEST_CASE("comment walk: a failed first page is a failed snapshot; a failed later page an incomplete one")
+TEST_CASE("comment walk: a failed first page is a failed snapshot, a failed later page an incomplete one")
 {
     CommentWalk first(k_ref, CommentsMode::all, "2026-01-01T00:00:00+09:00");
     FetchResult refused;
@@ -123,7 +123,7 @@ TEST_CASE("comment walk: a failed first page is a failed snapshot; a failed late
     CHECK(later.listed().size() == 100); // what the first page listed stands
 }
 
-TEST_CASE("comment walk: closed comments are an outcome; counts asks one comment and stops")
+TEST_CASE("comment walk: closed comments are an outcome, counts asks one comment and stops")
 {
     CommentWalk closed(k_ref, CommentsMode::all, "2026-01-01T00:00:00+09:00");
     auto answer = page(0, 0, "", 0);

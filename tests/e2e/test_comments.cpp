@@ -140,7 +140,7 @@ const std::string k_newest = "2024-05-30T18:00:00";
 
 } // namespace
 
-TEST_CASE("e2e::comments all: every page walked by the cursor, the file beside the article, the ledger; then "
+TEST_CASE("e2e::comments all: every page walked by the cursor, the file beside the article, the ledger, then "
           "a deletion, a hiding and an edit seen by a second snapshot")
 {
     NaverStandIn server;
@@ -399,7 +399,7 @@ TEST_CASE("e2e::comments: a 10,000-comment article is walked in 100 pages on the
     CHECK(ledger_count(archive / "ledger.sqlite3", "SELECT count(*) FROM comments") == 10000);
 }
 
-TEST_CASE("e2e::comments: killed in the middle of a walk, nothing of it is recorded; a rerun walks it whole")
+TEST_CASE("e2e::comments: killed in the middle of a walk, nothing of it is recorded, a rerun walks it whole")
 {
     NaverStandIn server;
     serve_fixture(server, k_id);

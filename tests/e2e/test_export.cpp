@@ -138,7 +138,7 @@ TEST_CASE("e2e::export -o never writes through a link planted at a temporary fil
     CHECK(partial == 5);
 }
 
-TEST_CASE("e2e::export's CSV puts a ' before a field a spreadsheet would run as a formula; Python agrees")
+TEST_CASE("e2e::export's CSV puts a ' before a field a spreadsheet would run as a formula, Python agrees")
 {
     ScratchDir scratch;
     const auto archive = scratch.path() / "archive";

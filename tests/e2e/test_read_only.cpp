@@ -67,7 +67,7 @@ void check_read_only(const fs::path& mounted, const std::string& id)
 
 } // namespace
 
-TEST_CASE("e2e::log, diff and export work on a read-only archive; diff is coloured on a terminal")
+TEST_CASE("e2e::log, diff and export work on a read-only archive, diff is coloured on a terminal")
 {
     ScratchDir scratch;
     NaverStandIn server;

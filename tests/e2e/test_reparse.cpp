@@ -29,7 +29,7 @@ std::vector<std::vector<std::string>> versions_of(const fs::path& archive, const
 
 } // namespace
 
-TEST_CASE("e2e::reparse re-extracts the stored responses offline; a change of rules is no edit")
+TEST_CASE("e2e::reparse re-extracts the stored responses offline, a change of rules is no edit")
 {
     ScratchDir scratch;
     NaverStandIn server;

@@ -55,7 +55,7 @@ TEST_CASE("e2e::run refuses a second service on the same archive, and status nam
     CHECK(fourth.wait(20s) == 0);
 }
 
-TEST_CASE("e2e::reading commands refuse a folder that is not an archive; SILLOK_ARCHIVE names one")
+TEST_CASE("e2e::reading commands refuse a folder that is not an archive, SILLOK_ARCHIVE names one")
 {
     ScratchDir scratch;
     NaverStandIn server;

@@ -151,7 +151,7 @@ TEST_CASE("comments: commentNo as a JSON number (2021) reads as the same text, n
           == CommentErrorKind::bad_shape);
 }
 
-TEST_CASE("comments: the JSONP wrapper with or without a name, with or without ';', and nothing else")
+TEST_CASE("comments: the JSONP wrapper with or without a name, with or without a semicolon, and nothing else")
 {
     const std::string saved = saved_answer("001_0009205077.p1.size10.jsonp");
     const std::string json = saved.substr(saved.find('(') + 1, saved.rfind(')') - saved.find('(') - 1);
@@ -231,7 +231,7 @@ TEST_CASE("comments: hostile bodies (NaN, control bytes, 10,000 deep, 1 MB conte
     CHECK(big.comments[0].text == mega);
 }
 
-TEST_CASE("comments: the flags give one state; deleted before blind before hidden")
+TEST_CASE("comments: the flags give one state, deleted before blind before hidden")
 {
     const std::string saved = saved_answer("001_0009205077.p1.size10.jsonp");
     auto state = [&](std::string_view from, std::string_view to) {
