@@ -1,47 +1,13 @@
 #include "parsers/search_query.hpp"
 
+#include "parsers/text.hpp"
+
 #include <array>
-#include <cstdint>
 #include <optional>
 #include <utility>
 
 namespace sillok::parsers {
 namespace {
-
-// The length of a valid UTF-8 sequence at pos, or 0.
-size_t utf8_length(std::string_view text, size_t pos)
-{
-    auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-    unsigned char lead = byte(pos);
-    size_t length = 0;
-    uint32_t minimum = 0;
-    uint32_t code = 0;
-    if (lead < 0x80) {
-        return 1;
-    }
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2, minimum = 0x80, code = lead & 0x1Fu;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3, minimum = 0x800, code = lead & 0x0Fu;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4, minimum = 0x10000, code = lead & 0x07u;
-    } else {
-        return 0;
-    }
-    if (pos + length > text.size()) {
-        return 0;
-    }
-    for (size_t i = 1; i < length; ++i) {
-        if ((byte(pos + i) & 0xC0u) != 0x80u) {
-            return 0;
-        }
-        code = (code << 6) | (byte(pos + i) & 0x3Fu);
-    }
-    if (code < minimum || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-        return 0;
-    }
-    return length;
-}
 
 // The length of a separator at pos (ASCII whitespace, a control byte, U+3000 IDEOGRAPHIC
 // SPACE, U+00A0 NO-BREAK SPACE), or 0.
@@ -152,11 +118,11 @@ std::expected<SearchQuery, SearchQueryError> parse_search_query(std::string_view
         return error_at(k_max_query_bytes, "the query is longer than " + std::to_string(k_max_query_bytes) + " bytes");
     }
     for (size_t pos = 0; pos < query.size();) {
-        auto length = utf8_length(query, pos);
-        if (length == 0) {
-            return error_at(pos, "the query is not valid UTF-8");
+        size_t at = pos;
+        // A byte that starts no well-formed sequence is read as itself: one byte, not ASCII.
+        if (next_code_point(query, pos) >= 0x80 && pos == at + 1) {
+            return error_at(at, "the query is not valid UTF-8");
         }
-        pos += length;
     }
     std::vector<Item> items;
     size_t pos = 0;
