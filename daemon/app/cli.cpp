@@ -11,6 +11,7 @@
 #include "daemon/history/history_commands.hpp"
 #include "daemon/commands/import.hpp"
 #include "daemon/commands/reparse.hpp"
+#include "daemon/commands/search_command.hpp"
 #include "daemon/service/service.hpp"
 #include "daemon/service/status.hpp"
 #include "daemon/config/stores.hpp"
@@ -324,6 +325,10 @@ int sillok_main(int argc, char** argv)
     auto* export_cmd = add_export_command(app, export_command);
     add_storage_options(*export_cmd, common);
 
+    SearchCommand search_command;
+    auto* search = add_search_command(app, search_command);
+    add_storage_options(*search, common);
+
     ReparseArguments reparse_arguments;
     auto* reparse = add_reparse_command(app, reparse_arguments);
     add_storage_options(*reparse, common);
@@ -368,6 +373,7 @@ int sillok_main(int argc, char** argv)
         {verify, false, [&] { return verify_command(config, repair); }},
         {log, false, [&] { return run_log_command(log_command, config); }},
         {diff, false, [&] { return run_diff_command(diff_command, config); }},
+        {search, false, [&] { return run_search_command(search_command, config, std::cout); }},
         {export_cmd, true, [&] { return run_export_command(export_command, config, &g_stop_requested); }},
         {crawl, true, [&] { return crawl_command(config, urls, url_file); }},
         {adopt, true, [&] { return run_adopt(config, adopt_request, std::cout, &g_stop_requested); }},

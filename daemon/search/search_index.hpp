@@ -1,0 +1,96 @@
+#pragma once
+// The search index: derived data in its own SQLite file beside the ledger
+// (<archive>/search.sqlite3), which can be thrown away and built again from the archive.
+//
+// One row per version the ledger records (rowid = the ledger's versions.id): the article id,
+// version, when it was seen, published_at, press, section, title, byline and text, read
+// from the version's archive file. The index keeps a watermark, the highest versions.id it
+// holds; before answering, `search` adds the ledger's versions above it (catch_up). Every
+// path that records a version (crawl, run, backfill, reparse, import, adopt, verify
+// --repair) writes a versions row, so every one of them reaches the index this way. The
+// index is written only from committed ledger rows, each batch with its watermark in one
+// transaction, so a crash can never leave it claiming a version the ledger lacks; an index
+// ahead of its ledger (a ledger restored from a backup) is found and built again.
+#include "daemon/util/c_handles.hpp"
+#include "daemon/util/error.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sillok::daemon {
+
+enum class SearchSort { relevance, newest, oldest };
+
+struct SearchFilters {
+    std::optional<std::string> from, to; // YYYY-MM-DD, publication date (KST)
+    std::vector<std::string> sections;   // category names as the files have them
+    std::vector<std::string> presses;    // oids
+    bool all_versions = false;
+    SearchSort sort = SearchSort::relevance;
+    int64_t limit = 20;
+    int64_t offset = 0;
+};
+
+struct SearchHit {
+    int64_t row = 0;           // the ledger's versions.id
+    std::string id;            // OID_AID
+    int version = 0;
+    int versions = 0;          // how many versions the index holds of the article
+    std::string seen_at, published_at, section, path;
+    std::string title, byline, press, text;
+    double score = 0;          // higher is more relevant
+    bool current = false;      // the article's current version
+    std::vector<int> matched;  // --versions all: every version that matches, oldest first
+    // --versions all, a version that is not current: the first later version without the
+    // words (version, seen_at).
+    std::optional<std::pair<int, std::string>> removed_in;
+};
+
+struct CatchUp {
+    size_t added = 0;
+    size_t unreadable = 0; // versions whose file could not be read: indexed by their ledger fields
+    bool ahead = false;    // the index holds versions the ledger lacks: build it again
+};
+
+using IndexProgress = std::function<void(size_t done, size_t total)>;
+
+class SearchIndex {
+  public:
+    static std::filesystem::path path_in(const std::filesystem::path& archive);
+
+    // Opens an index file, read-only or read-write (created when missing), with the search
+    // tokenizer registered and the tables made.
+    static Result<SearchIndex> open(const std::filesystem::path& file, bool writable);
+
+    // The highest ledger versions.id in the index.
+    Result<int64_t> watermark();
+    // How many of the ledger's versions the index lacks.
+    Result<int64_t> behind(sqlite3* ledger);
+    // Adds the ledger's versions above the watermark, reading their files under archive.
+    Result<CatchUp> catch_up(sqlite3* ledger, const std::filesystem::path& archive, const IndexProgress& progress);
+
+    // The articles (or, with all_versions, each article's newest matching version) that
+    // match an FTS5 MATCH expression and the filters, in the order asked.
+    Result<std::vector<SearchHit>> search(const std::string& match, const SearchFilters& filters);
+
+    [[nodiscard]] sqlite3* db() const { return m_db.get(); }
+
+  private:
+    explicit SearchIndex(SqliteDb db) : m_db(std::move(db)) {}
+    [[nodiscard]] Error error(std::string_view what) const;
+    Result<void> fill_hit(const std::string& match, bool all_versions, SearchHit& hit);
+
+    SqliteDb m_db;
+};
+
+// Builds the index of archive from nothing, into a temporary file renamed over
+// <archive>/search.sqlite3 when complete (a reader never sees half an index).
+Result<CatchUp> build_search_index(const std::filesystem::path& archive, sqlite3* ledger,
+                                   const IndexProgress& progress);
+
+} // namespace sillok::daemon
