@@ -218,8 +218,8 @@ Result<SearchIndex> ready_index(const fs::path& archive, sqlite3* ledger, bool r
         return index;
     }
     SILLOK_TRY_ASSIGN(caught, index.catch_up(ledger, archive, {}));
-    if (caught.ahead) {
-        SILLOK_TRY(build(archive, ledger, "the ledger has fewer versions than the search index"));
+    if (caught.out_of_step) {
+        SILLOK_TRY(build(archive, ledger, "the ledger (restored or replaced?) does not match the search index"));
         return SearchIndex::open(file, true);
     }
     if (caught.unreadable > 0) {

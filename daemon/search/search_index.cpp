@@ -22,7 +22,8 @@ constexpr const char* k_schema =
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('watermark', 0);"
     "CREATE TABLE IF NOT EXISTS docs ("
     "  id INTEGER PRIMARY KEY, article TEXT NOT NULL, oid TEXT NOT NULL, version INTEGER NOT NULL,"
-    "  seen_at TEXT, published_at TEXT, section TEXT, path TEXT, current INTEGER NOT NULL DEFAULT 0);"
+    "  seen_at TEXT, published_at TEXT, section TEXT, path TEXT, current INTEGER NOT NULL DEFAULT 0,"
+    "  content_hash TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS docs_article ON docs (article, version);"
     "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, byline, press, text, tokenize = 'sillok');";
 
@@ -133,8 +134,24 @@ Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, 
     const int64_t ledger_last = sqlite3_column_int64(last.get(), 0);
     SILLOK_TRY_ASSIGN(start, watermark());
     if (start > ledger_last) {
-        result.ahead = true;
+        result.out_of_step = true;
         return result;
+    }
+    if (start > 0) {
+        // The ledger's row at the watermark must be the one indexed there: a ledger replaced
+        // by another (or restored) numbers other versions alike.
+        auto ledger_row = sql::prepare(ledger, "SELECT content_hash FROM versions WHERE id = ?1");
+        auto index_row = sql::prepare(m_db.get(), "SELECT content_hash FROM docs WHERE id = ?1");
+        if (!ledger_row || !index_row) {
+            return std::unexpected(error("cannot compare the watermark's version with the ledger's"));
+        }
+        int in_ledger = sql::Bound(ledger_row.get()).integer(start).step();
+        int in_index = sql::Bound(index_row.get()).integer(start).step();
+        if (in_ledger != SQLITE_ROW || in_index != SQLITE_ROW
+            || sql::column_text(ledger_row.get(), 0) != sql::column_text(index_row.get(), 0)) {
+            result.out_of_step = true;
+            return result;
+        }
     }
     SILLOK_TRY_ASSIGN(total, behind(ledger));
     auto rows = sql::prepare(
@@ -144,7 +161,8 @@ Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, 
                 " FROM versions v JOIN articles a ON a.id = v.article_id"
                 " WHERE v.id > ?1 AND v.id <= ?2 ORDER BY v.id LIMIT ?3");
     auto insert_doc = sql::prepare(m_db.get(), "INSERT OR REPLACE INTO docs (id, article, oid, version, seen_at,"
-                                               " published_at, section, path) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                                               " published_at, section, path, content_hash)"
+                                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     auto insert_text = sql::prepare(m_db.get(), "INSERT INTO fts (rowid, title, byline, press, text)"
                                                 " VALUES (?1, ?2, ?3, ?4, ?5)");
     auto remove_text = sql::prepare(m_db.get(), "DELETE FROM fts WHERE rowid = ?1");
@@ -199,6 +217,7 @@ Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, 
                            .text(row.published_at)
                            .text(row.section)
                            .text(row.path)
+                           .text(row.hash)
                            .step()
                        != SQLITE_DONE
                 || sql::Bound(insert_text.get())

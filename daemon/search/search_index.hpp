@@ -10,7 +10,8 @@
 // --repair) writes a versions row, so every one of them reaches the index this way. The
 // index is written only from committed ledger rows, each batch with its watermark in one
 // transaction, so a crash can never leave it claiming a version the ledger lacks; an index
-// ahead of its ledger (a ledger restored from a backup) is found and built again.
+// that does not match its ledger (a ledger restored from a backup, or replaced: the version
+// at its watermark is not the ledger's) is found and built again.
 #include "daemon/util/c_handles.hpp"
 #include "daemon/util/error.hpp"
 
@@ -54,7 +55,10 @@ struct SearchHit {
 struct CatchUp {
     size_t added = 0;
     size_t unreadable = 0; // versions whose file could not be read: indexed by their ledger fields
-    bool ahead = false;    // the index holds versions the ledger lacks: build it again
+    // The index does not match the ledger (it holds versions the ledger lacks, or its last
+    // version is not the ledger's under that number: a ledger restored or replaced): build it
+    // again.
+    bool out_of_step = false;
 };
 
 using IndexProgress = std::function<void(size_t done, size_t total)>;

@@ -339,3 +339,55 @@ TEST_CASE("e2e::search on a read-only archive: without an index it says how to b
         CHECK_FALSE(fs::exists(mounted / "search.sqlite3-shm"));
     }
 }
+
+TEST_CASE("e2e::search: an index ahead of its ledger is built again; a version whose file is gone is found by its ledger fields")
+{
+    ScratchDir scratch;
+    NaverStandIn server;
+    const auto archive = scratch.path() / "archive";
+    REQUIRE(crawl_fixtures(server, archive).result.exit_code == 0);
+    REQUIRE(found(archive, "국민") == Ids{k_court, k_fire});
+
+    // A ledger restored from before two of the articles: the index holds versions it lacks.
+    for (const auto& article : fixture_articles()) {
+        fs::remove(archive / article.archive_path);
+    }
+    for (const char* name : {"ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm"}) {
+        fs::remove(archive / name);
+    }
+    const auto& fire = fixture_article(k_fire);
+    REQUIRE(crawl(server, archive, {"--url", canonical_url(fire.oid, fire.aid)}).result.exit_code == 0);
+    auto rebuilt = search(archive, {"--format", "jsonl", "국민"});
+    INFO("rebuilt: " << rebuilt.err);
+    CHECK(rebuilt.err.contains("does not match the search index"));
+    CHECK(rebuilt.err.contains("indexed 1 versions"));
+    REQUIRE(json_lines(rebuilt.out).size() == 1);
+    CHECK(json_lines(rebuilt.out)[0]["id"] == k_fire);
+    CHECK(found(archive, "이준석").empty());
+
+    // Replaced again by a ledger of as many versions, another article's: the version at the
+    // watermark is not the one indexed there.
+    fs::remove(archive / fire.archive_path);
+    for (const char* name : {"ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm"}) {
+        fs::remove(archive / name);
+    }
+    const auto& court = fixture_article(k_court);
+    REQUIRE(crawl(server, archive, {"--url", canonical_url(court.oid, court.aid)}).result.exit_code == 0);
+    auto replaced = search(archive, {"--format", "jsonl", "국민"});
+    INFO("replaced: " << replaced.err);
+    CHECK(replaced.err.contains("does not match the search index"));
+    REQUIRE(json_lines(replaced.out).size() == 1);
+    CHECK(json_lines(replaced.out)[0]["id"] == k_court);
+    CHECK(found(archive, "예비주수").empty());
+
+    // A version recorded whose file is then lost: indexed by the ledger's fields, and said.
+    const auto& samsung = fixture_article(k_samsung);
+    REQUIRE(crawl(server, archive, {"--url", canonical_url(samsung.oid, samsung.aid)}).result.exit_code == 0);
+    fs::remove(archive / samsung.archive_path);
+    auto lost = search(archive, {"--format", "jsonl", "title:뜬다"});
+    INFO("lost: " << lost.err);
+    CHECK(lost.err.contains("1 new versions could not be read from their files"));
+    REQUIRE(json_lines(lost.out).size() == 1);
+    CHECK(json_lines(lost.out)[0]["id"] == k_samsung);
+    CHECK(found(archive, "퀄컴").empty()); // its text was not read
+}
