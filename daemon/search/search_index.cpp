@@ -260,12 +260,15 @@ Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, 
 
 Result<std::vector<SearchHit>> SearchIndex::search(const std::string& match, const SearchFilters& filters)
 {
+    // Current versions are one per article; every version needs the newest match of each.
+    const std::string newest_per_article =
+        filters.all_versions ? "row_number() OVER (PARTITION BY d.article ORDER BY d.version DESC)" : "1";
     auto stmt = sql::prepare(
         m_db.get(),
         "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(fts, 4.0, 2.0, 2.0, 1.0) AS score FROM fts"
         "   WHERE fts MATCH ?1),"
         " r AS (SELECT d.id, d.article, d.version, d.seen_at, d.published_at, d.section, d.path, d.current, m.score,"
-        "   row_number() OVER (PARTITION BY d.article ORDER BY d.version DESC) AS n"
+        "   " + newest_per_article + " AS n"
         "   FROM m JOIN docs d ON d.id = m.id"
         "   WHERE (?2 IS NULL OR substr(d.published_at, 1, 10) >= ?2)"
         "   AND (?3 IS NULL OR substr(d.published_at, 1, 10) <= ?3)"

@@ -124,6 +124,16 @@ TEST_CASE("e2e::search finds words of the saved articles in their article and no
     CHECK(first.out.contains("(current)"));
     auto again = search(archive, {"퀄컴"});
     CHECK(again.err.empty());
+    // On a terminal the matches are coloured instead of bracketed; NO_COLOR keeps brackets.
+    const std::string on_terminal = std::string(SILLOK_BINARY) + " search --archive " + archive.string() + " 퀄컴";
+    auto coloured = run_command({"/usr/bin/script", "-qec", on_terminal, "/dev/null"});
+    INFO("terminal:\n" << coloured.out);
+    CHECK(coloured.exit_code == 0);
+    CHECK(coloured.out.contains("\033[1;31m퀄컴\033[0m의 '스냅드래곤"));
+    CHECK_FALSE(coloured.out.contains("[퀄컴]"));
+    auto plain = run_command({"/usr/bin/script", "-qec", "NO_COLOR=1 " + on_terminal, "/dev/null"});
+    CHECK(plain.out.contains("[퀄컴]의 '스냅드래곤"));
+    CHECK(plain.out.find('\033') == std::string::npos);
 
     CHECK(found(archive, "퀄컴") == Ids{k_samsung});                // in paragraphs
     CHECK(found(archive, "양천구") == Ids{k_court});                // in a photo's caption only
