@@ -325,7 +325,7 @@ int run_search_command(const SearchCommand& command, const Config& config, std::
     for (const auto& note : prepared->notes) {
         std::cerr << "sillok: search: " << note << '\n';
     }
-    auto hits = index->search(prepared->match, prepared->filters);
+    auto hits = index->search(prepared->match, prepared->filters, config.archive, ledger->get());
     if (!hits) {
         return fail(hits.error());
     }

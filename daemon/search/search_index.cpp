@@ -23,9 +23,9 @@ constexpr const char* k_schema =
     "CREATE TABLE IF NOT EXISTS docs ("
     "  id INTEGER PRIMARY KEY, article TEXT NOT NULL, oid TEXT NOT NULL, version INTEGER NOT NULL,"
     "  seen_at TEXT, published_at TEXT, section TEXT, path TEXT, current INTEGER NOT NULL DEFAULT 0,"
-    "  content_hash TEXT NOT NULL DEFAULT '');"
+    "  content_hash TEXT NOT NULL DEFAULT '', title TEXT, byline TEXT, press TEXT);"
     "CREATE INDEX IF NOT EXISTS docs_article ON docs (article, version);"
-    "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, byline, press, text, tokenize = 'sillok');";
+    "CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, byline, press, text, tokenize = 'sillok', content = '');";
 
 constexpr size_t k_batch = 500;
 
@@ -161,17 +161,16 @@ Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, 
                 " FROM versions v JOIN articles a ON a.id = v.article_id"
                 " WHERE v.id > ?1 AND v.id <= ?2 ORDER BY v.id LIMIT ?3");
     auto insert_doc = sql::prepare(m_db.get(), "INSERT OR REPLACE INTO docs (id, article, oid, version, seen_at,"
-                                               " published_at, section, path, content_hash)"
-                                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                                               " published_at, section, path, content_hash, title, byline, press)"
+                                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     auto insert_text = sql::prepare(m_db.get(), "INSERT INTO fts (rowid, title, byline, press, text)"
                                                 " VALUES (?1, ?2, ?3, ?4, ?5)");
-    auto remove_text = sql::prepare(m_db.get(), "DELETE FROM fts WHERE rowid = ?1");
     auto set_current = sql::prepare(m_db.get(), "UPDATE docs SET current = (version = ?2) WHERE article = ?1");
     auto set_mark = sql::prepare(m_db.get(), "UPDATE meta SET value = ?1 WHERE key = 'watermark'");
     if (!rows) {
         return std::unexpected(sqlite_error(ledger, "cannot read the ledger's versions"));
     }
-    if (!insert_doc || !insert_text || !remove_text || !set_current || !set_mark) {
+    if (!insert_doc || !insert_text || !set_current || !set_mark) {
         return std::unexpected(error("cannot prepare its statements"));
     }
     std::string text;
@@ -207,8 +206,8 @@ Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, 
             if (!read_version(archive, row, text)) {
                 ++result.unreadable;
             }
-            if (sql::Bound(remove_text.get()).integer(row.id).step() != SQLITE_DONE
-                || sql::Bound(insert_doc.get())
+            // Each ledger row is added once: the watermark, read in this transaction, is below it.
+            if (sql::Bound(insert_doc.get())
                            .integer(row.id)
                            .text(row.article)
                            .text(row.oid)
@@ -218,6 +217,9 @@ Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, 
                            .text(row.section)
                            .text(row.path)
                            .text(row.hash)
+                           .text(row.title)
+                           .text(row.byline)
+                           .text(row.press)
                            .step()
                        != SQLITE_DONE
                 || sql::Bound(insert_text.get())
@@ -258,7 +260,8 @@ Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, 
     return result;
 }
 
-Result<std::vector<SearchHit>> SearchIndex::search(const std::string& match, const SearchFilters& filters)
+Result<std::vector<SearchHit>> SearchIndex::search(const std::string& match, const SearchFilters& filters,
+                                                   const fs::path& archive, sqlite3* ledger)
 {
     // Current versions are one per article; every version needs the newest match of each.
     const std::string newest_per_article =
@@ -313,21 +316,35 @@ Result<std::vector<SearchHit>> SearchIndex::search(const std::string& match, con
         return std::unexpected(error("cannot search"));
     }
     for (auto& hit : hits) {
-        SILLOK_TRY(fill_hit(match, filters.all_versions, hit));
+        SILLOK_TRY(fill_hit(match, filters.all_versions, archive, ledger, hit));
     }
     return hits;
 }
 
-Result<void> SearchIndex::fill_hit(const std::string& match, bool all_versions, SearchHit& hit)
+Result<void> SearchIndex::fill_hit(const std::string& match, bool all_versions, const fs::path& archive,
+                                   sqlite3* ledger, SearchHit& hit)
 {
-    auto text = sql::prepare(m_db.get(), "SELECT title, byline, press, text FROM fts WHERE rowid = ?1");
-    if (!text || sql::Bound(text.get()).integer(hit.row).step() != SQLITE_ROW) {
-        return std::unexpected(error("cannot read a version's text"));
+    // Where the version's file is now: an edit keeps the earlier file under another name
+    // and the ledger's row says so.
+    auto path = sql::prepare(ledger, "SELECT path FROM versions WHERE id = ?1");
+    if (!path) {
+        return std::unexpected(sqlite_error(ledger, "cannot read the ledger's versions"));
     }
-    hit.title = sql::column_text(text.get(), 0).value_or("");
-    hit.byline = sql::column_text(text.get(), 1).value_or("");
-    hit.press = sql::column_text(text.get(), 2).value_or("");
-    hit.text = sql::column_text(text.get(), 3).value_or("");
+    if (sql::Bound(path.get()).integer(hit.row).step() == SQLITE_ROW) {
+        hit.path = sql::column_text(path.get(), 0).value_or(hit.path);
+    }
+    // The index holds no text (it is contentless): the snippet's text comes from the file.
+    auto fields = sql::prepare(m_db.get(), "SELECT title, byline, press, content_hash FROM docs WHERE id = ?1");
+    if (!fields || sql::Bound(fields.get()).integer(hit.row).step() != SQLITE_ROW) {
+        return std::unexpected(error("cannot read a version's fields"));
+    }
+    hit.title = sql::column_text(fields.get(), 0).value_or("");
+    hit.byline = sql::column_text(fields.get(), 1).value_or("");
+    hit.press = sql::column_text(fields.get(), 2).value_or("");
+    LedgerRow file;
+    file.path = hit.path;
+    file.hash = sql::column_text(fields.get(), 3).value_or("");
+    read_version(archive, file, hit.text);
     if (!all_versions) {
         return {};
     }

@@ -4,7 +4,8 @@
 //
 // One row per version the ledger records (rowid = the ledger's versions.id): the article id,
 // version, when it was seen, published_at, press, section, title, byline and text, read
-// from the version's archive file. The index keeps a watermark, the highest versions.id it
+// from the version's archive file. The full-text table is contentless (it holds the index,
+// not the text): a snippet's text is read from the file again. The index keeps a watermark, the highest versions.id it
 // holds; before answering, `search` adds the ledger's versions above it (catch_up). Every
 // path that records a version (crawl, run, backfill, reparse, import, adopt, verify
 // --repair) writes a versions row, so every one of them reaches the index this way. The
@@ -43,7 +44,8 @@ struct SearchHit {
     int version = 0;
     int versions = 0;          // how many versions the index holds of the article
     std::string seen_at, published_at, section, path;
-    std::string title, byline, press, text;
+    std::string title, byline, press;
+    std::string text; // from the version's file; empty when it cannot be read
     double score = 0;          // higher is more relevant
     bool current = false;      // the article's current version
     std::vector<int> matched;  // --versions all: every version that matches, oldest first
@@ -80,14 +82,18 @@ class SearchIndex {
 
     // The articles (or, with all_versions, each article's newest matching version) that
     // match an FTS5 MATCH expression and the filters, in the order asked.
-    Result<std::vector<SearchHit>> search(const std::string& match, const SearchFilters& filters);
+    // The snippets' text is read from the versions' files under archive, where the ledger
+    // says they are now.
+    Result<std::vector<SearchHit>> search(const std::string& match, const SearchFilters& filters,
+                                          const std::filesystem::path& archive, sqlite3* ledger);
 
     [[nodiscard]] sqlite3* db() const { return m_db.get(); }
 
   private:
     explicit SearchIndex(SqliteDb db) : m_db(std::move(db)) {}
     [[nodiscard]] Error error(std::string_view what) const;
-    Result<void> fill_hit(const std::string& match, bool all_versions, SearchHit& hit);
+    Result<void> fill_hit(const std::string& match, bool all_versions, const std::filesystem::path& archive,
+                          sqlite3* ledger, SearchHit& hit);
 
     SqliteDb m_db;
 };

@@ -107,7 +107,7 @@ TEST_CASE("search index: built from an archive, searched with words, filters, so
     auto ids = [&](std::string_view query, const SearchFilters& filters = {}) {
         auto parsed = sillok::parsers::parse_search_query(query);
         REQUIRE(parsed);
-        auto hits = index->search(sillok::parsers::fts5_match(*parsed), filters);
+        auto hits = index->search(sillok::parsers::fts5_match(*parsed), filters, archive, ledger->get());
         REQUIRE(hits);
         std::vector<std::string> out;
         for (const auto& hit : *hits) {

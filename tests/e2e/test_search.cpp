@@ -215,7 +215,7 @@ TEST_CASE("e2e::search: every two-syllable piece of every saved paragraph finds 
                 auto piece = paragraph.substr(at, 6);
                 auto query = sillok::parsers::parse_search_query(piece);
                 REQUIRE(query);
-                auto hits = index->search(sillok::parsers::fts5_match(*query), filters);
+                auto hits = index->search(sillok::parsers::fts5_match(*query), filters, archive, ledger->get());
                 REQUIRE(hits);
                 bool found_it = std::ranges::any_of(*hits, [&](const auto& hit) { return hit.id == article.id; });
                 CHECK_MESSAGE(found_it, article.id << ": " << piece << " in: " << paragraph);
@@ -263,6 +263,11 @@ TEST_CASE("e2e::search --versions all finds a sentence an edit removed and says 
     CHECK(lines[0]["removed_in"]["version"] == 2);
     CHECK(lines[0]["removed_in"]["seen_at"] == edited_at);
     CHECK(lines[0]["snippet"].get<std::string>().contains("[신제품 노트북인]"));
+    // The earlier file, kept under another name by the edit, where the ledger says it is now.
+    const auto kept_path = lines[0]["path"].get<std::string>();
+    CHECK(kept_path != article.archive_path);
+    REQUIRE(fs::is_regular_file(archive / kept_path));
+    CHECK(read_file(archive / kept_path).contains("삼성전자는 신제품 노트북인"));
 
     auto text = search(archive, {"--versions", "all", "\"신제품 노트북인\""});
     const auto minute = edited_at.substr(0, 10) + " " + edited_at.substr(11, 5);
