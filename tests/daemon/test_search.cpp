@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -152,4 +153,46 @@ TEST_CASE("search index: built from an archive, searched with words, filters, so
     oldest.sort = SearchSort::oldest;
     oldest.limit = 1;
     CHECK(ids("문단", oldest) == Strings{"001_0000000000"});
+}
+
+TEST_CASE("search index: every query the parser accepts runs, whatever FTS5 syntax it holds")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    write_synthetic_archive(archive, 5);
+    auto ledger = open_ledger_read_only(archive / "ledger.sqlite3");
+    REQUIRE(ledger);
+    REQUIRE(build_search_index(archive, ledger->get(), {}));
+    auto index = SearchIndex::open(SearchIndex::path_in(archive), false);
+    REQUIRE(index);
+
+    std::mt19937 random(20);
+    const std::vector<std::string> pieces{"\"", "-", "*", ":", "(", ")", " ", "OR", "AND", "NOT", "NEAR(", "^", "{",
+                                          "}", "title:", "byline:", "press:", "text:", "rowid", ",", "+", "문단",
+                                          "합성", "인용", "17", "a", "\t", "'", "\\", "尹", "ＡＩ"};
+    size_t ran = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string query;
+        for (auto count = random() % 10; count > 0; --count) {
+            query += pieces[random() % pieces.size()];
+        }
+        CAPTURE(query);
+        auto parsed = sillok::parsers::parse_search_query(query);
+        if (!parsed) {
+            continue;
+        }
+        bool searchable = true; // the command refuses terms with no letter or digit before searching
+        for (const auto& clause : parsed->clauses) {
+            for (const auto& term : clause.alternatives) {
+                searchable = searchable && !search_tokens(term.text).empty();
+            }
+        }
+        if (!searchable) {
+            continue;
+        }
+        auto hits = index->search(sillok::parsers::fts5_match(*parsed), SearchFilters{}, archive, ledger->get());
+        CHECK_MESSAGE(hits.has_value(), (hits ? "" : hits.error().message));
+        ++ran;
+    }
+    CHECK(ran > 500);
 }
