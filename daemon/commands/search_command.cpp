@@ -173,6 +173,9 @@ IndexProgress progress_bar()
     };
 }
 
+// Catching up with fewer versions than this goes unsaid.
+constexpr int64_t k_backlog_said = 1000;
+
 bool writable(const fs::path& path) { return access(path.c_str(), W_OK) == 0; }
 
 Result<void> build(const fs::path& archive, sqlite3* ledger, std::string_view why)
@@ -217,7 +220,14 @@ Result<SearchIndex> ready_index(const fs::path& archive, sqlite3* ledger, bool r
         }
         return index;
     }
-    SILLOK_TRY_ASSIGN(caught, index.catch_up(ledger, archive, {}));
+    // A long backlog (a backfill since the last search) is said, with a bar on a terminal.
+    SILLOK_TRY_ASSIGN(missing, index.behind(ledger));
+    bool long_backlog = missing >= k_backlog_said;
+    if (long_backlog) {
+        std::cerr << fmt::format("sillok: search: adding the {} versions recorded since the last search to the index\n",
+                                 missing);
+    }
+    SILLOK_TRY_ASSIGN(caught, index.catch_up(ledger, archive, long_backlog ? progress_bar() : IndexProgress{}));
     if (caught.out_of_step) {
         SILLOK_TRY(build(archive, ledger, "the ledger (restored or replaced?) does not match the search index"));
         return SearchIndex::open(file, true);

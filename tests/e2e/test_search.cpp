@@ -5,6 +5,7 @@
 // and options are refused with 64; a read-only archive without an index with 74.
 #include "tests/e2e/crawl_session.hpp"
 #include "tests/e2e/read_only_mount.hpp"
+#include "tests/support/synthetic_archive.hpp"
 
 #include "daemon/ledger/ledger_reader.hpp"
 #include "daemon/search/search_index.hpp"
@@ -405,4 +406,25 @@ TEST_CASE("e2e::search: an index ahead of its ledger is built again; a version w
     REQUIRE(json_lines(lost.out).size() == 1);
     CHECK(json_lines(lost.out)[0]["id"] == k_samsung);
     CHECK(found(archive, "퀄컴").empty()); // its text was not read
+}
+
+TEST_CASE("e2e::search says when it adds a long backlog of versions to the index, and finds them")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    write_synthetic_archive(archive, 0);
+    auto empty = search(archive, {"문단"});
+    CHECK(empty.exit_code == 1); // an empty archive: an empty index, nothing found
+    CHECK(empty.err.contains("indexed 0 versions"));
+    fs::remove(archive / "ledger.sqlite3");
+    write_synthetic_archive(archive, 1200); // a backfill since
+
+    auto caught = search(archive, {"--format", "jsonl", "\"문단 1199\""});
+    INFO("caught: " << caught.err);
+    CHECK(caught.exit_code == 0);
+    CHECK(caught.err.contains("adding the 1200 versions recorded since the last search to the index"));
+    REQUIRE(json_lines(caught.out).size() == 1);
+    CHECK(json_lines(caught.out)[0]["id"] == "001_0000001199");
+    auto small = search(archive, {"문단"});
+    CHECK(small.err.empty());
 }
