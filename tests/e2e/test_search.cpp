@@ -283,6 +283,11 @@ TEST_CASE("e2e::search --versions all finds a sentence an edit removed and says 
     CHECK(kept_lines[0]["current"] == true);
     CHECK(kept_lines[0]["matched_versions"] == nlohmann::json::array({1, 2}));
     CHECK(kept_lines[0]["removed_in"].is_null());
+
+    // The index beside the ledger is no problem of the archive's.
+    auto verify = run_command({SILLOK_BINARY, "verify", "--archive", archive.string()});
+    INFO("verify: " << verify.out << verify.err);
+    CHECK(verify.exit_code == 0);
 }
 
 TEST_CASE("e2e::search refuses bad queries and options with 64, an archive it cannot read with 74")
