@@ -124,18 +124,25 @@ Result<int64_t> SearchIndex::behind(sqlite3* ledger)
     return sqlite3_column_int64(stmt.get(), 0);
 }
 
-Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, const IndexProgress& progress)
+namespace {
+
+Result<int64_t> last_version(sqlite3* ledger)
 {
-    CatchUp result;
     auto last = sql::prepare(ledger, "SELECT coalesce(max(id), 0) FROM versions");
     if (!last || sqlite3_step(last.get()) != SQLITE_ROW) {
         return std::unexpected(sqlite_error(ledger, "cannot read the ledger's versions"));
     }
-    const int64_t ledger_last = sqlite3_column_int64(last.get(), 0);
+    return sqlite3_column_int64(last.get(), 0);
+}
+
+} // namespace
+
+Result<bool> SearchIndex::matches(sqlite3* ledger)
+{
+    SILLOK_TRY_ASSIGN(ledger_last, last_version(ledger));
     SILLOK_TRY_ASSIGN(start, watermark());
     if (start > ledger_last) {
-        result.out_of_step = true;
-        return result;
+        return false;
     }
     if (start > 0) {
         // The ledger's row at the watermark must be the one indexed there: a ledger replaced
@@ -149,10 +156,21 @@ Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, 
         int in_index = sql::Bound(index_row.get()).integer(start).step();
         if (in_ledger != SQLITE_ROW || in_index != SQLITE_ROW
             || sql::column_text(ledger_row.get(), 0) != sql::column_text(index_row.get(), 0)) {
-            result.out_of_step = true;
-            return result;
+            return false;
         }
     }
+    return true;
+}
+
+Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, const IndexProgress& progress)
+{
+    CatchUp result;
+    SILLOK_TRY_ASSIGN(in_step, matches(ledger));
+    if (!in_step) {
+        result.out_of_step = true;
+        return result;
+    }
+    SILLOK_TRY_ASSIGN(ledger_last, last_version(ledger));
     SILLOK_TRY_ASSIGN(total, behind(ledger));
     auto rows = sql::prepare(
         ledger, "SELECT v.id, a.oid || '_' || a.aid, a.oid, v.version, v.first_seen, v.path, v.content_hash,"
@@ -372,6 +390,25 @@ Result<void> SearchIndex::fill_hit(const std::string& match, bool all_versions, 
         return std::unexpected(error("cannot read an article's versions"));
     }
     return {};
+}
+
+std::optional<std::string> search_index_out_of_step(const fs::path& archive, sqlite3* ledger)
+{
+    std::error_code ec;
+    auto file = SearchIndex::path_in(archive);
+    if (!fs::exists(file, ec)) {
+        return std::nullopt;
+    }
+    auto index = SearchIndex::open(file, false);
+    if (!index) {
+        return index.error().message;
+    }
+    auto in_step = index->matches(ledger);
+    if (!in_step) {
+        return in_step.error().message;
+    }
+    return *in_step ? std::string() : std::string("the search index holds versions the ledger does not (a ledger "
+                                                  "restored or replaced)");
 }
 
 Result<CatchUp> build_search_index(const fs::path& archive, sqlite3* ledger, const IndexProgress& progress)

@@ -77,6 +77,9 @@ class SearchIndex {
     Result<int64_t> watermark();
     // How many of the ledger's versions the index lacks.
     Result<int64_t> behind(sqlite3* ledger);
+    // Whether the index matches the ledger: no version above the ledger's last, and the
+    // version at its watermark the ledger's under that number (the same content hash).
+    Result<bool> matches(sqlite3* ledger);
     // Adds the ledger's versions above the watermark, reading their files under archive.
     Result<CatchUp> catch_up(sqlite3* ledger, const std::filesystem::path& archive, const IndexProgress& progress);
 
@@ -97,6 +100,10 @@ class SearchIndex {
 
     SqliteDb m_db;
 };
+
+// For verify: nullopt when the archive has no search index; otherwise why it does not match
+// the ledger (empty when it does), an index that cannot be read included.
+std::optional<std::string> search_index_out_of_step(const std::filesystem::path& archive, sqlite3* ledger);
 
 // Builds the index of archive from nothing, into a temporary file renamed over
 // <archive>/search.sqlite3 when complete (a reader never sees half an index).

@@ -12,6 +12,7 @@
 #include "daemon/verify/warc_verify.hpp"
 #include "daemon/verify/verify_fields.hpp"
 #include "daemon/verify/verify_mend.hpp"
+#include "daemon/search/search_index.hpp"
 
 #include <fmt/format.h>
 
@@ -185,6 +186,11 @@ std::expected<VerifyReport, VerifyError> Verifier::run(bool repair_requested)
         return std::unexpected(VerifyError{warc.error()});
     }
     m_report.warc_records_checked = *warc;
+    // The search index is derived data: only one that does not match the ledger is a
+    // problem (one behind it catches up at the next search).
+    if (auto search = search_index_out_of_step(m_root, m_db.get()); search && !search->empty()) {
+        problem(ProblemKind::search_index, SearchIndex::path_in("").string(), *search);
+    }
     if (repair_requested) {
         if (auto repaired = repair(); !repaired) {
             return std::unexpected(repaired.error());
@@ -432,6 +438,7 @@ std::string_view to_string(ProblemKind kind)
     case ProblemKind::unreadable: return "unreadable";
     case ProblemKind::warc_record: return "warc_record";
     case ProblemKind::symlink: return "symlink";
+    case ProblemKind::search_index: return "search_index";
     }
     return "unknown";
 }

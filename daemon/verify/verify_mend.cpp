@@ -55,6 +55,9 @@ std::string how_to_mend(const Problem& problem)
                "the archived file and its ledger rows are not affected";
     case ProblemKind::symlink:
         return "a symbolic link inside the archive: replace it with the folder or file itself";
+    case ProblemKind::search_index:
+        return "derived data: the next `sillok search` builds it again (or run `sillok search --rebuild`, or "
+               "delete it)";
     }
     return "check it by hand";
 }

@@ -378,12 +378,19 @@ TEST_CASE("e2e::search: an index ahead of its ledger is built again; a version w
     }
     const auto& fire = fixture_article(k_fire);
     REQUIRE(crawl(server, archive, {"--url", canonical_url(fire.oid, fire.aid)}).result.exit_code == 0);
+    // verify says so, and what to do.
+    auto verify = run_command({SILLOK_BINARY, "verify", "--archive", archive.string()});
+    INFO("verify: " << verify.out << verify.err);
+    CHECK(verify.exit_code == 1);
+    CHECK(verify.out.contains("search_index\tsearch.sqlite3\tthe search index holds versions the ledger does not"));
+    CHECK(verify.out.contains("search_index 1"));
     auto rebuilt = search(archive, {"--format", "jsonl", "국민"});
     INFO("rebuilt: " << rebuilt.err);
     CHECK(rebuilt.err.contains("does not match the search index"));
     CHECK(rebuilt.err.contains("indexed 1 versions"));
     REQUIRE(json_lines(rebuilt.out).size() == 1);
     CHECK(json_lines(rebuilt.out)[0]["id"] == k_fire);
+    CHECK(run_command({SILLOK_BINARY, "verify", "--archive", archive.string()}).exit_code == 0);
     CHECK(found(archive, "이준석").empty());
 
     // Replaced again by a ledger of as many versions, another article's: the version at the
