@@ -373,7 +373,7 @@ int sillok_main(int argc, char** argv)
         {verify, false, [&] { return verify_command(config, repair); }},
         {log, false, [&] { return run_log_command(log_command, config); }},
         {diff, false, [&] { return run_diff_command(diff_command, config); }},
-        {search, false, [&] { return run_search_command(search_command, config, std::cout); }},
+        {search, true, [&] { return run_search_command(search_command, config, std::cout, &g_stop_requested); }},
         {export_cmd, true, [&] { return run_export_command(export_command, config, &g_stop_requested); }},
         {crawl, true, [&] { return crawl_command(config, urls, url_file); }},
         {adopt, true, [&] { return run_adopt(config, adopt_request, std::cout, &g_stop_requested); }},

@@ -178,7 +178,7 @@ constexpr int64_t k_backlog_said = 1000;
 
 bool writable(const fs::path& path) { return access(path.c_str(), W_OK) == 0; }
 
-Result<void> build(const fs::path& archive, sqlite3* ledger, std::string_view why)
+Result<void> build(const fs::path& archive, sqlite3* ledger, std::string_view why, const std::atomic<bool>* stop)
 {
     auto target = SearchIndex::path_in(archive);
     if (!writable(archive)) {
@@ -189,7 +189,7 @@ Result<void> build(const fs::path& archive, sqlite3* ledger, std::string_view wh
     }
     std::cerr << "sillok: search: " << why << ' ' << target.string() << ": building it from the archive\n";
     auto started = std::chrono::steady_clock::now();
-    SILLOK_TRY_ASSIGN(built, build_search_index(archive, ledger, progress_bar()));
+    SILLOK_TRY_ASSIGN(built, build_search_index(archive, ledger, progress_bar(), stop));
     auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cerr << fmt::format("sillok: search: indexed {} versions in {:.1f} s", built.added, seconds);
     if (built.unreadable > 0) {
@@ -202,12 +202,12 @@ Result<void> build(const fs::path& archive, sqlite3* ledger, std::string_view wh
 }
 
 // The index, built when missing and brought up to the ledger when it can be written.
-Result<SearchIndex> ready_index(const fs::path& archive, sqlite3* ledger, bool rebuild)
+Result<SearchIndex> ready_index(const fs::path& archive, sqlite3* ledger, bool rebuild, const std::atomic<bool>* stop)
 {
     auto file = SearchIndex::path_in(archive);
     std::error_code ec;
     if (rebuild || !fs::exists(file, ec)) {
-        SILLOK_TRY(build(archive, ledger, rebuild ? "rebuilding the search index" : "no search index at"));
+        SILLOK_TRY(build(archive, ledger, rebuild ? "rebuilding the search index" : "no search index at", stop));
     }
     bool can_write = writable(archive) && writable(file);
     SILLOK_TRY_ASSIGN(index, SearchIndex::open(file, can_write));
@@ -227,9 +227,13 @@ Result<SearchIndex> ready_index(const fs::path& archive, sqlite3* ledger, bool r
         std::cerr << fmt::format("sillok: search: adding the {} versions recorded since the last search to the index\n",
                                  missing);
     }
-    SILLOK_TRY_ASSIGN(caught, index.catch_up(ledger, archive, long_backlog ? progress_bar() : IndexProgress{}));
+    SILLOK_TRY_ASSIGN(caught, index.catch_up(ledger, archive, long_backlog ? progress_bar() : IndexProgress{}, stop));
+    if (caught.stopped) {
+        return std::unexpected(Error{ErrorKind::interrupted, "stopped while adding versions to the search index; "
+                                                             "the next search goes on from there"});
+    }
     if (caught.out_of_step) {
-        SILLOK_TRY(build(archive, ledger, "the ledger (restored or replaced?) does not match the search index"));
+        SILLOK_TRY(build(archive, ledger, "the ledger (restored or replaced?) does not match the search index", stop));
         return SearchIndex::open(file, true);
     }
     if (caught.unreadable > 0) {
@@ -304,7 +308,8 @@ CLI::App* add_search_command(CLI::App& app, SearchCommand& command)
     return cmd;
 }
 
-int run_search_command(const SearchCommand& command, const Config& config, std::ostream& out)
+int run_search_command(const SearchCommand& command, const Config& config, std::ostream& out,
+                       const std::atomic<bool>* stop)
 {
     if (command.query.empty() && !command.rebuild) {
         return fail(k_exit_usage, "search needs a query (or --rebuild)");
@@ -325,7 +330,7 @@ int run_search_command(const SearchCommand& command, const Config& config, std::
     if (!ledger) {
         return fail(k_exit_io, ledger.error());
     }
-    auto index = ready_index(config.archive, ledger->get(), command.rebuild);
+    auto index = ready_index(config.archive, ledger->get(), command.rebuild, stop);
     if (!index) {
         return fail(index.error());
     }

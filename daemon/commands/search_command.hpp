@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -29,7 +30,9 @@ CLI::App* add_search_command(CLI::App& app, SearchCommand& command);
 
 // Exit codes: 0 something found (or the index built), 1 nothing found, 64 a bad query or
 // option, 74 an archive, ledger or index that cannot be read (or an index that cannot be
-// built).
-int run_search_command(const SearchCommand& command, const Config& config, std::ostream& out);
+// built), 75 stopped by SIGINT/SIGTERM while building or catching up the index (what was
+// committed is kept by a catch-up, nothing by a build).
+int run_search_command(const SearchCommand& command, const Config& config, std::ostream& out,
+                       const std::atomic<bool>* stop);
 
 } // namespace sillok::daemon

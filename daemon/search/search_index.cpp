@@ -8,7 +8,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 
 #include <map>
 
@@ -162,7 +166,8 @@ Result<bool> SearchIndex::matches(sqlite3* ledger)
     return true;
 }
 
-Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, const IndexProgress& progress)
+Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, const IndexProgress& progress,
+                                      const std::atomic<bool>* stop)
 {
     CatchUp result;
     SILLOK_TRY_ASSIGN(in_step, matches(ledger));
@@ -272,6 +277,10 @@ Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, 
             progress(result.added, static_cast<size_t>(total));
         }
         if (batch_last == mark || batch_last >= ledger_last) {
+            break;
+        }
+        if (stop != nullptr && stop->load()) {
+            result.stopped = true;
             break;
         }
     }
@@ -411,23 +420,55 @@ std::optional<std::string> search_index_out_of_step(const fs::path& archive, sql
                                                   "restored or replaced)");
 }
 
-Result<CatchUp> build_search_index(const fs::path& archive, sqlite3* ledger, const IndexProgress& progress)
+Result<CatchUp> build_search_index(const fs::path& archive, sqlite3* ledger, const IndexProgress& progress,
+                                   const std::atomic<bool>* stop)
 {
     auto target = SearchIndex::path_in(archive);
+    const std::string prefix = target.filename().string() + ".building-";
+    std::error_code ec;
+    // Builds that ended without cleaning up (killed): their process is gone.
+    for (fs::directory_iterator entry(archive, ec), end; !ec && entry != end; entry.increment(ec)) {
+        auto name = entry->path().filename().string();
+        if (!name.starts_with(prefix)) {
+            continue;
+        }
+        auto pid = std::atol(name.c_str() + prefix.size());
+        if (pid > 0 && pid != getpid() && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+            std::error_code ignored;
+            fs::remove(entry->path(), ignored);
+        }
+    }
     auto temp = target;
     temp += fmt::format(".building-{}", getpid());
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-        fs::remove(temp.string() + suffix, ec);
-    }
+    auto remove_temp = [&temp] {
+        std::error_code ignored;
+        for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+            fs::remove(temp.string() + suffix, ignored);
+        }
+    };
+    remove_temp();
     CatchUp result;
     {
-        SILLOK_TRY_ASSIGN(index, SearchIndex::open(temp, true));
-        SILLOK_TRY_ASSIGN(caught, index.catch_up(ledger, archive, progress));
-        result = caught;
+        auto index = SearchIndex::open(temp, true);
+        if (!index) {
+            remove_temp();
+            return std::unexpected(index.error());
+        }
+        auto caught = index->catch_up(ledger, archive, progress, stop);
+        if (!caught || caught->stopped) {
+            index = std::unexpected(Error{ErrorKind::storage, ""}); // closed before its files are removed
+            remove_temp();
+            if (!caught) {
+                return std::unexpected(caught.error());
+            }
+            return std::unexpected(Error{ErrorKind::interrupted, "stopped before the search index was complete; "
+                                                                 "nothing of it was kept"});
+        }
+        result = *caught;
         // One file, without a -wal beside it, to be renamed into place.
-        if (sqlite3_exec(index.db(), "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr)
-            != SQLITE_OK) {
+        if (sqlite3_exec(index->db(), "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+            index = std::unexpected(Error{ErrorKind::storage, ""});
+            remove_temp();
             return std::unexpected(Error{ErrorKind::storage, "search index: cannot close the new index"});
         }
     }

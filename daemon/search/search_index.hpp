@@ -16,6 +16,7 @@
 #include "daemon/util/c_handles.hpp"
 #include "daemon/util/error.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -61,6 +62,7 @@ struct CatchUp {
     // version is not the ledger's under that number: a ledger restored or replaced): build it
     // again.
     bool out_of_step = false;
+    bool stopped = false; // stop was set: the batches committed so far are kept
 };
 
 using IndexProgress = std::function<void(size_t done, size_t total)>;
@@ -81,7 +83,9 @@ class SearchIndex {
     // version at its watermark the ledger's under that number (the same content hash).
     Result<bool> matches(sqlite3* ledger);
     // Adds the ledger's versions above the watermark, reading their files under archive.
-    Result<CatchUp> catch_up(sqlite3* ledger, const std::filesystem::path& archive, const IndexProgress& progress);
+    // Stops between batches when stop is set.
+    Result<CatchUp> catch_up(sqlite3* ledger, const std::filesystem::path& archive, const IndexProgress& progress,
+                             const std::atomic<bool>* stop = nullptr);
 
     // The articles (or, with all_versions, each article's newest matching version) that
     // match an FTS5 MATCH expression and the filters, in the order asked.
@@ -106,8 +110,10 @@ class SearchIndex {
 std::optional<std::string> search_index_out_of_step(const std::filesystem::path& archive, sqlite3* ledger);
 
 // Builds the index of archive from nothing, into a temporary file renamed over
-// <archive>/search.sqlite3 when complete (a reader never sees half an index).
+// <archive>/search.sqlite3 when complete (a reader never sees half an index). Stopped, or
+// failing, it leaves nothing behind; the temporary files of builds whose process is gone are
+// removed first.
 Result<CatchUp> build_search_index(const std::filesystem::path& archive, sqlite3* ledger,
-                                   const IndexProgress& progress);
+                                   const IndexProgress& progress, const std::atomic<bool>* stop = nullptr);
 
 } // namespace sillok::daemon

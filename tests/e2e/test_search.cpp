@@ -440,3 +440,27 @@ TEST_CASE("e2e::search says when it adds a long backlog of versions to the index
     auto small = search(archive, {"문단"});
     CHECK(small.err.empty());
 }
+
+TEST_CASE("e2e::search --rebuild stopped by SIGINT leaves no index and no temporary file; a dead build's file is removed")
+{
+    ScratchDir scratch;
+    const auto archive = scratch.path() / "archive";
+    write_synthetic_archive(archive, 20000);
+    auto stopped = run_command({"/usr/bin/timeout", "--preserve-status", "-s", "INT", "0.5", SILLOK_BINARY, "search",
+                                "--rebuild", "--archive", archive.string()});
+    INFO("stopped: " << stopped.err);
+    CHECK(stopped.exit_code == 75);
+    CHECK(stopped.err.contains("stopped before the search index was complete"));
+    for (const auto& entry : fs::directory_iterator(archive)) {
+        CHECK_FALSE(entry.path().filename().string().starts_with("search.sqlite3"));
+    }
+
+    const auto small = scratch.path() / "small";
+    write_synthetic_archive(small, 3);
+    const auto dead = small / "search.sqlite3.building-999999999"; // no such process
+    write_file(dead, "half an index");
+    auto built = search(small, {"--rebuild"});
+    CHECK(built.exit_code == 0);
+    CHECK_FALSE(fs::exists(dead));
+    CHECK(fs::is_regular_file(small / "search.sqlite3"));
+}
