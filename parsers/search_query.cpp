@@ -184,7 +184,8 @@ std::expected<SearchQuery, SearchQueryError> parse_search_query(std::string_view
                 item.term.prefix = true;
             }
             if (word.empty()) {
-                return error_at(item.term.position, "'*' with no word before it (write prefix* for words beginning so)");
+                return error_at(item.term.position,
+                                "'*' with no word before it (write prefix* for words beginning so)");
             }
             item.term.text = std::string(word);
         }

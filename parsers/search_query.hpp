@@ -19,11 +19,11 @@ namespace sillok::parsers {
 enum class SearchField { any, title, byline, press };
 
 struct SearchTerm {
-    std::string text;      // as written, without quotes, field or the prefix star
-    bool phrase = false;   // written in quotes
-    bool prefix = false;   // ended with '*'
+    std::string text;    // as written, without quotes, field or the prefix star
+    bool phrase = false; // written in quotes
+    bool prefix = false; // ended with '*'
     SearchField field = SearchField::any;
-    size_t position = 0;   // byte offset of the term in the query (for messages)
+    size_t position = 0; // byte offset of the term in the query (for messages)
 };
 
 // One condition: any of its alternatives (written with OR) matches; a negated clause is one

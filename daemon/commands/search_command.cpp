@@ -89,8 +89,7 @@ std::expected<Prepared, std::string> prepare(const SearchCommand& command)
     auto query = parsers::parse_search_query(command.query);
     if (!query) {
         return std::unexpected(fmt::format("the query cannot be read at character {}: {}",
-                                           character_of(command.query, query.error().position),
-                                           query.error().message));
+                                           character_of(command.query, query.error().position), query.error().message));
     }
     for (const auto& clause : query->clauses) {
         for (const auto& term : clause.alternatives) {
@@ -145,7 +144,7 @@ std::expected<Prepared, std::string> prepare(const SearchCommand& command)
     }
     filters.presses = command.presses;
     filters.all_versions = command.versions == "all";
-    filters.sort = command.sort == "newest" ? SearchSort::newest
+    filters.sort = command.sort == "newest"   ? SearchSort::newest
                    : command.sort == "oldest" ? SearchSort::oldest
                                               : SearchSort::relevance;
     filters.limit = command.limit;
@@ -176,7 +175,10 @@ IndexProgress progress_bar()
 // Catching up with fewer versions than this goes unsaid.
 constexpr int64_t k_backlog_said = 1000;
 
-bool writable(const fs::path& path) { return access(path.c_str(), W_OK) == 0; }
+bool writable(const fs::path& path)
+{
+    return access(path.c_str(), W_OK) == 0;
+}
 
 Result<void> build(const fs::path& archive, sqlite3* ledger, std::string_view why, const std::atomic<bool>* stop)
 {
@@ -290,20 +292,25 @@ void write_json(std::ostream& out, const SearchHit& hit, const Prepared& prepare
 CLI::App* add_search_command(CLI::App& app, SearchCommand& command)
 {
     auto* cmd = app.add_subcommand(
-        "search", "Find articles (or past versions) by words: 정부 \"a phrase\" A OR B -word prefix* title: byline: press:");
+        "search",
+        "Find articles (or past versions) by words: 정부 \"a phrase\" A OR B -word prefix* title: byline: press:");
     cmd->add_option("QUERY", command.query, "The query (see the README); put -- before a query that begins with '-'");
     cmd->add_option("--from", command.from, "First publication date, YYYY-MM-DD (KST), or today, yesterday, today-N");
     cmd->add_option("--to", command.to, "Last publication date, same forms");
-    cmd->add_option("--section", command.sections, "SID1 (100-105) or the section's name as the page shows it (repeatable)");
+    cmd->add_option("--section", command.sections,
+                    "SID1 (100-105) or the section's name as the page shows it (repeatable)");
     cmd->add_option("--press", command.presses, "Press id (oid, e.g. 015) (repeatable)");
     cmd->add_option("--versions", command.versions, "current (default): current versions; all: every version")
         ->check(CLI::IsMember({"current", "all"}));
     cmd->add_option("--sort", command.sort, "relevance (default), newest or oldest (publication date)")
         ->check(CLI::IsMember({"relevance", "newest", "oldest"}));
-    cmd->add_option("--limit", command.limit, "At most N results (default 20)")->check(CLI::Range(int64_t{1}, int64_t{10000}));
-    cmd->add_option("--offset", command.offset, "Skip the first N results")->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000}));
+    cmd->add_option("--limit", command.limit, "At most N results (default 20)")
+        ->check(CLI::Range(int64_t{1}, int64_t{10000}));
+    cmd->add_option("--offset", command.offset, "Skip the first N results")
+        ->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000}));
     cmd->add_option("--format", command.format, "text (default) or jsonl")->check(CLI::IsMember({"text", "jsonl"}));
-    cmd->add_flag("--rebuild", command.rebuild, "Build the search index again from the archive, then search (if a query is given)");
+    cmd->add_flag("--rebuild", command.rebuild,
+                  "Build the search index again from the archive, then search (if a query is given)");
     cmd->add_flag("--no-color", command.no_colour, "No colours, even on a terminal");
     return cmd;
 }

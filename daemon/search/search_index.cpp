@@ -13,7 +13,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-
 #include <map>
 
 namespace sillok::daemon {
@@ -76,14 +75,20 @@ bool read_version(const fs::path& archive, LedgerRow& row, std::string& text)
 
 } // namespace
 
-fs::path SearchIndex::path_in(const fs::path& archive) { return archive / "search.sqlite3"; }
+fs::path SearchIndex::path_in(const fs::path& archive)
+{
+    return archive / "search.sqlite3";
+}
 
-Error SearchIndex::error(std::string_view what) const { return sqlite_error(m_db.get(), what); }
+Error SearchIndex::error(std::string_view what) const
+{
+    return sqlite_error(m_db.get(), what);
+}
 
 Result<SearchIndex> SearchIndex::open(const fs::path& file, bool writable)
 {
-    sql::OpenOptions options = writable ? sql::OpenOptions{false, true, false, false, sql::k_busy_timeout_ms}
-                                        : sql::k_read_only;
+    sql::OpenOptions options =
+        writable ? sql::OpenOptions{false, true, false, false, sql::k_busy_timeout_ms} : sql::k_read_only;
     auto db = sql::open_connection(file, options);
     if (!db) {
         return std::unexpected(Error{kind_of_sqlite(db.error().sqlite_code),
@@ -231,20 +236,20 @@ Result<CatchUp> SearchIndex::catch_up(sqlite3* ledger, const fs::path& archive, 
             }
             // Each ledger row is added once: the watermark, read in this transaction, is below it.
             if (sql::Bound(insert_doc.get())
-                           .integer(row.id)
-                           .text(row.article)
-                           .text(row.oid)
-                           .integer(int64_t{row.version})
-                           .text(row.seen_at)
-                           .text(row.published_at)
-                           .text(row.section)
-                           .text(row.path)
-                           .text(row.hash)
-                           .text(row.title)
-                           .text(row.byline)
-                           .text(row.press)
-                           .step()
-                       != SQLITE_DONE
+                        .integer(row.id)
+                        .text(row.article)
+                        .text(row.oid)
+                        .integer(int64_t{row.version})
+                        .text(row.seen_at)
+                        .text(row.published_at)
+                        .text(row.section)
+                        .text(row.path)
+                        .text(row.hash)
+                        .text(row.title)
+                        .text(row.byline)
+                        .text(row.press)
+                        .step()
+                    != SQLITE_DONE
                 || sql::Bound(insert_text.get())
                            .integer(row.id)
                            .text(row.title)
@@ -298,20 +303,23 @@ Result<std::vector<SearchHit>> SearchIndex::search(const std::string& match, con
         "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(fts, 4.0, 2.0, 2.0, 1.0) AS score FROM fts"
         "   WHERE fts MATCH ?1),"
         " r AS (SELECT d.id, d.article, d.version, d.seen_at, d.published_at, d.section, d.path, d.current, m.score,"
-        "   " + newest_per_article + " AS n"
-        "   FROM m JOIN docs d ON d.id = m.id"
-        "   WHERE (?2 IS NULL OR substr(d.published_at, 1, 10) >= ?2)"
-        "   AND (?3 IS NULL OR substr(d.published_at, 1, 10) <= ?3)"
-        "   AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(?4) s"
-        "        WHERE instr(',' || replace(coalesce(d.section, ''), ', ', ',') || ',', ',' || s.value || ',') > 0))"
-        "   AND (?5 IS NULL OR d.oid IN (SELECT value FROM json_each(?5)))"
-        "   AND (?6 = 1 OR d.current = 1))"
-        " SELECT id, article, version, seen_at, published_at, section, path, current, score,"
-        "   (SELECT count(*) FROM docs x WHERE x.article = r.article)"
-        " FROM r WHERE n = 1"
-        " ORDER BY CASE ?7 WHEN 0 THEN score END ASC, CASE ?7 WHEN 1 THEN published_at END DESC,"
-        "   CASE ?7 WHEN 2 THEN published_at END ASC, id DESC"
-        " LIMIT ?8 OFFSET ?9");
+        "   "
+            + newest_per_article
+            + " AS n"
+              "   FROM m JOIN docs d ON d.id = m.id"
+              "   WHERE (?2 IS NULL OR substr(d.published_at, 1, 10) >= ?2)"
+              "   AND (?3 IS NULL OR substr(d.published_at, 1, 10) <= ?3)"
+              "   AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(?4) s"
+              "        WHERE instr(',' || replace(coalesce(d.section, ''), ', ', ',') || ',', ',' || s.value || ',') > "
+              "0))"
+              "   AND (?5 IS NULL OR d.oid IN (SELECT value FROM json_each(?5)))"
+              "   AND (?6 = 1 OR d.current = 1))"
+              " SELECT id, article, version, seen_at, published_at, section, path, current, score,"
+              "   (SELECT count(*) FROM docs x WHERE x.article = r.article)"
+              " FROM r WHERE n = 1"
+              " ORDER BY CASE ?7 WHEN 0 THEN score END ASC, CASE ?7 WHEN 1 THEN published_at END DESC,"
+              "   CASE ?7 WHEN 2 THEN published_at END ASC, id DESC"
+              " LIMIT ?8 OFFSET ?9");
     if (!stmt) {
         return std::unexpected(error("cannot prepare the search"));
     }
@@ -375,7 +383,8 @@ Result<void> SearchIndex::fill_hit(const std::string& match, bool all_versions, 
     if (!all_versions) {
         return {};
     }
-    auto versions = sql::prepare(m_db.get(), "SELECT id, version, seen_at FROM docs WHERE article = ?1 ORDER BY version");
+    auto versions =
+        sql::prepare(m_db.get(), "SELECT id, version, seen_at FROM docs WHERE article = ?1 ORDER BY version");
     auto matches = sql::prepare(m_db.get(), "SELECT 1 FROM fts WHERE fts MATCH ?1 AND rowid = ?2");
     if (!versions || !matches) {
         return std::unexpected(error("cannot read an article's versions"));
@@ -416,8 +425,9 @@ std::optional<std::string> search_index_out_of_step(const fs::path& archive, sql
     if (!in_step) {
         return in_step.error().message;
     }
-    return *in_step ? std::string() : std::string("the search index holds versions the ledger does not (a ledger "
-                                                  "restored or replaced)");
+    return *in_step ? std::string()
+                    : std::string("the search index holds versions the ledger does not (a ledger "
+                                  "restored or replaced)");
 }
 
 Result<CatchUp> build_search_index(const fs::path& archive, sqlite3* ledger, const IndexProgress& progress,

@@ -40,16 +40,16 @@ struct SearchFilters {
 };
 
 struct SearchHit {
-    int64_t row = 0;           // the ledger's versions.id
-    std::string id;            // OID_AID
+    int64_t row = 0; // the ledger's versions.id
+    std::string id;  // OID_AID
     int version = 0;
-    int versions = 0;          // how many versions the index holds of the article
+    int versions = 0; // how many versions the index holds of the article
     std::string seen_at, published_at, section, path;
     std::string title, byline, press;
-    std::string text; // from the version's file; empty when it cannot be read
-    double score = 0;          // higher is more relevant
-    bool current = false;      // the article's current version
-    std::vector<int> matched;  // --versions all: every version that matches, oldest first
+    std::string text;         // from the version's file; empty when it cannot be read
+    double score = 0;         // higher is more relevant
+    bool current = false;     // the article's current version
+    std::vector<int> matched; // --versions all: every version that matches, oldest first
     // --versions all, a version that is not current: the first later version without the
     // words (version, seen_at).
     std::optional<std::pair<int, std::string>> removed_in;
@@ -113,7 +113,7 @@ std::optional<std::string> search_index_out_of_step(const std::filesystem::path&
 // <archive>/search.sqlite3 when complete (a reader never sees half an index). Stopped, or
 // failing, it leaves nothing behind; the temporary files of builds whose process is gone are
 // removed first.
-Result<CatchUp> build_search_index(const std::filesystem::path& archive, sqlite3* ledger,
-                                   const IndexProgress& progress, const std::atomic<bool>* stop = nullptr);
+Result<CatchUp> build_search_index(const std::filesystem::path& archive, sqlite3* ledger, const IndexProgress& progress,
+                                   const std::atomic<bool>* stop = nullptr);
 
 } // namespace sillok::daemon

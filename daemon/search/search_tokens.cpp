@@ -35,7 +35,10 @@ uint32_t normalise(uint32_t code)
     return code;
 }
 
-bool in(uint32_t code, uint32_t first, uint32_t last) { return code >= first && code <= last; }
+bool in(uint32_t code, uint32_t first, uint32_t last)
+{
+    return code >= first && code <= last;
+}
 
 CharClass classify(uint32_t code)
 {
@@ -43,9 +46,8 @@ CharClass classify(uint32_t code)
         return (in(code, '0', '9') || in(code, 'a', 'z')) ? CharClass::word : CharClass::separator;
     }
     if (in(code, 0xAC00, 0xD7A3) || in(code, 0x1100, 0x11FF) || in(code, 0x3130, 0x318F) || in(code, 0xA960, 0xA97F)
-        || in(code, 0xD7B0, 0xD7FF) || in(code, 0x3400, 0x4DBF) || in(code, 0x4E00, 0x9FFF)
-        || in(code, 0xF900, 0xFAFF) || in(code, 0x20000, 0x3FFFF) || in(code, 0x3040, 0x30FF)
-        || in(code, 0x31F0, 0x31FF)) {
+        || in(code, 0xD7B0, 0xD7FF) || in(code, 0x3400, 0x4DBF) || in(code, 0x4E00, 0x9FFF) || in(code, 0xF900, 0xFAFF)
+        || in(code, 0x20000, 0x3FFFF) || in(code, 0x3040, 0x30FF) || in(code, 0x31F0, 0x31FF)) {
         return CharClass::cjk;
     }
     // Latin-1 letters; symbols, punctuation, spaces and private use elsewhere separate.
@@ -152,7 +154,8 @@ std::vector<SearchToken> search_tokens(std::string_view text)
         {
             // One character of three or four bytes that is a token by itself: a lone CJK character.
             auto code = decode(token, 0);
-            bool lone = code.valid && code.length == token.size() && code.length >= 3 && classify(code.code) == CharClass::cjk;
+            bool lone =
+                code.valid && code.length == token.size() && code.length >= 3 && classify(code.code) == CharClass::cjk;
             tokens.push_back(SearchToken{std::string(token), start, end, lone});
             return true;
         }

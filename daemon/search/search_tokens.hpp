@@ -17,8 +17,8 @@
 namespace sillok::daemon {
 
 struct SearchToken {
-    std::string text;     // normalised
-    size_t start = 0;     // byte range in the text it was read from
+    std::string text; // normalised
+    size_t start = 0; // byte range in the text it was read from
     size_t end = 0;
     bool lone_cjk = false; // one Hangul/Hanja character alone (found only where it stands alone)
 };

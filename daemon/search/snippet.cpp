@@ -8,7 +8,10 @@
 namespace sillok::daemon {
 namespace {
 
-bool continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0u) == 0x80u; }
+bool continuation(char c)
+{
+    return (static_cast<unsigned char>(c) & 0xC0u) == 0x80u;
+}
 
 // The text, with each run of control characters (line breaks) as one space.
 void append_plain(std::string& out, std::string_view text)

@@ -167,9 +167,10 @@ TEST_CASE("search index: every query the parser accepts runs, whatever FTS5 synt
     REQUIRE(index);
 
     std::mt19937 random(20);
-    const std::vector<std::string> pieces{"\"", "-", "*", ":", "(", ")", " ", "OR", "AND", "NOT", "NEAR(", "^", "{",
-                                          "}", "title:", "byline:", "press:", "text:", "rowid", ",", "+", "문단",
-                                          "합성", "인용", "17", "a", "\t", "'", "\\", "尹", "ＡＩ"};
+    const std::vector<std::string> pieces{
+        "\"",   "-",    "*",  ":",      "(",       ")",      " ",     "OR",    "AND", "NOT", "NEAR(",
+        "^",    "{",    "}",  "title:", "byline:", "press:", "text:", "rowid", ",",   "+",   "문단",
+        "합성", "인용", "17", "a",      "\t",      "'",      "\\",    "尹",    "ＡＩ"};
     size_t ran = 0;
     for (int round = 0; round < 3000; ++round) {
         std::string query;

@@ -3,13 +3,12 @@
 // nowhere else; every two-syllable piece of every saved paragraph finds its article; a
 // sentence an edit removed is found in the past version and said to be removed; bad queries
 // and options are refused with 64; a read-only archive without an index with 74.
-#include "tests/e2e/crawl_session.hpp"
-#include "tests/e2e/read_only_mount.hpp"
-#include "tests/support/synthetic_archive.hpp"
-
 #include "daemon/ledger/ledger_reader.hpp"
 #include "daemon/search/search_index.hpp"
 #include "parsers/search_query.hpp"
+#include "tests/e2e/crawl_session.hpp"
+#include "tests/e2e/read_only_mount.hpp"
+#include "tests/support/synthetic_archive.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -136,20 +135,20 @@ TEST_CASE("e2e::search finds words of the saved articles in their article and no
     CHECK(plain.out.contains("[퀄컴]의 '스냅드래곤"));
     CHECK(plain.out.find('\033') == std::string::npos);
 
-    CHECK(found(archive, "퀄컴") == Ids{k_samsung});                // in paragraphs
-    CHECK(found(archive, "양천구") == Ids{k_court});                // in a photo's caption only
-    CHECK(found(archive, "\"다툼이 쟁점\"") == Ids{k_court});       // in the summary
-    CHECK(found(archive, "뜬다") == Ids{k_samsung});                // in the headline only
-    CHECK(found(archive, "기고") == Ids{k_fire});                   // in the headline only
+    CHECK(found(archive, "퀄컴") == Ids{k_samsung});          // in paragraphs
+    CHECK(found(archive, "양천구") == Ids{k_court});          // in a photo's caption only
+    CHECK(found(archive, "\"다툼이 쟁점\"") == Ids{k_court}); // in the summary
+    CHECK(found(archive, "뜬다") == Ids{k_samsung});          // in the headline only
+    CHECK(found(archive, "기고") == Ids{k_fire});             // in the headline only
     CHECK(found(archive, "예비주수") == Ids{k_fire});
-    CHECK(found(archive, "국민") == Ids{k_court, k_fire});          // inside 국민의힘, 국민의, 국민
-    CHECK(found(archive, "의힘") == Ids{k_court});                  // two syllables inside a word
-    CHECK(found(archive, "SNAPDRAGON") == Ids{k_samsung});          // Latin, case folded
+    CHECK(found(archive, "국민") == Ids{k_court, k_fire});           // inside 국민의힘, 국민의, 국민
+    CHECK(found(archive, "의힘") == Ids{k_court});                   // two syllables inside a word
+    CHECK(found(archive, "SNAPDRAGON") == Ids{k_samsung});           // Latin, case folded
     CHECK(found(archive, "ＳＮＡＰＤＲＡＧＯＮ") == Ids{k_samsung}); // full-width forms
     CHECK(found(archive, "snap*") == Ids{k_samsung});
-    CHECK(found(archive, "豫備") == Ids{k_fire});                   // Hanja
-    CHECK(found(archive, "2280") == Ids{k_fire});                   // digits before 개소
-    CHECK(found(archive, "MX사업부") == Ids{k_samsung});            // Latin and Hangul mixed
+    CHECK(found(archive, "豫備") == Ids{k_fire});        // Hanja
+    CHECK(found(archive, "2280") == Ids{k_fire});        // digits before 개소
+    CHECK(found(archive, "MX사업부") == Ids{k_samsung}); // Latin and Hangul mixed
     CHECK(found(archive, "퀄컴 OR 이준석") == Ids{k_samsung, k_court});
     CHECK(found(archive, "삼성전자 -퀄컴").empty());
     CHECK(found(archive, "title:이준석") == Ids{k_court});
@@ -300,23 +299,23 @@ TEST_CASE("e2e::search refuses bad queries and options with 64, an archive it ca
     CHECK(no_ledger.err.contains("no ledger"));
     REQUIRE(crawl_fixtures(server, archive).result.exit_code == 0);
 
-    for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
-             {"\"퀄컴"},
-             {"퀄컴 OR"},
-             {"!!!"},
-             {"-- -퀄컴"},
-             {std::string(10'000, 'x')},
-             {"퀄컴\x01\x02 \"\x1b[31m"},
-             {"\xff퀄컴"},
-             {},
-             {"--section", "101/259", "퀄컴"},
-             {"--press", "15", "퀄컴"},
-             {"--from", "2024-13-01", "퀄컴"},
-             {"--from", "2024-02-01", "--to", "2024-01-01", "퀄컴"},
-             {"--limit", "0", "퀄컴"},
-             {"--sort", "random", "퀄컴"},
-             {"--versions", "some", "퀄컴"},
-             {"--format", "csv", "퀄컴"}}) {
+    for (const std::vector<std::string>& bad :
+         std::vector<std::vector<std::string>>{{"\"퀄컴"},
+                                               {"퀄컴 OR"},
+                                               {"!!!"},
+                                               {"-- -퀄컴"},
+                                               {std::string(10'000, 'x')},
+                                               {"퀄컴\x01\x02 \"\x1b[31m"},
+                                               {"\xff퀄컴"},
+                                               {},
+                                               {"--section", "101/259", "퀄컴"},
+                                               {"--press", "15", "퀄컴"},
+                                               {"--from", "2024-13-01", "퀄컴"},
+                                               {"--from", "2024-02-01", "--to", "2024-01-01", "퀄컴"},
+                                               {"--limit", "0", "퀄컴"},
+                                               {"--sort", "random", "퀄컴"},
+                                               {"--versions", "some", "퀄컴"},
+                                               {"--format", "csv", "퀄컴"}}) {
         auto result = search(archive, bad);
         CAPTURE(bad.empty() ? std::string() : bad.back());
         CHECK(result.exit_code == 64);
@@ -361,7 +360,8 @@ TEST_CASE("e2e::search on a read-only archive: without an index it says how to b
     }
 }
 
-TEST_CASE("e2e::search: an index ahead of its ledger is built again; a version whose file is gone is found by its ledger fields")
+TEST_CASE("e2e::search: an index ahead of its ledger is built again; a version whose file is gone is found by its "
+          "ledger fields")
 {
     ScratchDir scratch;
     NaverStandIn server;
@@ -441,13 +441,16 @@ TEST_CASE("e2e::search says when it adds a long backlog of versions to the index
     CHECK(small.err.empty());
 }
 
-TEST_CASE("e2e::search --rebuild stopped by SIGINT leaves no index and no temporary file; a dead build's file is removed")
+TEST_CASE(
+    "e2e::search --rebuild stopped by SIGINT leaves no index and no temporary file; a dead build's file is removed")
 {
     ScratchDir scratch;
     const auto archive = scratch.path() / "archive";
     write_synthetic_archive(archive, 20000);
-    auto stopped = run_command({"/usr/bin/timeout", "--preserve-status", "-s", "INT", "0.5", SILLOK_BINARY, "search",
-                                "--rebuild", "--archive", archive.string()});
+    // --foreground: timeout signals sillok alone (not its process group too, which would make
+    // a second SIGINT: the one that ends a process at once).
+    auto stopped = run_command({"/usr/bin/timeout", "--foreground", "--preserve-status", "-s", "INT", "0.5",
+                                SILLOK_BINARY, "search", "--rebuild", "--archive", archive.string()});
     INFO("stopped: " << stopped.err);
     CHECK(stopped.exit_code == 75);
     CHECK(stopped.err.contains("stopped before the search index was complete"));

@@ -26,7 +26,10 @@ SearchQueryError refused(std::string_view query)
     return result.error();
 }
 
-std::string match_of(std::string_view query) { return fts5_match(parsed(query)); }
+std::string match_of(std::string_view query)
+{
+    return fts5_match(parsed(query));
+}
 
 // Every double quote of an FTS5 expression either opens or closes a string or is doubled
 // inside one: outside the strings only our operators, parentheses, column names and '*'.
@@ -57,7 +60,8 @@ std::string outside_strings(const std::string& expression)
 
 TEST_CASE("search query: words, phrases, OR, exclusions, prefixes and fields")
 {
-    auto query = parsed("정부  \"갤럭시 북4\" 국회 OR 정당 -여당 반도체* title:삼성 byline:\"이현주 기자\" PRESS:뉴시스");
+    auto query =
+        parsed("정부  \"갤럭시 북4\" 국회 OR 정당 -여당 반도체* title:삼성 byline:\"이현주 기자\" PRESS:뉴시스");
     REQUIRE(query.clauses.size() == 8);
     CHECK(query.clauses[0].alternatives[0].text == "정부");
     CHECK_FALSE(query.clauses[0].alternatives[0].phrase);
@@ -85,7 +89,8 @@ TEST_CASE("search query: words, phrases, OR, exclusions, prefixes and fields")
     CHECK(match_of("정부 -여당 -야당") == "(\"정부\") NOT \"여당\" NOT \"야당\"");
     CHECK(match_of("반도체*") == "\"반도체\" *");
     CHECK(match_of("\"AI 반도체\"*") == "\"AI 반도체\" *");
-    CHECK(match_of("title:삼성 press:\"뉴시스\" byline:이현주") == "title : \"삼성\" AND press : \"뉴시스\" AND byline : \"이현주\"");
+    CHECK(match_of("title:삼성 press:\"뉴시스\" byline:이현주")
+          == "title : \"삼성\" AND press : \"뉴시스\" AND byline : \"이현주\"");
     // Lower-case or is a word, as is a field name that is not one of ours.
     CHECK(match_of("a or b") == "\"a\" AND \"or\" AND \"b\"");
     CHECK(match_of("text:x") == "\"text:x\"");
@@ -107,7 +112,8 @@ TEST_CASE("search query: FTS5's own syntax is data, quoted, never syntax")
         auto outside = outside_strings(expression);
         // Outside the strings: only S, spaces, parentheses, AND/OR/NOT, column filters and '*'.
         std::string rest = outside;
-        for (std::string_view allowed : {"title : ", "byline : ", "press : ", " AND ", " OR ", " NOT ", " *", "(", ")"}) {
+        for (std::string_view allowed :
+             {"title : ", "byline : ", "press : ", " AND ", " OR ", " NOT ", " *", "(", ")"}) {
             for (auto at = rest.find(allowed); at != std::string::npos; at = rest.find(allowed)) {
                 rest.erase(at, allowed.size());
             }
