@@ -329,7 +329,7 @@ TEST_CASE("e2e::search refuses bad queries and options with 64, an archive it ca
     CHECK_FALSE(fs::exists(archive / "search.sqlite3"));
 }
 
-TEST_CASE("e2e::search on a read-only archive: without an index it says how to build one (74); with one it answers")
+TEST_CASE("e2e::search on a read-only archive: without an index it says how to build one (74), with one it answers")
 {
     ScratchDir scratch;
     NaverStandIn server;
@@ -360,8 +360,8 @@ TEST_CASE("e2e::search on a read-only archive: without an index it says how to b
     }
 }
 
-TEST_CASE("e2e::search: an index ahead of its ledger is built again; a version whose file is gone is found by its "
-          "ledger fields")
+TEST_CASE("e2e::search: an index out of step with its ledger is built again, a version whose file is gone is "
+          "found by its ledger fields")
 {
     ScratchDir scratch;
     NaverStandIn server;
@@ -442,7 +442,7 @@ TEST_CASE("e2e::search says when it adds a long backlog of versions to the index
 }
 
 TEST_CASE(
-    "e2e::search --rebuild stopped by SIGINT leaves no index and no temporary file; a dead build's file is removed")
+    "e2e::search --rebuild stopped by SIGINT leaves no index and no temporary file, a dead build's file is removed")
 {
     ScratchDir scratch;
     const auto archive = scratch.path() / "archive";
