@@ -7,6 +7,7 @@
 #include "daemon/commands/crawl_command.hpp"
 #include "daemon/commands/import.hpp"
 #include "daemon/commands/reparse.hpp"
+#include "daemon/commands/search_command.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/config/settings.hpp"
 #include "daemon/config/stores.hpp"
@@ -491,6 +492,10 @@ int sillok_main(int argc, char** argv)
     auto* export_cmd = add_export_command(app, export_command);
     add_storage_options(*export_cmd, common);
 
+    SearchCommand search_command;
+    auto* search = add_search_command(app, search_command);
+    add_storage_options(*search, common);
+
     ReparseArguments reparse_arguments;
     auto* reparse = add_reparse_command(app, reparse_arguments);
     add_storage_options(*reparse, common);
@@ -551,6 +556,7 @@ int sillok_main(int argc, char** argv)
         {diff, false, [&] { return run_diff_command(diff_command, config); }, true},
         {comments_cmd, false,
          [&] { return run_comments_view(config.ledger_path(), comments_article, comments_at, std::cout); }, true},
+        {search, true, [&] { return run_search_command(search_command, config, std::cout, &g_stop_requested); }, true},
         {export_cmd, true, [&] { return run_export_command(export_command, config, &g_stop_requested); }, true},
         {crawl, true, [&] { return run_crawl_command(config, crawl_arguments, &g_stop_requested); }},
         {adopt, true, [&] { return run_adopt(config, adopt_request, std::cout, &g_stop_requested); }},

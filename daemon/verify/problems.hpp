@@ -16,8 +16,9 @@ enum class ProblemKind {
     unreadable,           // a file or folder that cannot be read
     warc_record,          // a WARC record a fetch row points to is missing, torn or fails its digests
     symlink,              // a symbolic link inside the archive: never followed, never written through
+    search_index,         // the search index does not match the ledger (restored or replaced) or cannot be read
 };
-inline constexpr size_t k_problem_kinds = 9;
+inline constexpr size_t k_problem_kinds = 10;
 std::string_view to_string(ProblemKind kind);
 
 struct Problem {

@@ -8,6 +8,7 @@
 #include "daemon/ledger/ledger.hpp"
 #include "daemon/ledger/ledger_reader.hpp"
 #include "daemon/ledger/sql.hpp"
+#include "daemon/search/search_index.hpp"
 #include "daemon/verify/ledger_repair.hpp"
 #include "daemon/verify/verify_adopted.hpp"
 #include "daemon/verify/verify_fields.hpp"
@@ -213,6 +214,11 @@ std::expected<VerifyReport, VerifyError> Verifier::run(bool repair_requested)
                 fmt::format("the response record at {} ({}, {}) has no fetch row pointing to it; it is the stored"
                             " response of {}, which points to none",
                             response.offset, response.url, response.started_at, **version));
+    }
+    // The search index is derived data: only one that does not match the ledger is a
+    // problem (one behind it catches up at the next search).
+    if (auto search = search_index_out_of_step(m_root, m_db.get()); search && !search->empty()) {
+        problem(ProblemKind::search_index, SearchIndex::path_in("").string(), *search);
     }
     size_t digests_recorded = 0;
     if (repair_requested) {
@@ -554,6 +560,8 @@ std::string_view to_string(ProblemKind kind)
         return "warc_record";
     case ProblemKind::symlink:
         return "symlink";
+    case ProblemKind::search_index:
+        return "search_index";
     }
     return "unknown";
 }

@@ -81,6 +81,9 @@ std::string how_to_mend(const Problem& problem, const MendContext& context)
                "the archived file and its ledger rows are not affected";
     case ProblemKind::symlink:
         return "a symbolic link inside the archive: replace it with the folder or file itself";
+    case ProblemKind::search_index:
+        return "derived data: the next `sillok search` builds it again (or run `sillok search --rebuild`, or "
+               "delete it)";
     }
     return "check it by hand";
 }

@@ -2,50 +2,16 @@
 // archive, where SQLite cannot create the ledger's shared-memory file. Needs the right to
 // mount (root); without it the test says so and checks nothing.
 #include "tests/e2e/crawl_session.hpp"
+#include "tests/e2e/read_only_mount.hpp"
 
 #include <doctest/doctest.h>
 
-#include <sys/mount.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace sillok::test;
-
-// `source` mounted read-only at `target` while this lives.
-class ReadOnlyMount {
-public:
-    ReadOnlyMount(const fs::path& source, const fs::path& target) : m_target(target)
-    {
-        fs::create_directories(target);
-        if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-            m_error = std::strerror(errno);
-            return;
-        }
-        m_mounted = true;
-        if (mount(nullptr, target.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
-            m_error = std::strerror(errno);
-        }
-    }
-    ~ReadOnlyMount()
-    {
-        if (m_mounted) {
-            umount2(m_target.c_str(), MNT_DETACH);
-        }
-    }
-    ReadOnlyMount(const ReadOnlyMount&) = delete;
-    ReadOnlyMount& operator=(const ReadOnlyMount&) = delete;
-    [[nodiscard]] const std::string& error() const { return m_error; }
-
-private:
-    fs::path m_target;
-    bool m_mounted = false;
-    std::string m_error;
-};
 
 // log, diff and export of the two versions, on the read-only mount.
 void check_read_only(const fs::path& mounted, const std::string& id)

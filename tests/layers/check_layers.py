@@ -11,7 +11,7 @@ import re
 import sys
 
 # Lowest first. Keep in step with ARCHITECTURE.md.
-LAYERS = ["util", "archive", "warc", "ledger", "fetch", "config", "comments", "pipeline", "discovery",
+LAYERS = ["util", "archive", "warc", "ledger", "fetch", "config", "search", "comments", "pipeline", "discovery",
           "verify", "history", "service", "commands", "app"]
 IO_HEADERS = ("curl/", "sqlite3.h", "spdlog/", "openssl/", "systemd/", "toml++/", "CLI/",
               "fstream", "filesystem", "thread", "unistd.h", "fcntl.h")
