@@ -202,24 +202,6 @@ std::optional<std::string> user_config_file()
     return file.string();
 }
 
-// A reading command on a folder that holds no ledger: a mistyped --archive, not an archive.
-Result<> require_archive(const Config& config)
-{
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(config.ledger_path(), ec)) {
-        return {};
-    }
-    const auto shown = "'" + parsers::quoted_for_message(config.archive.string()) + "'";
-    const std::string hint = " (give --archive DIR, or set SILLOK_ARCHIVE)";
-    if (!std::filesystem::exists(config.archive, ec)) {
-        return std::unexpected(
-            Error{ErrorKind::storage, "there is no archive at " + shown + ": no such folder" + hint});
-    }
-    return std::unexpected(Error{ErrorKind::storage, shown + " is not a sillok archive: it holds no ledger ("
-                                                         + parsers::quoted_for_message(config.ledger_path().string())
-                                                         + ")" + hint});
-}
-
 // Defaults, then the config file (--config, or the user's own), then SILLOK_ARCHIVE, then
 // the options given on the command line.
 // Errors in the file are configuration errors (78); in options, usage errors (64).
@@ -557,7 +539,8 @@ int sillok_main(int argc, char** argv)
         {comments_cmd, false,
          [&] { return run_comments_view(config.ledger_path(), comments_article, comments_at, std::cout); }, true},
         {search, true, [&] { return run_search_command(search_command, config, std::cout, &g_stop_requested); }, true},
-        {export_cmd, true, [&] { return run_export_command(export_command, config, &g_stop_requested); }, true},
+        // export checks its options first, then the archive (history_commands).
+        {export_cmd, true, [&] { return run_export_command(export_command, config, &g_stop_requested); }},
         {crawl, true, [&] { return run_crawl_command(config, crawl_arguments, &g_stop_requested); }},
         {adopt, true, [&] { return run_adopt(config, adopt_request, std::cout, &g_stop_requested); }},
         {backfill, true, [&] { return backfill_command(config, backfill_options, given(common, "sections")); }},

@@ -58,6 +58,8 @@ public:
 
     static constexpr std::string_view k_temp_dir = ".tmp";
     static constexpr std::string_view k_lock_file = ".sillok.lock";
+    // Held by `sillok run` while it serves the archive (service/service_lock).
+    static constexpr std::string_view k_service_lock_file = ".sillok-run.lock";
 
 private:
     explicit Archive(std::filesystem::path root) : m_root(std::move(root)) {}

@@ -63,6 +63,24 @@ Result<Stores> open_stores(const Config& config)
                   config.warc};
 }
 
+// A reading command on a folder that holds no ledger: a mistyped --archive, not an archive.
+Result<> require_archive(const Config& config)
+{
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(config.ledger_path(), ec)) {
+        return {};
+    }
+    const auto shown = "'" + parsers::quoted_for_message(config.archive.string()) + "'";
+    const std::string hint = " (give --archive DIR, or set SILLOK_ARCHIVE)";
+    if (!std::filesystem::exists(config.archive, ec)) {
+        return std::unexpected(
+            Error{ErrorKind::storage, "there is no archive at " + shown + ": no such folder" + hint});
+    }
+    return std::unexpected(Error{ErrorKind::storage, shown + " is not a sillok archive: it holds no ledger ("
+                                                         + parsers::quoted_for_message(config.ledger_path().string())
+                                                         + ")" + hint});
+}
+
 FetchOptions fetch_options(const Config& config)
 {
     FetchOptions options;

@@ -33,6 +33,10 @@ struct Stores {
 // last whole record.
 Result<Stores> open_stores(const Config& config);
 
+// A reading command on a folder that holds no ledger: a mistyped --archive, not an archive
+// (exit 74, naming the folder).
+Result<> require_archive(const Config& config);
+
 FetchOptions fetch_options(const Config& config);
 PolitenessOptions politeness_options(const Config& config);
 

@@ -420,6 +420,14 @@ int export_to_stream_file(Exporter& exporter, const fs::path& output)
 
 } // namespace
 
+std::expected<void, std::string> check_export_options(const ExportRequest& request)
+{
+    if (auto filters = check_request(request); !filters) {
+        return std::unexpected(filters.error());
+    }
+    return {};
+}
+
 int run_export(const ExportRequest& request, std::ostream& out)
 {
     auto filters = check_request(request);

@@ -4,6 +4,7 @@
 // with the archive.
 #include <atomic>
 #include <cstddef>
+#include <expected>
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
@@ -47,6 +48,9 @@ const std::vector<std::string>& export_fields();
 // be exported (each named on standard error) or the export was stopped, 64 for a bad
 // request, 74 for I/O.
 int run_export(const ExportRequest& request, std::ostream& out);
+// The request's options, checked as run_export checks them first: the message of the first
+// that is wrong (exit 64).
+std::expected<void, std::string> check_export_options(const ExportRequest& request);
 
 // One CSV field by RFC 4180: always quoted, quotes doubled; a field beginning with
 // = + - @ tab, carriage return or ' gets a leading ' so that no spreadsheet runs it as a formula.

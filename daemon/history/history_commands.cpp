@@ -1,6 +1,8 @@
 #include "daemon/history/history_commands.hpp"
 
+#include "daemon/config/stores.hpp"
 #include "daemon/history/log.hpp"
+#include "daemon/util/exit_codes.hpp"
 
 #include <unistd.h>
 
@@ -89,6 +91,12 @@ int run_export_command(const ExportCommand& command, const Config& config, const
     bool data_on_terminal = command.output.empty() && isatty(STDOUT_FILENO) == 1;
     request.progress = !command.no_progress && isatty(STDERR_FILENO) == 1 && !data_on_terminal;
     request.stop = stop;
+    if (auto checked = check_export_options(request); !checked) {
+        return fail(k_exit_usage, checked.error());
+    }
+    if (auto archive = require_archive(config); !archive) {
+        return fail(archive.error());
+    }
     return run_export(request, std::cout);
 }
 

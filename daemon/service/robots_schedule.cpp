@@ -54,10 +54,17 @@ void RobotsSchedule::fetched(const std::string& host, const FetchResult& result)
         spdlog::error("{}", rules.error().message);
         return;
     }
+    if (result.status >= 400 && result.status <= 499) {
+        // RFC 9309 2.3.1.3: an unavailable robots.txt is no rules, not a failure.
+        spdlog::info("robots.txt of {}: HTTP {}: no robots.txt, so no rules (RFC 9309)", host, result.status);
+        return;
+    }
     auto text = *rules;
     std::ranges::replace(text, '\n', ';');
+    // The error's own message, unless it only repeats the status.
+    const bool says_more = result.error && result.error->kind != FetchErrorKind::http_status;
     spdlog::info("robots.txt of {}: HTTP {}{}; asks of sillok: {}", host, result.status,
-                 result.error ? " (" + result.error->message + ")" : "", text.empty() ? "nothing" : text);
+                 says_more ? " (" + result.error->message + ")" : "", text.empty() ? "nothing" : text);
 }
 
 } // namespace sillok::daemon

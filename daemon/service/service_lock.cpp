@@ -1,5 +1,6 @@
 #include "daemon/service/service_lock.hpp"
 
+#include "daemon/archive/archive.hpp"
 #include "daemon/util/kst.hpp"
 #include "daemon/util/numbers.hpp"
 #include "parsers/text.hpp"
@@ -16,7 +17,7 @@
 namespace sillok::daemon {
 namespace {
 
-constexpr std::string_view k_lock_name = ".sillok-run.lock";
+constexpr std::string_view k_lock_name = Archive::k_service_lock_file;
 
 // "PID SINCE\n" as the holder wrote it.
 std::optional<ServiceHolder> read_holder(int fd)

@@ -597,7 +597,7 @@ std::vector<std::string> archive_files(const fs::path& archive)
     std::erase_if(files, [](const std::string& file) {
         // The raw responses (warc/) are no article files.
         return file.starts_with("ledger.sqlite3") || file == sillok::daemon::Archive::k_lock_file
-               || file.starts_with("warc/");
+               || file == sillok::daemon::Archive::k_service_lock_file || file.starts_with("warc/");
     });
     return files;
 }

@@ -163,7 +163,8 @@ TEST_CASE("e2e::run archives every article of its section while the per-date lis
     CHECK(status.contains("robots.txt news.naver.com: HTTP 200, fetched "));
     CHECK(status.contains("asks of sillok: Disallow: /\n"));
     CHECK(status.contains("robots.txt n.news.naver.com: HTTP 404, fetched "));
-    CHECK(status.contains("asks of sillok: nothing"));
+    CHECK(status.contains("no robots.txt, so no rules (RFC 9309)"));
+    CHECK(service.log().contains("robots.txt of n.news.naver.com: HTTP 404: no robots.txt, so no rules (RFC 9309)"));
     CHECK(service.log().contains("robots.txt of news.naver.com: HTTP 200; asks of sillok: Disallow: /"));
     CHECK(
         ledger_number(ledger, "SELECT count(*) FROM source_polls WHERE source = 'date 100' AND failure = 'no_articles'")

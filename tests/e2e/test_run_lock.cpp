@@ -27,7 +27,9 @@ TEST_CASE("e2e::run refuses a second service on the same archive, and status nam
     INFO("first service's log:\n" << first.log());
     REQUIRE(wait_until([&] { return first.log().find("running: archive") != std::string::npos; }, 15s));
 
-    auto second = run_command(run_args(server, archive, polling));
+    auto second_args = run_args(server, archive, polling);
+    second_args.insert(second_args.begin(), SILLOK_BINARY);
+    auto second = run_command(second_args);
     INFO("second service:\n" << second.out << second.err);
     CHECK(second.exit_code == 75);
     CHECK(second.err.contains("sillok: error: sillok run already serves the archive "));

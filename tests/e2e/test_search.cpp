@@ -296,7 +296,7 @@ TEST_CASE("e2e::search refuses bad queries and options with 64, an archive it ca
     const auto archive = scratch.path() / "archive";
     auto no_ledger = search(archive, {"퀄컴"});
     CHECK(no_ledger.exit_code == 74);
-    CHECK(no_ledger.err.contains("no ledger"));
+    CHECK(no_ledger.err.contains("there is no archive at"));
     REQUIRE(crawl_fixtures(server, archive).result.exit_code == 0);
 
     for (const std::vector<std::string>& bad :

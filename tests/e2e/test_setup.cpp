@@ -32,7 +32,7 @@ const std::map<std::string, std::string> program_package{
     {"mktemp", "coreutils"}, {"script", "bsdutils"}, {"gzip", "gzip"},     {"python3", "python3"},
     {"wget", "wget"},        {"node", "nodejs"},     {"npm", "npm"},       {"systemd-analyze", "systemd"},
     {"mount", "mount"},      {"umount", "mount"},    {"sed", "sed"},       {"awk", "mawk"},
-    {"clang-format-16", "clang-format-16"},          {"git", "git"},
+    {"clang-format-16", "clang-format-16"},          {"git", "git"},    {"sha256sum", "coreutils"},
 };
 // clang-format on
 
