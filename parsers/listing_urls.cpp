@@ -1,7 +1,9 @@
 #include "parsers/listing_urls.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <utility>
 
 namespace sillok::parsers {
 namespace {
@@ -107,6 +109,24 @@ std::string press_list_url(std::string_view oid, std::string_view date_yyyymmdd,
 {
     return std::string(k_news_origin) + "/main/list.naver?mode=LPOD&mid=sec&oid=" + query_escaped(oid)
            + "&date=" + query_escaped(date_yyyymmdd) + "&page=" + std::to_string(page);
+}
+
+std::optional<std::string_view> section_name(std::string_view sid1)
+{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> k_names{{
+        {"100", "정치"},
+        {"101", "경제"},
+        {"102", "사회"},
+        {"103", "생활/문화"},
+        {"104", "세계"},
+        {"105", "IT/과학"},
+    }};
+    for (const auto& [sid, name] : k_names) {
+        if (sid == sid1) {
+            return name;
+        }
+    }
+    return std::nullopt;
 }
 
 } // namespace sillok::parsers

@@ -23,6 +23,10 @@ struct Section {
     auto operator<=>(const Section&) const = default;
 };
 
+// The six main sections' names as article pages print them: "101" → "경제"; nullopt for
+// another text.
+std::optional<std::string_view> section_name(std::string_view sid1);
+
 // "101" or "101/259": sid1 must be 100..105 and sid2, when given, three digits or lower-case
 // letters ("59b").
 std::expected<Section, std::string> parse_section(std::string_view text);

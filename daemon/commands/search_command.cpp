@@ -7,6 +7,7 @@
 #include "daemon/util/exit_codes.hpp"
 #include "daemon/util/kst.hpp"
 #include "parsers/article_ref.hpp"
+#include "parsers/listing_urls.hpp"
 #include "parsers/search_query.hpp"
 
 #include <fmt/format.h>
@@ -24,14 +25,6 @@ namespace sillok::daemon {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The six main sections by sid1, as Naver names them on article pages.
-const std::map<std::string, std::string>& section_names()
-{
-    static const std::map<std::string, std::string> k_names = {
-        {"100", "정치"}, {"101", "경제"}, {"102", "사회"}, {"103", "생활/문화"}, {"104", "세계"}, {"105", "IT/과학"}};
-    return k_names;
-}
 
 // Text from the archive or the user, safe on a terminal: control characters as '?'.
 std::string printable(std::string_view text)
@@ -61,19 +54,6 @@ size_t character_of(std::string_view text, size_t byte)
         characters += (static_cast<unsigned char>(text[i]) & 0xC0u) != 0x80u ? 1 : 0;
     }
     return characters;
-}
-
-std::expected<std::optional<std::string>, std::string> check_date(const std::string& text, std::string_view option)
-{
-    if (text.empty()) {
-        return std::optional<std::string>{};
-    }
-    auto date = parse_kst_date(text, wall_now());
-    if (!date) {
-        return std::unexpected(fmt::format("{} '{}' is not a date: YYYY-MM-DD (KST), today, yesterday or today-N",
-                                           option, printable(text)));
-    }
-    return std::optional(iso_date(*date));
 }
 
 struct Prepared {
@@ -117,8 +97,8 @@ std::expected<Prepared, std::string> prepare(const SearchCommand& command)
     prepared.match = parsers::fts5_match(*query);
 
     auto& filters = prepared.filters;
-    auto from = check_date(command.from, "--from");
-    auto to = check_date(command.to, "--to");
+    auto from = date_option(command.from, "--from", wall_now());
+    auto to = date_option(command.to, "--to", wall_now());
     if (!from || !to) {
         return std::unexpected(!from ? from.error() : to.error());
     }
@@ -129,13 +109,13 @@ std::expected<Prepared, std::string> prepare(const SearchCommand& command)
     }
     for (const auto& section : command.sections) {
         auto slash = section.find('/');
-        if (slash != std::string::npos && section_names().contains(section.substr(0, slash))) {
+        if (slash != std::string::npos && parsers::section_name(section.substr(0, slash))) {
             return std::unexpected("--section '" + printable(section)
                                    + "': the archive's files do not record sub-sections (SID2); give SID1 (100-105) "
                                      "or the section's name");
         }
-        auto named = section_names().find(section);
-        filters.sections.push_back(named != section_names().end() ? named->second : section);
+        auto named = parsers::section_name(section);
+        filters.sections.push_back(named ? std::string(*named) : section);
     }
     for (const auto& oid : command.presses) {
         if (!parsers::is_press_id(oid)) {

@@ -8,6 +8,7 @@
 #include "daemon/util/kst.hpp"
 #include "daemon/util/progress_line.hpp"
 #include "parsers/article_ref.hpp"
+#include "parsers/listing_urls.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -30,14 +31,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The six main sections by sid1, as Naver names them on article pages.
-const std::map<std::string, std::string>& section_names()
-{
-    static const std::map<std::string, std::string> k_names = {
-        {"100", "정치"}, {"101", "경제"}, {"102", "사회"}, {"103", "생활/문화"}, {"104", "세계"}, {"105", "IT/과학"}};
-    return k_names;
-}
-
 // Filters are bound as JSON arrays (NULL: no filter), so the SQL text is constant.
 constexpr std::string_view k_selection =
     " FROM articles a JOIN versions v ON v.article_id = a.id"
@@ -58,25 +51,11 @@ std::optional<std::string> json_list(const std::vector<std::string>& values)
     return values.empty() ? std::nullopt : std::optional(nlohmann::json(values).dump());
 }
 
-std::expected<std::optional<std::string>, std::string> check_date(const std::optional<std::string>& text,
-                                                                  std::string_view option)
-{
-    if (!text) {
-        return std::optional<std::string>{};
-    }
-    auto date = parse_kst_date(*text, wall_now());
-    if (!date) {
-        return std::unexpected(
-            fmt::format("{} '{}' is not a date: YYYY-MM-DD (KST), today, yesterday or today-N", option, *text));
-    }
-    return std::optional(iso_date(*date));
-}
-
 std::expected<Filters, std::string> check_request(const ExportRequest& request)
 {
     Filters filters;
-    auto from = check_date(request.from, "--from");
-    auto to = check_date(request.to, "--to");
+    auto from = date_option(request.from.value_or(""), "--from", wall_now());
+    auto to = date_option(request.to.value_or(""), "--to", wall_now());
     if (!from || !to) {
         return std::unexpected(!from ? from.error() : to.error());
     }
@@ -87,8 +66,8 @@ std::expected<Filters, std::string> check_request(const ExportRequest& request)
     }
     std::vector<std::string> sections;
     for (const auto& section : request.sections) {
-        auto named = section_names().find(section);
-        sections.push_back(named != section_names().end() ? named->second : section);
+        auto named = parsers::section_name(section);
+        sections.push_back(named ? std::string(*named) : section);
     }
     for (const auto& oid : request.presses) {
         if (!parsers::is_press_id(oid)) {

@@ -1,6 +1,7 @@
 #include "daemon/util/kst.hpp"
 
 #include "daemon/util/numbers.hpp"
+#include "parsers/text.hpp"
 
 #include <fmt/format.h>
 
@@ -144,6 +145,20 @@ std::string iso_date(std::chrono::year_month_day date)
 {
     return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
                        static_cast<unsigned>(date.day()));
+}
+
+std::expected<std::optional<std::string>, std::string> date_option(std::string_view text, std::string_view option,
+                                                                   WallClock::time_point now)
+{
+    if (text.empty()) {
+        return std::optional<std::string>{};
+    }
+    auto date = parse_kst_date(text, now);
+    if (!date) {
+        return std::unexpected(fmt::format("{} '{}' is not a date: YYYY-MM-DD (KST), today, yesterday or today-N",
+                                           option, parsers::quoted_for_message(text)));
+    }
+    return std::optional(iso_date(*date));
 }
 
 } // namespace sillok::daemon

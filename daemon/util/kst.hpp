@@ -37,4 +37,9 @@ std::string iso_date(std::chrono::year_month_day date);
 int64_t unix_ms(WallClock::time_point at);
 WallClock::time_point from_unix_ms(int64_t ms);
 
+// An option's date (--from, --to: YYYY-MM-DD, today, yesterday, today-N) as YYYY-MM-DD;
+// empty text: no date. The message names the option and quotes the text, escaped.
+std::expected<std::optional<std::string>, std::string> date_option(std::string_view text, std::string_view option,
+                                                                   WallClock::time_point now);
+
 } // namespace sillok::daemon
