@@ -48,6 +48,11 @@ std::optional<int> three_digit_id(std::string_view text)
 
 std::expected<Section, std::string> parse_section(std::string_view text)
 {
+    for (int sid1 = k_first_sid1; sid1 <= k_last_sid1; ++sid1) {
+        if (section_name(std::to_string(sid1)) == text) { // a main section by its name: 경제
+            return Section{sid1, std::nullopt};
+        }
+    }
     const auto slash = text.find('/');
     const auto sid1_text = text.substr(0, slash);
     const auto sid1 = three_digit_id(sid1_text);

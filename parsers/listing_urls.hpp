@@ -28,7 +28,7 @@ struct Section {
 std::optional<std::string_view> section_name(std::string_view sid1);
 
 // "101" or "101/259": sid1 must be 100..105 and sid2, when given, three digits or lower-case
-// letters ("59b").
+// letters ("59b"); or a main section's name ("경제", "IT/과학").
 std::expected<Section, std::string> parse_section(std::string_view text);
 // "101" or "101/259", as parse_section reads it.
 std::string section_text(const Section& section);

@@ -13,6 +13,7 @@
 #include "daemon/config/stores.hpp"
 #include "daemon/history/comments_view.hpp"
 #include "daemon/history/history_commands.hpp"
+#include "daemon/history/names.hpp"
 #include "daemon/pipeline/crawl.hpp"
 #include "daemon/service/service.hpp"
 #include "daemon/service/service_lock.hpp"
@@ -221,6 +222,10 @@ Result<Config> effective_config(const CommonOptions& o)
         }
     }
     SILLOK_TRY(validate(config));
+    // Sections by name ("경제") are kept as their ids, the form listings and resume keys use.
+    for (auto& section : config.sections) {
+        section = parsers::section_text(*parsers::parse_section(section));
+    }
     return config;
 }
 
@@ -321,6 +326,8 @@ void add_examples(CLI::App& app)
         {"import", "  sillok import crawl.warc.gz --archive archive\n"
                    "  sillok import a.warc b.warc.gz --archive archive"},
         {"config", "  sillok config --config /etc/sillok/sillok.toml\n  sillok config --describe"},
+        {"sections", "  sillok sections\n  sillok sections --archive archive"},
+        {"presses", "  sillok presses --archive archive\n  sillok presses --archive archive | grep 한국"},
         {"comments", "  sillok comments 003_0012577249 --archive archive\n"
                      "  sillok comments 003_0012577249 --at 2026-05-30T14:00:00 --archive archive"},
     };
@@ -488,6 +495,11 @@ int sillok_main(int argc, char** argv)
     add_storage_options(*import, common);
     add_setting_option(*import, common, *find_setting("max_bytes")); // a record body's cap
 
+    auto* sections_cmd = app.add_subcommand("sections", "List the section ids and their names");
+    add_storage_options(*sections_cmd, common);
+    auto* presses_cmd = app.add_subcommand("presses", "List the press ids (oid) and names the archive holds");
+    add_storage_options(*presses_cmd, common);
+
     auto* config_command = app.add_subcommand("config", "Print the effective configuration as TOML");
     bool describe = false;
     config_command->add_flag("--describe", describe,
@@ -532,6 +544,8 @@ int sillok_main(int argc, char** argv)
              return k_exit_ok;
          }},
         {status, false, [&] { return status_command(config); }, true},
+        {sections_cmd, false, [&] { return run_sections_command(config, std::cout); }},
+        {presses_cmd, false, [&] { return run_presses_command(config, std::cout); }, true},
         // --repair rebuilds a lost ledger from the files.
         {verify, false, [&] { return verify_command(config, repair); }, !repair},
         {log, false, [&] { return run_log_command(log_command, config); }, true},

@@ -133,3 +133,30 @@ TEST_CASE("e2e::crawl --skip-archived and --refresh-older-than resume a list wit
         CHECK(server.count("n.news.naver.com", canonical_path(first.oid, first.aid)) == 1);
     }
 }
+
+TEST_CASE("e2e::sections and presses name the numbers, and a section is taken by its name")
+{
+    auto sections = run_command({SILLOK_BINARY, "sections"});
+    CHECK(sections.exit_code == 0);
+    CHECK(sections.out.starts_with("100\t정치\n101\t경제\n102\t사회\n103\t생활/문화\n104\t세계\n105\tIT/과학\n"));
+
+    auto named = run_command({SILLOK_BINARY, "config", "--section", "경제", "--section", "IT/과학"});
+    INFO(named.err);
+    CHECK(named.exit_code == 0);
+    CHECK(named.out.contains("sections = [ '101', '105' ]"));
+    auto unknown = run_command({SILLOK_BINARY, "config", "--section", "연예"});
+    CHECK(unknown.exit_code == 64);
+
+    ScratchDir scratch;
+    NaverStandIn server;
+    const auto archive = scratch.path() / "archive";
+    REQUIRE(crawl_fixtures(server, archive).result.exit_code == 0);
+    auto presses = run_command({SILLOK_BINARY, "presses", "--archive", archive.string()});
+    INFO(presses.err);
+    CHECK(presses.exit_code == 0);
+    for (const auto& article : fixture_articles()) {
+        CAPTURE(article.id);
+        const auto publisher = field(front_matter(golden_file(article.id)), "publisher");
+        CHECK(presses.out.contains(article.oid + "\t" + publisher + "\t1 article\n"));
+    }
+}
