@@ -2,6 +2,7 @@
 // Korea Standard Time (UTC+09:00, no daylight saving): every time sillok writes is KST.
 #include <chrono>
 #include <cstdint>
+#include <expected>
 #include <optional>
 #include <string>
 #include <string_view>
