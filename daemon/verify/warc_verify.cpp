@@ -261,7 +261,7 @@ private:
                 }
             }
             inflated.clear();
-            auto used = inflate_member(bytes.substr(cursor), inflated, stored_member_cap(bytes.size() - cursor));
+            auto used = inflate_member(bytes.substr(cursor), inflated);
             std::expected<std::optional<ParsedRecord>, std::string> parsed = std::optional<ParsedRecord>{};
             if (used) {
                 parsed = parse_record(inflated);

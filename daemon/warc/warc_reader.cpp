@@ -629,7 +629,7 @@ std::expected<WarcRecord, std::string> read_record_at(std::string_view bytes, ui
             fmt::format("record at {}+{} lies beyond the end of the file ({} bytes)", offset, length, bytes.size()));
     }
     std::string inflated;
-    auto used = inflate_member(bytes.substr(offset, length), inflated, stored_member_cap(length));
+    auto used = inflate_member(bytes.substr(offset, length), inflated);
     if (!used) {
         return std::unexpected(fmt::format("record at {}: {}", offset, used.error()));
     }

@@ -127,16 +127,6 @@ std::expected<void, std::string> check_digests(const WarcRecord& record);
 // The digest fields ("NAME algo:value") of the record in an algorithm check_digests cannot check.
 std::vector<std::string> unchecked_digests(const WarcRecord& record);
 
-// How far a stored gzip member may inflate: 64 times its compressed size, and at least
-// 16 MiB. Responses compress ten to thirty times; a gzip bomb put in place of a record
-// (a thousand times and more) fails there instead of exhausting memory.
-inline size_t stored_member_cap(size_t compressed)
-{
-    constexpr size_t k_floor = size_t{16} << 20;
-    constexpr size_t k_ratio = 64;
-    return compressed > SIZE_MAX / k_ratio ? SIZE_MAX : std::max(k_floor, compressed * k_ratio);
-}
-
 // Inflates the gzip member at the start of data, appending to out; returns its
 // compressed size. Error: a torn (truncated) or corrupt member, or one that inflates to more
 // than max_out bytes (nothing past max_out is kept).
