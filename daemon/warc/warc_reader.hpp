@@ -4,7 +4,6 @@
 // never read whole into memory.
 #include "daemon/warc/warc_record.hpp"
 
-#include <algorithm>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
