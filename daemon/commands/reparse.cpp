@@ -11,6 +11,7 @@
 #include "daemon/util/exit_codes.hpp"
 #include "daemon/util/progress_line.hpp"
 #include "daemon/warc/http_payload.hpp"
+#include "daemon/warc/stored_record.hpp"
 #include "daemon/warc/warc_reader.hpp"
 #include "parsers/article.hpp"
 
@@ -44,6 +45,7 @@ struct StoredResponse {
     int64_t length = 0;
     std::optional<std::string> sha256;    // of the record's gzip member, as the ledger kept it
     std::optional<int64_t> rules_version; // of the version this response made (none: --failed)
+    int64_t body_bytes = 0;               // as the fetch received it: the record's cap
 };
 
 struct Parsed {
@@ -52,14 +54,14 @@ struct Parsed {
 };
 
 constexpr std::string_view k_versions_sql =
-    "SELECT f.id, f.url, f.started_at, f.warc_file, f.warc_offset, f.warc_length, f.warc_sha256, v.rules_version"
-    " FROM articles a"
+    "SELECT f.id, f.url, f.started_at, f.warc_file, f.warc_offset, f.warc_length, f.warc_sha256, v.rules_version,"
+    " f.bytes FROM articles a"
     " JOIN versions v ON v.article_id = a.id AND v.version = a.current_version"
     " JOIN fetches f ON f.id = v.fetch_id"
     " WHERE f.warc_file IS NOT NULL AND f.started_at >= ?1 ORDER BY f.id";
 // Pages that failed to parse, of articles not archived since.
 constexpr std::string_view k_failed_sql =
-    "SELECT f.id, f.url, f.started_at, f.warc_file, f.warc_offset, f.warc_length, f.warc_sha256, NULL"
+    "SELECT f.id, f.url, f.started_at, f.warc_file, f.warc_offset, f.warc_length, f.warc_sha256, NULL, f.bytes"
     " FROM fetches f"
     " WHERE f.warc_file IS NOT NULL AND f.error IS NOT NULL AND f.started_at >= ?1"
     " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.url = f.url AND a.state = 'archived') ORDER BY f.id";
@@ -97,6 +99,7 @@ std::expected<std::vector<StoredResponse>, std::string> stored_responses(const C
         if (sqlite3_column_type(stmt.get(), 7) != SQLITE_NULL) {
             response.rules_version = sqlite3_column_int64(stmt.get(), 7);
         }
+        response.body_bytes = sqlite3_column_int64(stmt.get(), 8);
         auto ref = parsers::parse_url(response.url);
         if (!ref || (!wanted.empty() && !wanted.contains(*ref))) {
             continue;
@@ -154,7 +157,8 @@ Parsed parse_stored(const StoredResponse& job, const std::filesystem::path& root
                                                      job.file, job.offset));
         return parsed;
     }
-    auto record = read_record_at(bytes, static_cast<uint64_t>(job.offset), static_cast<uint64_t>(job.length));
+    auto record = read_record_within(bytes, static_cast<uint64_t>(job.offset), static_cast<uint64_t>(job.length),
+                                     record_cap(job.body_bytes));
     if (!record) {
         parsed.article = std::unexpected("warc: " + job.file + ": " + record.error());
         return parsed;

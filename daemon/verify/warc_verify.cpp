@@ -4,6 +4,7 @@
 #include "daemon/ledger/sql.hpp"
 #include "daemon/util/digest.hpp"
 #include "daemon/util/kst.hpp"
+#include "daemon/warc/stored_record.hpp"
 #include "daemon/warc/warc_reader.hpp"
 #include "daemon/warc/warc_writer.hpp"
 
@@ -105,11 +106,11 @@ std::expected<WarcLinksChecked, std::string> check_warc_links(sqlite3* db, const
                                                               const WarcProblem& problem)
 {
     bool digests = has_digest_column(db); // a ledger opened read-only is not migrated
-    auto stmt =
-        sql::prepare(db, digests ? "SELECT id, url, warc_file, warc_offset, warc_length, warc_sha256 FROM fetches"
-                                   " WHERE warc_file IS NOT NULL ORDER BY warc_file, warc_offset"
-                                 : "SELECT id, url, warc_file, warc_offset, warc_length, NULL FROM fetches"
-                                   " WHERE warc_file IS NOT NULL ORDER BY warc_file, warc_offset");
+    auto stmt = sql::prepare(
+        db, digests ? "SELECT id, url, warc_file, warc_offset, warc_length, warc_sha256, bytes FROM fetches"
+                      " WHERE warc_file IS NOT NULL ORDER BY warc_file, warc_offset"
+                    : "SELECT id, url, warc_file, warc_offset, warc_length, NULL, bytes FROM fetches"
+                      " WHERE warc_file IS NOT NULL ORDER BY warc_file, warc_offset");
     if (!stmt) {
         return std::unexpected(std::string("ledger: cannot read WARC links: ") + sqlite3_errmsg(db));
     }
@@ -124,6 +125,7 @@ std::expected<WarcLinksChecked, std::string> check_warc_links(sqlite3* db, const
         auto offset = sqlite3_column_int64(stmt.get(), 3);
         auto length = sqlite3_column_int64(stmt.get(), 4);
         auto kept = sql::column_text(stmt.get(), 5);
+        const auto body_bytes = sqlite3_column_int64(stmt.get(), 6);
         if (!kept) {
             ++checked.without_digest;
         }
@@ -150,7 +152,9 @@ std::expected<WarcLinksChecked, std::string> check_warc_links(sqlite3* db, const
                 continue;
             }
         }
-        auto record = read_record_at(bytes, static_cast<uint64_t>(offset), static_cast<uint64_t>(length));
+        // No bigger than the body the fetch received: a record put in its place cannot exhaust memory.
+        auto record = read_record_within(bytes, static_cast<uint64_t>(offset), static_cast<uint64_t>(length),
+                                         record_cap(body_bytes));
         if (!record) {
             problem(ProblemKind::warc_record, file, what + ": " + record.error());
         } else if (record->type() != "response") {

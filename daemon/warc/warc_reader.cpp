@@ -2,6 +2,7 @@
 
 #include "daemon/util/c_handles.hpp"
 #include "daemon/warc/http_payload.hpp"
+#include "daemon/warc/stored_record.hpp"
 
 #include <fmt/format.h>
 
@@ -622,14 +623,15 @@ std::expected<WarcRecord, std::string> read_record_at(const std::filesystem::pat
     return read_record_at(file->bytes(), offset, length);
 }
 
-std::expected<WarcRecord, std::string> read_record_at(std::string_view bytes, uint64_t offset, uint64_t length)
+std::expected<WarcRecord, std::string> read_record_within(std::string_view bytes, uint64_t offset, uint64_t length,
+                                                          size_t max_inflated)
 {
     if (offset > bytes.size() || length > bytes.size() - offset) {
         return std::unexpected(
             fmt::format("record at {}+{} lies beyond the end of the file ({} bytes)", offset, length, bytes.size()));
     }
     std::string inflated;
-    auto used = inflate_member(bytes.substr(offset, length), inflated);
+    auto used = inflate_member(bytes.substr(offset, length), inflated, max_inflated);
     if (!used) {
         return std::unexpected(fmt::format("record at {}: {}", offset, used.error()));
     }
@@ -644,6 +646,11 @@ std::expected<WarcRecord, std::string> read_record_at(std::string_view bytes, ui
         return std::unexpected(fmt::format("record at {}: {}", offset, checked.error()));
     }
     return std::move((*parsed)->record);
+}
+
+std::expected<WarcRecord, std::string> read_record_at(std::string_view bytes, uint64_t offset, uint64_t length)
+{
+    return read_record_within(bytes, offset, length, SIZE_MAX);
 }
 
 } // namespace sillok::daemon

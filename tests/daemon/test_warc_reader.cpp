@@ -1,6 +1,7 @@
 // Reading other tools' WARC files under attack: what is no regular file, gzip bombs, torn
 // members in the middle of a file, and many records in one member.
 #include "daemon/warc/http_payload.hpp"
+#include "daemon/warc/stored_record.hpp"
 #include "daemon/warc/warc_reader.hpp"
 #include "daemon/warc/warc_record.hpp"
 #include "tests/support/fixtures.hpp"
@@ -220,4 +221,26 @@ TEST_CASE("warc::a digest in an algorithm sillok does not check is named for a w
           == std::vector<std::string>{"WARC-Block-Digest md5:0123456789abcdef0123456789abcdef"});
     record.fields[1].second = sha256_label("x");
     CHECK(unchecked_digests(record).empty());
+}
+
+TEST_CASE("warc::a stored record is read back no larger than what its fetch received")
+{
+    constexpr size_t k_zeros = size_t{256} << 20;
+    const std::string head = "WARC/1.1\r\nWARC-Type: resource\r\nWARC-Target-URI: https://example.com/bomb\r\n"
+                             "Content-Length: "
+                             + std::to_string(k_zeros) + "\r\n\r\n";
+    const auto bomb = sillok::test::gzip_with_zeros(head, k_zeros, "\r\n\r\n");
+    REQUIRE(bomb.size() < (size_t{1} << 20));
+    const auto file = member(warc_text("https://example.com/1", "one")) + bomb;
+    const auto offset = file.size() - bomb.size();
+    // The fetch received 20 KB: the record in its place may not inflate past that and its heads.
+    auto before = peak_rss_kib();
+    auto read = read_record_within(std::string_view(file), offset, bomb.size(), record_cap(20'000));
+    REQUIRE_FALSE(read.has_value());
+    CHECK(read.error().find("too_large") != std::string::npos);
+    CHECK(peak_rss_kib() - before < 64 * 1024);
+    // A record within its fetch's size reads back, with the cap as without it.
+    CHECK(read_record_within(std::string_view(file), 0, offset, record_cap(3)).has_value());
+    CHECK(record_cap(0) == size_t{1} << 20);
+    CHECK(record_cap(-1) == size_t{1} << 20);
 }
