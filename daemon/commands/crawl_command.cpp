@@ -176,10 +176,10 @@ CLI::App* add_crawl_command(CLI::App& app, CrawlArguments& arguments)
 namespace {
 
 // Why an archived article is not fetched again, or nothing when it is to be fetched.
-std::optional<std::string> kept_because(const std::optional<CheckedArticle>& known, const CrawlArguments& arguments,
+std::optional<std::string> kept_because(const std::optional<StoredArticle>& known, const CrawlArguments& arguments,
                                         std::optional<std::chrono::seconds> refresh, WallClock::time_point now)
 {
-    if (!known) {
+    if (!known || known->state != "archived") { // gone or skipped: asked again
         return std::nullopt;
     }
     if (arguments.skip_archived) {
@@ -250,13 +250,13 @@ int run_crawl_command(const Config& config, const CrawlArguments& arguments, con
         std::vector<parsers::ArticleRef> wanted;
         const auto now = wall_now();
         for (const auto& ref : refs) {
-            auto known = stores->ledger.last_check(ref);
+            auto known = stores->ledger.find(ref);
             if (!known) {
                 return fail(Error{kind_of_sqlite(known.error().sqlite_code), known.error().message});
             }
             if (auto reason = kept_because(*known, arguments, refresh, now)) {
-                std::cout << "archived\t" << ref.id() << '\t' << (*known)->path << '\t' << (*known)->content_hash
-                          << '\t' << *reason << std::endl;
+                std::cout << "archived\t" << ref.id() << '\t' << (*known)->path.value_or("") << '\t'
+                          << (*known)->content_hash.value_or("") << '\t' << *reason << std::endl;
                 continue;
             }
             wanted.push_back(ref);

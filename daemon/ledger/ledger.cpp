@@ -156,24 +156,6 @@ std::expected<void, LedgerError> Ledger::migrate()
     return {};
 }
 
-std::expected<std::optional<CheckedArticle>, LedgerError> Ledger::last_check(const parsers::ArticleRef& ref)
-{
-    auto stmt = prepare("SELECT state, coalesce(path, ''), coalesce(content_hash, ''), last_checked FROM articles"
-                        " WHERE oid = ?1 AND aid = ?2");
-    if (!stmt) {
-        return std::unexpected(stmt.error());
-    }
-    int rc = Bound(stmt->get()).text(ref.oid).text(ref.aid).step();
-    if (rc == SQLITE_DONE) {
-        return std::optional<CheckedArticle>{};
-    }
-    if (rc != SQLITE_ROW) {
-        return std::unexpected(error("cannot read article"));
-    }
-    auto text = [&](int column) { return column_text(stmt->get(), column).value_or(""); };
-    return CheckedArticle{text(0), text(1), text(2), text(3)};
-}
-
 std::expected<std::optional<StoredArticle>, LedgerError> Ledger::find(const parsers::ArticleRef& ref)
 {
     auto stmt = prepare("SELECT a.id, a.state, a.content_hash, a.path, coalesce(a.current_version, 0),"

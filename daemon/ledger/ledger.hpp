@@ -63,14 +63,6 @@ struct SavedVersion {
 
 enum class SaveResult { inserted, already_current };
 
-// An article the ledger holds and when sillok last fetched it.
-struct CheckedArticle {
-    std::string state; // archived, gone, skipped
-    std::string path;  // empty when it has no file
-    std::string content_hash;
-    std::string last_checked; // ISO 8601 KST
-};
-
 // The writes of one article's outcome, as one entry of a batch (Ledger::record_batch).
 struct VersionWrite {
     SavedVersion saved;
@@ -119,7 +111,6 @@ public:
 
     std::expected<std::optional<StoredArticle>, LedgerError> find(const parsers::ArticleRef& ref);
     std::expected<std::vector<StoredVersion>, LedgerError> versions(const parsers::ArticleRef& ref);
-    std::expected<std::optional<CheckedArticle>, LedgerError> last_check(const parsers::ArticleRef& ref);
 
     // One transaction: the fetches, the article's current fields and a new version row.
     // The version records what changed against the current one (VersionChange).
